@@ -1,0 +1,116 @@
+"""The `newsclean` command: a thin shell over the library (newsclean.runner, newsclean.pipeline)."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
+from .pipeline import STAGES, Options, Pipeline
+from .rules import RuleError, RuleSet
+from .runner import RunConfig, run
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsclean")
+def main() -> None:
+    """Clean scraped Chinese news: strip site chrome, collapse repeats, flag numbers with dropped digits."""
+
+
+def _options(t2s: bool, mark: bool, stages: str | None) -> Options:
+    chosen = tuple(s.strip() for s in stages.split(",")) if stages else STAGES
+    try:
+        return Options(t2s=t2s, mark=mark, stages=chosen)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--stages") from None
+
+
+def _load_rules(rules: str | None) -> RuleSet:
+    try:
+        return RuleSet.load(rules)
+    except RuleError as exc:
+        _fail(str(exc))
+
+
+@main.command("clean")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="Output JSONL file, or - for standard output.")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Folder of rule files replacing the shipped ones of the same name.")
+@click.option("--t2s/--no-t2s", default=True, show_default=True, help="Convert traditional characters to simplified.")
+@click.option("--mark", is_flag=True, help="Also put a visible 〔?〕 marker in the text at each missing number.")
+@click.option("--stages", help=f"Comma-separated stages to run (default: all of {','.join(STAGES)}).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes; output order is input order whatever the number.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL field holding the document text.")
+@click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
+@click.option("--max-chars", type=click.IntRange(1), default=DEFAULT_MAX_CHARS, show_default=True, help="Reject documents longer than this.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Write every rejected input unit with its reason here (JSONL).")
+@click.option("--stats", "stats_path", type=click.Path(dir_okay=False), help="Write the run summary here as JSON.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field, id_field, max_chars, rejects,
+                  stats_path, progress):
+    """Clean INPUTS (.txt, .jsonl, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL)."""
+    _load_rules(rules_dir)  # fail fast, with the file and rule named, before reading any input
+    config = RunConfig(
+        inputs=tuple(inputs), output=output, rules_dir=rules_dir, options=_options(t2s, mark, stages),
+        read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars),
+        jobs=jobs, rejects=rejects, stats=stats_path,
+    )
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        if show:
+            from tqdm import tqdm
+
+            with tqdm(unit=" docs", file=sys.stderr, mininterval=0.5) as bar:
+                stats = run(config, on_progress=lambda n: bar.update(n - bar.n))
+        else:
+            stats = run(config)
+    except InputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or output}: {exc.strerror or exc}")
+    click.echo(stats.summary(), err=True)
+
+
+@main.command("explain")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--id", "doc_id", help="Which document of a JSONL input (default: the first).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False))
+@click.option("--t2s/--no-t2s", default=True)
+@click.option("--text-field", default="text", show_default=True)
+@click.option("--color/--no-color", default=None, help="Colour the output (default: when stdout is a terminal).")
+def explain_command(input_path, doc_id, rules_dir, t2s, text_field, color):
+    """Show one document's raw text with removals and flags highlighted, and the rule behind each."""
+    from .explain import render
+
+    pipeline = Pipeline(_load_rules(rules_dir), Options(t2s=t2s))
+    try:
+        for unit in read_records([input_path], ReadOptions(text_field=text_field)):
+            if isinstance(unit, Reject):
+                if doc_id is None or unit.id == doc_id:
+                    _fail(f"{unit.source}: {unit.reason}")
+                continue
+            if doc_id is None or unit.id == doc_id:
+                result = pipeline.clean(unit.text, id=unit.id)
+                use_color = sys.stdout.isatty() if color is None else color
+                click.echo(render(unit.text, result, color=use_color), color=use_color)
+                return
+    except InputError as exc:
+        _fail(str(exc))
+    _fail(f"{input_path}: no document with id {doc_id!r}")
+
+
+@main.command("rules")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False))
+def rules_command(rules_dir):
+    """List the rules in force, with their ids and descriptions."""
+    rules = _load_rules(rules_dir)
+    click.echo(f"# rules from {rules.source}")
+    for r in rules.chrome:
+        click.echo(f"chrome  {r.id:<28} [{r.zone}] {r.description}")
+    for g in rules.gaps:
+        click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}")

@@ -1,0 +1,126 @@
+"""The `Document` that flows through the stages, and the records it collects on the way."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .alignment import AlignedText, Edit
+
+
+@dataclass(slots=True)
+class Removal:
+    """A span of the raw input that is not in the clean text, and why.
+
+    The offsets are raw; `Result` adds the clean position (`start` = `end`) where the span used to be.
+    """
+
+    raw_start: int
+    raw_end: int
+    reason: str  # "chrome", "repeat", ...
+    rule: str  # the rule id that decided it
+    text: str
+    duplicate_of: int | None = None  # for repeats: raw offset of the kept copy
+
+
+@dataclass(slots=True)
+class Annotation:
+    """A finding that stays in the text: `text[start:end]` (clean) came from `raw[raw_start:raw_end]`."""
+
+    type: str
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+    rule: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Line:
+    """One line (paragraph) of the current text: its clean span and its text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+class Document:
+    """A document being cleaned: its raw input, its current text with the map back to the raw input,
+    metadata, and everything the stages removed or flagged."""
+
+    def __init__(self, text: str, id: str | None = None, meta: dict[str, Any] | None = None):
+        self.id = id
+        self.raw = text
+        self.meta: dict[str, Any] = dict(meta or {})
+        self.aligned = AlignedText(text)
+        self.removals: list[Removal] = []
+        self.annotations: list[Annotation] = []
+        # Per-rule counters for the run summary.
+        self.counts: dict[str, int] = {}
+
+    @property
+    def text(self) -> str:
+        return self.aligned.text
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def lines(self) -> Iterator[Line]:
+        """The current text's lines with their clean spans (empty lines included)."""
+        text = self.aligned.text
+        start = 0
+        index = 0
+        while True:
+            end = text.find("\n", start)
+            if end < 0:
+                end = len(text)
+            yield Line(index, start, end, text[start:end])
+            if end >= len(text):
+                return
+            start = end + 1
+            index += 1
+
+    def edit(self, edits: list[Edit]) -> int:
+        return self.aligned.apply(edits)
+
+    def remove_lines(self, lines: list[Line], reason: str, rules: list[str],
+                     duplicate_of: list[int | None] | None = None) -> None:
+        """Delete whole lines (with their newline), recording each as a `Removal`."""
+        if not lines:
+            return
+        text = self.aligned.text
+        edits = []
+        for k, line in enumerate(lines):
+            raw_start, raw_end = self.aligned.raw_span(line.start, line.end)
+            dup = duplicate_of[k] if duplicate_of else None
+            self.removals.append(Removal(raw_start, raw_end, reason, rules[k], line.text, dup))
+            self.count(f"{reason}:{rules[k]}")
+            # Take the line's newline with it: the one after it, or before it for the last line.
+            if line.end < len(text):
+                edits.append(Edit(line.start, line.end + 1, ""))
+            elif line.start > 0:
+                edits.append(Edit(line.start - 1, line.end, ""))
+            else:
+                edits.append(Edit(line.start, line.end, ""))
+        self.aligned.apply(_merge_adjacent(edits))
+
+    def annotate(self, type: str, start: int, end: int, rule: str, **info: Any) -> Annotation:
+        raw_start, raw_end = self.aligned.raw_span(start, end)
+        ann = Annotation(type, start, end, raw_start, raw_end, rule, info)
+        self.annotations.append(ann)
+        self.count(f"{type}:{rule}")
+        return ann
+
+
+def _merge_adjacent(edits: list[Edit]) -> list[Edit]:
+    """Deletions of neighbouring lines can overlap on a shared newline; merge them into one."""
+    edits = sorted(edits)
+    merged: list[Edit] = []
+    for e in edits:
+        if merged and e.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Edit(last.start, max(last.end, e.end), "")
+        else:
+            merged.append(e)
+    return merged

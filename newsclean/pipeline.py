@@ -1,0 +1,120 @@
+"""The cleaning pipeline: a `Document` goes through normalise -> chrome -> repeats -> numbers.
+
+`clean(text)` is the one-call hook for crawlers; `Pipeline` holds the loaded rules and options for batches.
+"""
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .document import Document
+from .rules import RuleSet
+from .stages import chrome, normalize, numbers, repeats
+
+STAGES = ("normalize", "chrome", "repeats", "numbers")
+
+
+@dataclass(slots=True)
+class Result:
+    """What cleaning one document produced. All offsets are code points; `start`/`end` index `text`,
+    `raw_start`/`raw_end` index the input."""
+
+    id: str | None
+    text: str
+    annotations: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_record(self, fields: dict[str, Any] | None = None, text_field: str = "text") -> dict[str, Any]:
+        """The output JSON object: the input's fields, the clean text in `text_field`, and the findings."""
+        record = dict(fields or {})
+        if self.id is not None and "id" not in record:
+            record["id"] = self.id
+        record[text_field] = self.text
+        record["annotations"] = self.annotations
+        record["removed"] = self.removed
+        if self.metadata:
+            record["newsclean"] = self.metadata
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Every switch of the pipeline, with the defaults the CLI uses."""
+
+    t2s: bool = True
+    mark: bool = False
+    stages: tuple[str, ...] = STAGES
+    chrome: chrome.ChromeOptions = chrome.ChromeOptions()
+    repeats: repeats.RepeatOptions = repeats.RepeatOptions()
+
+    def __post_init__(self):
+        unknown = [s for s in self.stages if s not in STAGES]
+        if unknown:
+            raise ValueError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
+
+
+class Pipeline:
+    """Cleans documents with one set of rules and options; safe to reuse for any number of documents."""
+
+    def __init__(self, rules: RuleSet | str | Path | None = None, options: Options | None = None, **kwargs: Any):
+        self.rules = rules if isinstance(rules, RuleSet) else RuleSet.load(rules)
+        self.options = options or Options(**kwargs)
+        self._stages: list[tuple[str, Callable[[Document], None]]] = []
+        o = self.options
+        table: dict[str, Callable[[Document], None]] = {
+            "normalize": lambda d: normalize.run(d, self.rules, normalize.NormalizeOptions(t2s=o.t2s)),
+            "chrome": lambda d: chrome.run(d, self.rules, o.chrome),
+            "repeats": lambda d: repeats.run(d, self.rules, o.repeats),
+            "numbers": lambda d: numbers.run(d, self.rules, numbers.NumberOptions(mark=o.mark)),
+        }
+        # Stages always run in pipeline order, whatever order they were asked for in.
+        self._stages = [(name, table[name]) for name in STAGES if name in o.stages]
+
+    def process(self, doc: Document) -> Document:
+        for _, stage in self._stages:
+            stage(doc)
+        return doc
+
+    def clean(self, text: str, id: str | None = None, meta: dict[str, Any] | None = None) -> Result:
+        doc = self.process(Document(text, id=id, meta=meta))
+        return result_of(doc)
+
+
+def result_of(doc: Document) -> Result:
+    """Turn a processed document into a `Result`, placing each removal at its clean position."""
+    aligned = doc.aligned
+    removed = []
+    for r in sorted(doc.removals, key=lambda r: r.raw_start):
+        pos = aligned.clean_offset(r.raw_start)
+        item: dict[str, Any] = {"start": pos, "end": pos, "raw_start": r.raw_start, "raw_end": r.raw_end,
+                                "reason": r.reason, "rule": r.rule, "text": r.text}
+        if r.duplicate_of is not None:
+            kept = aligned.clean_offset(r.duplicate_of)
+            item["duplicate_of"] = {"start": kept, "raw_start": r.duplicate_of,
+                                    "paragraph": doc.text.count("\n", 0, kept)}
+        removed.append(item)
+    annotations = [
+        {"type": a.type, "start": a.start, "end": a.end, "raw_start": a.raw_start, "raw_end": a.raw_end,
+         "rule": a.rule, **({"info": a.info} if a.info else {})}
+        for a in doc.annotations
+    ]
+    return Result(doc.id, doc.text, annotations, removed, dict(doc.meta), dict(doc.counts))
+
+
+_default_pipeline: dict[tuple, Pipeline] = {}
+
+
+def clean(text: str, *, id: str | None = None, rules: RuleSet | str | Path | None = None, **options: Any) -> Result:
+    """Clean one document: the call a crawler makes per page (e.g. from a Scrapy item pipeline).
+
+    Rules are loaded once per distinct `rules` argument and options, then reused.
+    """
+    key = (rules if not isinstance(rules, RuleSet) else builtins.id(rules), tuple(sorted(options.items())))
+    pipeline = _default_pipeline.get(key)
+    if pipeline is None:
+        pipeline = _default_pipeline[key] = Pipeline(rules, **options)
+    return pipeline.clean(text, id=id)

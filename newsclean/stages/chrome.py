@@ -1,0 +1,174 @@
+"""Stage 2: strip site chrome (navigation, bylines, widgets, footers) line by line, driven by rules/chrome.toml.
+
+Chrome sits at the head and the tail of a page. The stage first finds the body: the run from the first to the
+last line that reads like prose. Rules say where they may fire: `anywhere` (patterns no sentence of news
+matches, such as an ICP licence), `edge` (head or tail), `head` or `tail`. A body sentence that merely mentions
+`编辑` is therefore never touched. What chrome carries (publish time, author, source, editor) is kept as
+metadata instead of being thrown away.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..document import Document, Line
+from ..rules import ChromeRule, RuleSet, RuleTimeout
+
+NAME = "chrome"
+
+_PROSE_MARK = regex.compile(r"[，。！？；,!?;]")
+_HAN = regex.compile(r"\p{Han}")
+_SENTENCE_END = regex.compile(r"[。！？!?…”」』）)]$")
+
+# Metadata fields a rule may capture with a named group; anything else named in a pattern is ignored.
+METADATA_FIELDS = ("published", "author", "source", "editor", "reviewer", "reporter", "photographer",
+                   "channel", "site", "title", "original_title", "place")
+
+
+@dataclass(frozen=True, slots=True)
+class ChromeOptions:
+    # A line counts as body prose when it has at least this many Han characters and some sentence punctuation.
+    body_min_han: int = 16
+    # Short lines stacked before a byline/breadcrumb at the very top are channel headers or column banners.
+    banner_max_chars: int = 10
+
+
+def _is_body(text: str, options: ChromeOptions) -> bool:
+    if not _PROSE_MARK.search(text):
+        return False
+    return len(_HAN.findall(text)) >= options.body_min_han
+
+
+def _zone_allows(rule: ChromeRule, index: int, first_body: int, last_body: int) -> bool:
+    if rule.zone == "anywhere":
+        return True
+    in_head = index < first_body
+    in_tail = index > last_body
+    if rule.zone == "head":
+        return in_head
+    if rule.zone == "tail":
+        return in_tail
+    return in_head or in_tail
+
+
+def _record_metadata(doc: Document, match) -> None:
+    for name, value in match.groupdict().items():
+        if value and name in METADATA_FIELDS:
+            value = value.strip()
+            if name == "published":
+                value = _iso_time(value)
+            doc.meta.setdefault(name, value)
+
+
+_TIME = regex.compile(
+    r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*(?P<H>\d{1,2})[:：时](?P<M>\d{2})(?:[:：分](?P<S>\d{2}))?)?"
+)
+
+
+def _iso_time(value: str) -> str:
+    """`2024/10/29 15:40:00`, `2020年6月20日 10:57` -> ISO 8601; anything else is kept as written."""
+    m = _TIME.search(value)
+    if not m:
+        return value
+    out = f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}"
+    if m["H"]:
+        out += f"T{int(m['H']):02d}:{m['M']}:{m['S'] or '00'}"
+    return out
+
+
+class _Scanner:
+    """Classify the lines of one document; `verdict[i]` is the id of the rule that made line i chrome."""
+
+    def __init__(self, doc: Document, rules: RuleSet, options: ChromeOptions):
+        self.doc = doc
+        self.rules = rules
+        self.options = options
+        self.lines: list[Line] = [line for line in doc.lines() if line.text]
+        self.verdict: list[str | None] = [None] * len(self.lines)
+        self.disabled: set[str] = set()
+
+    def _match(self, rule: ChromeRule, text: str):
+        if rule.id in self.disabled or len(text) > rule.max_chars:
+            return None
+        try:
+            return rule.pattern.fullmatch(text)
+        except RuleTimeout as exc:
+            self.disabled.add(rule.id)
+            self.doc.meta.setdefault("warnings", []).append(str(exc))
+            self.doc.count(f"rule_timeout:{rule.id}")
+            return None
+
+    def body_bounds(self) -> tuple[int, int]:
+        """Index of the first and the last body line among lines not already judged chrome."""
+        body = [i for i, line in enumerate(self.lines)
+                if self.verdict[i] is None and _is_body(line.text, self.options)]
+        if not body:
+            return len(self.lines), -1  # no prose: everything is head and tail at once
+        return body[0], body[-1]
+
+    def apply_rules(self, rules: list[ChromeRule], first_body: int, last_body: int) -> bool:
+        changed = False
+        n = len(self.lines)
+        for i in range(n):
+            if self.verdict[i] is not None:
+                continue
+            text = self.lines[i].text
+            for rule in rules:
+                if not _zone_allows(rule, i, first_body, last_body):
+                    continue
+                if rule.join_next:
+                    j = i + 1
+                    if j >= n or self.verdict[j] is not None or not _zone_allows(rule, j, first_body, last_body):
+                        continue
+                    m = self._match(rule, text + self.lines[j].text)
+                    if m:
+                        self.verdict[i] = self.verdict[j] = rule.id
+                        _record_metadata(self.doc, m)
+                        changed = True
+                        break
+                    continue
+                m = self._match(rule, text)
+                if m:
+                    self.verdict[i] = rule.id
+                    _record_metadata(self.doc, m)
+                    changed = True
+                    break
+        return changed
+
+    def mark_banners(self, first_body: int) -> None:
+        """Short unpunctuated lines at the very top, stacked right above a chrome line (a breadcrumb, a
+        byline), are channel headers or newspaper column banners (`浏阳市`, `走在前 作示范`)."""
+        limit = self.options.banner_max_chars
+        top = 0
+        while top < min(first_body, len(self.lines)):
+            text = self.lines[top].text
+            if self.verdict[top] is not None:
+                break
+            if len(text.replace(" ", "")) > limit or _PROSE_MARK.search(text) or not _HAN.search(text):
+                return
+            top += 1
+        if 0 < top < len(self.lines) and self.verdict[top] is not None and top <= first_body:
+            for i in range(top):
+                self.verdict[i] = "channel-or-column-banner"
+            self.doc.meta.setdefault("channel", " ".join(self.lines[i].text for i in range(top)))
+
+    def run(self) -> None:
+        first, last = self.body_bounds()
+        # Two rounds: lines that the first round recognised as chrome can no longer count as body, which
+        # can widen the head and tail zones (a long "上一篇：…，…" line looks like prose on its own).
+        for _ in range(2):
+            if not self.apply_rules(self.rules.chrome, first, last):
+                break
+            first, last = self.body_bounds()
+        self.mark_banners(first)
+
+
+def run(doc: Document, rules: RuleSet, options: ChromeOptions = ChromeOptions()) -> None:
+    """Remove the chrome lines of `doc`, recording each with the rule that matched it."""
+    scanner = _Scanner(doc, rules, options)
+    scanner.run()
+    chrome = [(line, rule) for line, rule in zip(scanner.lines, scanner.verdict) if rule]
+    if chrome:
+        doc.remove_lines([line for line, _ in chrome], "chrome", [rule for _, rule in chrome])

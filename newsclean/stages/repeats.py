@@ -1,0 +1,122 @@
+"""Stage 3: collapse repeated paragraphs and photo captions to their first occurrence (MinHash, datasketch).
+
+Scraped pages repeat a caption ten times, or a whole paragraph twice. Exact repeats are found by their text;
+near repeats (a few characters different) by a datasketch `MinHashLSH` over character n-grams, with every
+candidate checked by edit similarity (rapidfuzz) so that two different paragraphs that only share a long phrase
+are never merged. Short captions are handled like paragraphs: nothing is skipped for being short.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import regex
+from datasketch import MinHash, MinHashLSH
+from rapidfuzz.distance import Indel
+
+from ..document import Document, Line
+from functools import lru_cache
+
+import numpy as np
+from datasketch.minhash import _fmix
+
+NAME = "repeats"
+
+_NOT_TEXT = regex.compile(r"[\s\p{P}\p{S}]+")
+_CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|图为|图：|图:|上图|下图|左图|右图)")
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatOptions:
+    ngram: int = 3
+    num_perm: int = 64
+    # LSH recall threshold on n-gram Jaccard: low, because a two-character edit in a 15-character caption
+    # already halves its 3-gram overlap; precision comes from the similarity check below.
+    lsh_threshold: float = 0.3
+    # Normalised Indel similarity (1 - edits / total length) a candidate needs to count as a repeat.
+    min_similarity: float = 0.8
+    # Lines shorter than this (after dropping punctuation) are left alone: "1", "图", "”".
+    min_chars: int = 4
+
+
+def _key(text: str) -> str:
+    """What two copies of one paragraph share: NFKC text without spaces, punctuation and symbols."""
+    return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _kind(text: str) -> str:
+    return "caption" if _CAPTION_MARK.match(text) or len(text) <= 40 else "paragraph"
+
+
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int) -> np.ndarray:
+    return MinHash(num_perm=num_perm).permutations
+
+
+def _signatures(texts: list[str], ngram: int, num_perm: int) -> np.ndarray:
+    """datasketch affine32 MinHash signatures of the character n-grams of each text, all texts at once."""
+    hashes, owners = [], []
+    for k, text in enumerate(texts):
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        if len(cps) < ngram:
+            h = np.array([np.bitwise_xor.reduce(cps * np.uint32(2654435761))], dtype=np.uint32)
+        else:
+            h = np.zeros(len(cps) - ngram + 1, dtype=np.uint32)
+            for j in range(ngram):
+                h = h * np.uint32(1000003) + cps[j:len(cps) - ngram + 1 + j]
+        hashes.append(h)
+        owners.append(len(h))
+    hv = _fmix(np.concatenate(hashes), 32)
+    a, b = _permutations(num_perm)
+    phv = a[:, None] * hv[None, :] + b[:, None]
+    starts = np.concatenate(([0], np.cumsum(owners)[:-1]))
+    return np.minimum.reduceat(phv, starts, axis=1).T
+
+
+def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) -> dict[int, tuple[int, str]]:
+    """Map the index (in `lines`) of each repeated line to (index of its first occurrence, rule id)."""
+    keys = [_key(line.text) for line in lines]
+    repeats: dict[int, tuple[int, str]] = {}
+    first_seen: dict[str, int] = {}
+    candidates: list[int] = []
+    for i, key in enumerate(keys):
+        if len(key) < options.min_chars:
+            continue
+        if key in first_seen:
+            repeats[i] = (first_seen[key], "exact-repeat")
+        else:
+            first_seen[key] = i
+            candidates.append(i)
+    if len(candidates) < 2:
+        return repeats
+    signatures = _signatures([keys[i] for i in candidates], options.ngram, options.num_perm)
+    permutations = _permutations(options.num_perm)
+    lsh = MinHashLSH(threshold=options.lsh_threshold, num_perm=options.num_perm)
+    kept: list[int] = []
+    for pos, i in enumerate(candidates):
+        minhash = MinHash(hashvalues=signatures[pos], permutations=permutations, scheme="affine32")
+        best = None
+        for j in lsh.query(minhash):
+            if Indel.normalized_similarity(keys[i], keys[j]) >= options.min_similarity and (best is None or j < best):
+                best = j
+        if best is not None:
+            repeats[i] = (best, "near-repeat")
+            continue
+        lsh.insert(i, minhash)
+        kept.append(i)
+    return repeats
+
+
+def run(doc: Document, rules=None, options: RepeatOptions = RepeatOptions()) -> None:
+    """Remove every later copy of a repeated paragraph or caption from `doc`."""
+    lines = [line for line in doc.lines() if line.text]
+    repeats = find_repeats(lines, options)
+    if not repeats:
+        return
+    removed = sorted(repeats)
+    originals = [lines[repeats[i][0]] for i in removed]
+    doc.remove_lines(
+        [lines[i] for i in removed], "repeat",
+        [f"{repeats[i][1]}-{_kind(lines[i].text)}" for i in removed],
+        duplicate_of=[doc.aligned.raw_span(o.start, o.end)[0] for o in originals],
+    )
