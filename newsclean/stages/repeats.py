@@ -23,6 +23,7 @@ from datasketch.minhash import _fmix
 NAME = "repeats"
 
 _NOT_TEXT = regex.compile(r"[\s\p{P}\p{S}]+")
+_SPACES = regex.compile(r"\s+")
 _CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|图为|图：|图:|上图|下图|左图|右图)")
 
 
@@ -35,8 +36,11 @@ class RepeatOptions:
     lsh_threshold: float = 0.3
     # Normalised Indel similarity (1 - edits / total length) a candidate needs to count as a repeat.
     min_similarity: float = 0.8
-    # Lines shorter than this (after dropping punctuation) are left alone: "1", "图", "”".
-    min_chars: int = 4
+    # Exact repeats count from this many characters (spaces ignored): "1" or "”" twice is not a repeat.
+    min_chars: int = 2
+    # Near repeats need this many characters of text (punctuation ignored) on both sides: two short lines
+    # like "我要评论" and "（完）我要评论" are different lines, not one line edited.
+    near_min_chars: int = 8
 
 
 def _key(text: str) -> str:
@@ -80,12 +84,15 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) ->
     first_seen: dict[str, int] = {}
     candidates: list[int] = []
     for i, key in enumerate(keys):
-        if len(key) < options.min_chars:
+        # Captions such as "（毛毛）。" are almost all punctuation: their exact key keeps the punctuation.
+        exact = key if len(key) >= options.near_min_chars else _SPACES.sub("", unicodedata.normalize("NFKC", lines[i].text))
+        if len(exact) < options.min_chars:
             continue
-        if key in first_seen:
-            repeats[i] = (first_seen[key], "exact-repeat")
-        else:
-            first_seen[key] = i
+        if exact in first_seen:
+            repeats[i] = (first_seen[exact], "exact-repeat")
+            continue
+        first_seen[exact] = i
+        if len(key) >= options.near_min_chars:
             candidates.append(i)
     if len(candidates) < 2:
         return repeats
