@@ -88,6 +88,7 @@ class _Scanner:
         self.lines: list[Line] = [line for line in doc.lines() if line.text]
         self.verdict: list[str | None] = [None] * len(self.lines)
         self.disabled: set[str] = set()
+        self._anchors: list[bool] | None = None
 
     def _match(self, rule: ChromeRule, text: str):
         if rule.id in self.disabled or len(text) > rule.max_chars:
@@ -100,10 +101,29 @@ class _Scanner:
             self.doc.count(f"rule_timeout:{rule.id}")
             return None
 
+    def _matches_any(self, i: int) -> bool:
+        """Whether some rule, wherever it may fire, matches line i (alone or joined with the next line)."""
+        text = self.lines[i].text
+        nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
+        for rule in self.rules.chrome:
+            if rule.join_next:
+                if (nxt is not None and self._match(rule, text + nxt)) or (
+                        i > 0 and self._match(rule, self.lines[i - 1].text + text)):
+                    return True
+            elif self._match(rule, text):
+                return True
+        return False
+
     def body_bounds(self) -> tuple[int, int]:
-        """Index of the first and the last body line among lines not already judged chrome."""
-        body = [i for i, line in enumerate(self.lines)
-                if self.verdict[i] is None and _is_body(line.text, self.options)]
+        """Index of the first and the last body line: prose that no chrome rule could claim.
+
+        A breadcrumb ending in a long title, or a "上一篇：…！…" link, reads like prose; it must not anchor
+        the body, or the chrome around it would count as body too.
+        """
+        if self._anchors is None:
+            self._anchors = [_is_body(line.text, self.options) and not self._matches_any(i)
+                             for i, line in enumerate(self.lines)]
+        body = [i for i, anchor in enumerate(self._anchors) if anchor and self.verdict[i] is None]
         if not body:
             return len(self.lines), -1  # no prose: everything is head and tail at once
         return body[0], body[-1]
