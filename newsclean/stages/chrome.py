@@ -88,7 +88,10 @@ class _Scanner:
         self.lines: list[Line] = [line for line in doc.lines() if line.text]
         self.verdict: list[str | None] = [None] * len(self.lines)
         self.disabled: set[str] = set()
-        self._anchors: list[bool] | None = None
+        self.longest = max((r.max_chars for r in rules.chrome), default=0)
+        # Every rule that matches each line (or the line joined with the next one), whatever its zone:
+        # matching is done once, zones are applied afterwards.
+        self.candidates: list[list[tuple[ChromeRule, object]]] = [self._candidates(i) for i in range(len(self.lines))]
 
     def _match(self, rule: ChromeRule, text: str):
         if rule.id in self.disabled or len(text) > rule.max_chars:
@@ -101,18 +104,20 @@ class _Scanner:
             self.doc.count(f"rule_timeout:{rule.id}")
             return None
 
-    def _matches_any(self, i: int) -> bool:
-        """Whether some rule, wherever it may fire, matches line i (alone or joined with the next line)."""
+    def _candidates(self, i: int) -> list[tuple[ChromeRule, object]]:
         text = self.lines[i].text
+        if len(text) > self.longest:
+            return []
         nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
+        found = []
         for rule in self.rules.chrome:
             if rule.join_next:
-                if (nxt is not None and self._match(rule, text + nxt)) or (
-                        i > 0 and self._match(rule, self.lines[i - 1].text + text)):
-                    return True
-            elif self._match(rule, text):
-                return True
-        return False
+                m = self._match(rule, text + nxt) if nxt is not None else None
+            else:
+                m = self._match(rule, text)
+            if m:
+                found.append((rule, m))
+        return found
 
     def body_bounds(self) -> tuple[int, int]:
         """Index of the first and the last body line: prose that no chrome rule could claim.
@@ -120,42 +125,31 @@ class _Scanner:
         A breadcrumb ending in a long title, or a "上一篇：…！…" link, reads like prose; it must not anchor
         the body, or the chrome around it would count as body too.
         """
-        if self._anchors is None:
-            self._anchors = [_is_body(line.text, self.options) and not self._matches_any(i)
-                             for i, line in enumerate(self.lines)]
-        body = [i for i, anchor in enumerate(self._anchors) if anchor and self.verdict[i] is None]
+        claimed = [bool(c) for c in self.candidates]
+        for i, found in enumerate(self.candidates):  # the second line of a split credit is claimed too
+            if any(rule.join_next for rule, _ in found) and i + 1 < len(claimed):
+                claimed[i + 1] = True
+        body = [i for i, line in enumerate(self.lines) if not claimed[i] and _is_body(line.text, self.options)]
         if not body:
             return len(self.lines), -1  # no prose: everything is head and tail at once
         return body[0], body[-1]
 
-    def apply_rules(self, rules: list[ChromeRule], first_body: int, last_body: int) -> bool:
-        changed = False
-        n = len(self.lines)
-        for i in range(n):
+    def apply_rules(self, first_body: int, last_body: int) -> None:
+        """Give each line the first rule (in file order) that matches it where it stands."""
+        for i, found in enumerate(self.candidates):
             if self.verdict[i] is not None:
                 continue
-            text = self.lines[i].text
-            for rule in rules:
+            for rule, m in found:
                 if not _zone_allows(rule, i, first_body, last_body):
                     continue
                 if rule.join_next:
                     j = i + 1
-                    if j >= n or self.verdict[j] is not None or not _zone_allows(rule, j, first_body, last_body):
+                    if self.verdict[j] is not None or not _zone_allows(rule, j, first_body, last_body):
                         continue
-                    m = self._match(rule, text + self.lines[j].text)
-                    if m:
-                        self.verdict[i] = self.verdict[j] = rule.id
-                        _record_metadata(self.doc, m)
-                        changed = True
-                        break
-                    continue
-                m = self._match(rule, text)
-                if m:
-                    self.verdict[i] = rule.id
-                    _record_metadata(self.doc, m)
-                    changed = True
-                    break
-        return changed
+                    self.verdict[j] = rule.id
+                self.verdict[i] = rule.id
+                _record_metadata(self.doc, m)
+                break
 
     def mark_banners(self, first_body: int) -> None:
         """Short unpunctuated lines at the very top, stacked right above a chrome line (a breadcrumb, a
@@ -176,12 +170,7 @@ class _Scanner:
 
     def run(self) -> None:
         first, last = self.body_bounds()
-        # Two rounds: lines that the first round recognised as chrome can no longer count as body, which
-        # can widen the head and tail zones (a long "上一篇：…，…" line looks like prose on its own).
-        for _ in range(2):
-            if not self.apply_rules(self.rules.chrome, first, last):
-                break
-            first, last = self.body_bounds()
+        self.apply_rules(first, last)
         self.mark_banners(first)
 
 

@@ -57,6 +57,13 @@ def _permutations(num_perm: int) -> np.ndarray:
     return MinHash(num_perm=num_perm).permutations
 
 
+@lru_cache(maxsize=8)
+def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's optimal (bands, rows) for a threshold; computing it integrates numerically, so once only."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
 def _signatures(texts: list[str], ngram: int, num_perm: int) -> np.ndarray:
     """datasketch affine32 MinHash signatures of the character n-grams of each text, all texts at once."""
     hashes, owners = [], []
@@ -98,7 +105,7 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) ->
         return repeats
     signatures = _signatures([keys[i] for i in candidates], options.ngram, options.num_perm)
     permutations = _permutations(options.num_perm)
-    lsh = MinHashLSH(threshold=options.lsh_threshold, num_perm=options.num_perm)
+    lsh = MinHashLSH(num_perm=options.num_perm, params=_lsh_params(options.lsh_threshold, options.num_perm))
     kept: list[int] = []
     for pos, i in enumerate(candidates):
         minhash = MinHash(hashvalues=signatures[pos], permutations=permutations, scheme="affine32")
