@@ -114,3 +114,7 @@ def rules_command(rules_dir):
         click.echo(f"chrome  {r.id:<28} [{r.zone}] {r.description}")
     for g in rules.gaps:
         click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}")
+
+
+if __name__ == "__main__":
+    main()

@@ -76,6 +76,7 @@ class ChromeRule:
     zone: str = "edge"
     max_chars: int = 200
     join_next: bool = False
+    search: bool = False  # match = "search": the pattern may occur anywhere in the line
 
 
 @dataclass(slots=True)
@@ -127,10 +128,14 @@ class RuleSet:
             max_chars = entry.get("max_chars", 200)
             if not isinstance(max_chars, int) or max_chars < 1:
                 raise RuleError(f"{path}: rule {rid!r}: max_chars must be a positive integer")
+            match = entry.get("match", "full")
+            if match not in ("full", "search"):
+                raise RuleError(f"{path}: rule {rid!r}: match must be 'full' or 'search', not {match!r}")
             self.chrome.append(ChromeRule(
                 id=rid, description=entry["description"],
                 pattern=_compile(path, rid, entry["pattern"], defines, self.chrome_lexicons),
                 zone=zone, max_chars=max_chars, join_next=bool(entry.get("join_next", False)),
+                search=match == "search",
             ))
 
     def _load_gaps(self, path: str, doc: dict) -> None:

@@ -97,7 +97,7 @@ class _Scanner:
         if rule.id in self.disabled or len(text) > rule.max_chars:
             return None
         try:
-            return rule.pattern.fullmatch(text)
+            return rule.pattern.search(text) if rule.search else rule.pattern.fullmatch(text)
         except RuleTimeout as exc:
             self.disabled.add(rule.id)
             self.doc.meta.setdefault("warnings", []).append(str(exc))
