@@ -35,7 +35,7 @@ class ChromeOptions:
 
 
 def _is_body(text: str, options: ChromeOptions) -> bool:
-    if not _PROSE_MARK.search(text):
+    if len(text) < options.body_min_han or not _PROSE_MARK.search(text):
         return False
     return len(_HAN.findall(text)) >= options.body_min_han
 
@@ -109,8 +109,15 @@ class _Scanner:
         if len(text) > self.longest:
             return []
         nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
+        sieve = self.rules.chrome_prefilter
+        try:
+            maybe_whole = sieve is None or sieve.fullmatch(text) is not None
+        except RuleTimeout:
+            maybe_whole = True  # let the rules themselves find (and report) the slow one
         found = []
         for rule in self.rules.chrome:
+            if not (rule.join_next or rule.search or maybe_whole):
+                continue
             if rule.join_next:
                 m = self._match(rule, text + nxt) if nxt is not None else None
             else:

@@ -1,9 +1,10 @@
 """Stage 3: collapse repeated paragraphs and photo captions to their first occurrence (MinHash, datasketch).
 
 Scraped pages repeat a caption ten times, or a whole paragraph twice. Exact repeats are found by their text;
-near repeats (a few characters different) by a datasketch `MinHashLSH` over character n-grams, with every
-candidate checked by edit similarity (rapidfuzz) so that two different paragraphs that only share a long phrase
-are never merged. Short captions are handled like paragraphs: nothing is skipped for being short.
+near repeats (a few characters different) by MinHash signatures of character n-grams (datasketch's affine32
+scheme, bit for bit), with every candidate checked by edit similarity (rapidfuzz) so that two different
+paragraphs that only share a long phrase are never merged. Short captions are handled like paragraphs:
+nothing is skipped for being short.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import regex
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 from rapidfuzz.distance import Indel
 
 from ..document import Document, Line
@@ -31,9 +32,10 @@ _CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶�
 class RepeatOptions:
     ngram: int = 3
     num_perm: int = 64
-    # LSH recall threshold on n-gram Jaccard: low, because a two-character edit in a 15-character caption
-    # already halves its 3-gram overlap; precision comes from the similarity check below.
-    lsh_threshold: float = 0.3
+    # Estimated n-gram Jaccard a line needs with an earlier one to be checked at all: low, because a
+    # two-character edit in a 15-character caption already halves its 3-gram overlap; precision comes from
+    # the similarity check below.
+    jaccard_threshold: float = 0.3
     # Normalised Indel similarity (1 - edits / total length) a candidate needs to count as a repeat.
     min_similarity: float = 0.8
     # Exact repeats count from this many characters (spaces ignored): "1" or "”" twice is not a repeat.
@@ -55,13 +57,6 @@ def _kind(text: str) -> str:
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int) -> np.ndarray:
     return MinHash(num_perm=num_perm).permutations
-
-
-@lru_cache(maxsize=8)
-def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's optimal (bands, rows) for a threshold; computing it integrates numerically, so once only."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
 
 
 def _signatures(texts: list[str], ngram: int, num_perm: int) -> np.ndarray:
@@ -104,20 +99,22 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) ->
     if len(candidates) < 2:
         return repeats
     signatures = _signatures([keys[i] for i in candidates], options.ngram, options.num_perm)
-    permutations = _permutations(options.num_perm)
-    lsh = MinHashLSH(num_perm=options.num_perm, params=_lsh_params(options.lsh_threshold, options.num_perm))
-    kept: list[int] = []
+    # A page has tens of lines, so every line is compared with every kept line: the MinHash estimate of
+    # their n-gram Jaccard (the share of equal signature values) picks the candidates, edit similarity decides.
+    kept: list[int] = []  # positions in `candidates` of lines kept so far
     for pos, i in enumerate(candidates):
-        minhash = MinHash(hashvalues=signatures[pos], permutations=permutations, scheme="affine32")
         best = None
-        for j in lsh.query(minhash):
-            if Indel.normalized_similarity(keys[i], keys[j]) >= options.min_similarity and (best is None or j < best):
-                best = j
+        if kept:
+            estimates = (signatures[kept] == signatures[pos]).mean(axis=1)
+            for k in np.flatnonzero(estimates >= options.jaccard_threshold):
+                j = candidates[kept[k]]
+                if Indel.normalized_similarity(keys[i], keys[j]) >= options.min_similarity:
+                    best = j
+                    break  # kept lines are in text order: the first confirmed one is the earliest
         if best is not None:
             repeats[i] = (best, "near-repeat")
-            continue
-        lsh.insert(i, minhash)
-        kept.append(i)
+        else:
+            kept.append(pos)
     return repeats
 
 
