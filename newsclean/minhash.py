@@ -1,0 +1,407 @@
+"""MinHash signatures of character n-grams, bit-identical to datasketch's ``affine32`` MinHash.
+
+A document's text is turned into UTF-32 code points, lightly normalised (see
+`MinHashConfig.normalize`), cut into overlapping character n-grams, and every
+n-gram is hashed with MurmurHash3 (x86, 32-bit, seed 0) over the n-gram's
+UTF-32LE bytes.  That *shingle hash* is deterministic across processes and
+machines (unlike Python's salted ``hash()``) and can be computed for all
+n-grams of a text at once from the code-point array.
+
+The signature then follows datasketch's ``affine32`` scheme exactly: each
+shingle hash is pre-mixed with the 32-bit MurmurHash3 finalizer, each
+permutation ``k`` maps it to ``a[k] * h + b[k] mod 2**32`` with datasketch's own
+``(a, b)`` for the seed, and the signature keeps the minimum per permutation.
+So ``MinHash(num_perm, seed, hashfunc=lambda h: h)`` updated with
+`shingle_hashes(text)` has the same ``hashvalues`` as `signature(text)`.
+
+Two backends compute the same bits: a numba kernel (optional extra ``fast``)
+and a pure-numpy path that always works.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+
+try:  # numba is the optional "fast" extra; everything below works without it.
+    import numba as _numba
+except ImportError:  # pragma: no cover - exercised on installs without the extra
+    _numba = None
+
+MAX_HASH = np.uint32(0xFFFFFFFF)  # datasketch's "empty" value for affine32
+
+# MurmurHash3 x86_32 constants (block mixing, then the finalizer).
+_C1 = np.uint32(0xCC9E2D51)
+_C2 = np.uint32(0x1B873593)
+_M5 = np.uint32(5)
+_N1 = np.uint32(0xE6546B64)
+_F1 = np.uint32(0x85EBCA6B)
+_F2 = np.uint32(0xC2B2AE35)
+
+# Characters dropped by normalisation: whitespace, C0 controls, and the invisible
+# format characters scrapers leave behind, so reposts that differ only in layout
+# produce the same n-grams.
+_IGNORED_RANGES = (
+    (0x00, 0x20),
+    (0x7F, 0x7F),
+    (0x85, 0x85),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200F),
+    (0x2028, 0x202F),
+    (0x205F, 0x2064),
+    (0x3000, 0x3000),
+    (0xFEFF, 0xFEFF),
+)
+
+
+@dataclass(frozen=True)
+class MinHashConfig:
+    """How a text becomes a signature: n-gram size, permutations, seed and normalisation."""
+
+    ngram: int = 5
+    num_perm: int = 128
+    seed: int = 1
+    # Drop whitespace/invisible characters, map full-width ASCII forms (U+FF01..U+FF5E)
+    # to ASCII and lower-case ASCII letters: cheap code-point maps, not full NFKC.
+    normalize: bool = True
+    # Map every ASCII digit to "0" before hashing.  Off by default: with it, stories
+    # that differ only in their figures get identical signatures.
+    zero_digits: bool = False
+
+    def __post_init__(self) -> None:
+        if self.ngram < 1:
+            raise ValueError("ngram must be at least 1")
+        if not 2 <= self.num_perm <= 4096:
+            raise ValueError("num_perm must be between 2 and 4096")
+
+    def to_dict(self) -> dict:
+        """The config as a plain JSON-able dict."""
+        return asdict(self)
+
+
+def have_numba() -> bool:
+    """Whether the numba kernel can be used (installed and not disabled by NEWSCLEAN_NO_NUMBA)."""
+    return _numba is not None and not os.environ.get("NEWSCLEAN_NO_NUMBA")
+
+
+def default_backend() -> str:
+    """The fastest backend available here: "numba" or "numpy"."""
+    return "numba" if have_numba() else "numpy"
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters ``(a, b)`` for this seed, as uint32 arrays."""
+    # Same generator calls, in the same order, as MinHash._init_permutations.
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def code_points(text: str) -> np.ndarray:
+    """The text's Unicode code points as a uint32 array."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _dropped_mask(cps: np.ndarray) -> np.ndarray:
+    """True where normalisation drops the code point (whitespace, controls, invisible format characters)."""
+    dropped = np.zeros(len(cps), dtype=bool)
+    for low, high in _IGNORED_RANGES:
+        dropped |= (cps >= low) & (cps <= high)
+    return dropped
+
+
+def _mapped_code_points(cps: np.ndarray, config: MinHashConfig) -> np.ndarray:
+    """A copy of cps with the config's per-character maps applied (nothing dropped yet)."""
+    cps = cps.astype(np.uint32, copy=True)
+    if config.normalize:
+        cps[(cps >= 0xFF01) & (cps <= 0xFF5E)] -= np.uint32(0xFEE0)
+        cps[(cps >= 0x41) & (cps <= 0x5A)] += np.uint32(0x20)
+    if config.zero_digits:
+        cps[(cps >= 0x30) & (cps <= 0x39)] = 0x30
+    return cps
+
+
+def normalize_code_points(cps: np.ndarray, config: MinHashConfig) -> np.ndarray:
+    """Apply the config's normalisation to a code-point array (returns a new array)."""
+    mapped = _mapped_code_points(cps, config)
+    return mapped[~_dropped_mask(mapped)] if config.normalize else mapped
+
+
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    """Rotate uint32 values left by r bits."""
+    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer (the same bijection as datasketch's ``_fmix(h, 32)``)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * _F1
+    h = h ^ (h >> np.uint32(13))
+    h = h * _F2
+    return h ^ (h >> np.uint32(16))
+
+
+def hash_ngrams(cps: np.ndarray, ngram: int) -> np.ndarray:
+    """MurmurHash3_x86_32 (seed 0) of the UTF-32LE bytes of every n-gram of a normalised code-point array.
+
+    An array shorter than `ngram` (but not empty) is one shingle of all its code points;
+    an empty array has no shingles.
+    """
+    cps = np.asarray(cps, dtype=np.uint32)
+    if len(cps) == 0:
+        return np.empty(0, dtype=np.uint32)
+    width = min(ngram, len(cps))
+    # Each code point is one 4-byte murmur block; mix every block once, then chain them per n-gram.
+    blocks = _rotl(cps * _C1, 15) * _C2
+    count = len(cps) - width + 1
+    h = np.zeros(count, dtype=np.uint32)
+    for j in range(width):
+        h ^= blocks[j : j + count]
+        h = _rotl(h, 13) * _M5 + _N1
+    h ^= np.uint32(4 * width)
+    return fmix32(h)
+
+
+def shingle_hashes(text: str, config: MinHashConfig = MinHashConfig()) -> np.ndarray:
+    """The 32-bit shingle hash of every character n-gram of `text` (duplicates included, in text order)."""
+    return hash_ngrams(normalize_code_points(code_points(text), config), config.ngram)
+
+
+class _Permuter:
+    """The (a, b) permutation parameters for one config, reused for every signature (numpy path)."""
+
+    # Shingles per block: keeps the (block x num_perm) intermediate in the L2 cache.
+    BLOCK_ELEMENTS = 131072
+
+    def __init__(self, config: MinHashConfig):
+        self.config = config
+        self.a, self.b = permutations(config.num_perm, config.seed)
+        self.step = max(1, self.BLOCK_ELEMENTS // config.num_perm)
+        self.buffer = np.empty((self.step, config.num_perm), dtype=np.uint32)
+        self.block_min = np.empty(config.num_perm, dtype=np.uint32)
+
+    def min_hash(self, hashes: np.ndarray) -> np.ndarray:
+        """datasketch's update_batch on a fresh MinHash: fmix pre-mix, affine map, min per permutation."""
+        result = np.full(self.config.num_perm, MAX_HASH, dtype=np.uint32)
+        mixed = fmix32(hashes)
+        for start in range(0, len(mixed), self.step):
+            chunk = mixed[start : start + self.step]
+            block = self.buffer[: len(chunk)]
+            np.multiply(chunk[:, None], self.a, out=block)
+            np.add(block, self.b, out=block)
+            np.minimum.reduce(block, axis=0, out=self.block_min)
+            np.minimum(result, self.block_min, out=result)
+        return result
+
+
+def _shingle_hashes_batch(texts: Sequence[str], config: MinHashConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle hashes of many texts at once: the concatenated hashes and each text's offsets into them.
+
+    Hashing the concatenation in one pass avoids numpy's per-call overhead on short texts;
+    n-grams that straddle two texts are computed but discarded.
+    """
+    raw_lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    mapped = _mapped_code_points(code_points("".join(texts)), config)
+    lengths = raw_lengths
+    if config.normalize:
+        kept = ~_dropped_mask(mapped)
+        owner = np.repeat(np.arange(len(texts)), raw_lengths)
+        lengths = np.bincount(owner[kept], minlength=len(texts)).astype(np.int64)
+        mapped = mapped[kept]
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    every_ngram = hash_ngrams(mapped, config.ngram)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    pieces = []
+    for i, (start, length) in enumerate(zip(starts.tolist(), lengths.tolist())):
+        if length >= config.ngram:
+            piece = every_ngram[start : start + length - config.ngram + 1]
+        else:  # shorter than one n-gram (or empty): hash it on its own
+            piece = hash_ngrams(mapped[start : start + length], config.ngram)
+        pieces.append(piece)
+        offsets[i + 1] = offsets[i] + len(piece)
+    hashes = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint32)
+    return hashes, offsets
+
+
+def _signatures_numpy(texts: Sequence[str], config: MinHashConfig) -> np.ndarray:
+    """Signatures of `texts` with the pure-numpy path, one row per text."""
+    permuter = _Permuter(config)
+    out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
+    # Batches bound the memory taken by the concatenated code points.
+    for first in range(0, len(texts), 512):
+        batch = texts[first : first + 512]
+        hashes, offsets = _shingle_hashes_batch(batch, config)
+        for row in range(len(batch)):
+            out[first + row] = permuter.min_hash(hashes[offsets[row] : offsets[row + 1]])
+    return out
+
+
+if _numba is not None:
+
+    @_numba.njit(inline="always")
+    def _nb_rotl(x, r):
+        return np.uint32((x << np.uint32(r)) | (x >> np.uint32(32 - r)))
+
+    @_numba.njit(inline="always")
+    def _nb_fmix(h):
+        h = np.uint32(h ^ (h >> np.uint32(16)))
+        h = np.uint32(h * np.uint32(0x85EBCA6B))
+        h = np.uint32(h ^ (h >> np.uint32(13)))
+        h = np.uint32(h * np.uint32(0xC2B2AE35))
+        return np.uint32(h ^ (h >> np.uint32(16)))
+
+    @_numba.njit(inline="always")
+    def _nb_normalize(c):
+        """The normalised code point, or 0xFFFFFFFF if normalisation drops the character."""
+        # Fast path first: CJK, kana, Hangul, most scripts and printable ASCII other than A-Z stay as they are.
+        if (0x2064 < c < 0x3000) or (0x3000 < c < 0xFEFF) or (0x20 < c < 0x41) or (0x5A < c < 0x7F):
+            return c
+        if c <= 0x20 or c == 0x7F or c == 0x85 or c == 0xA0 or c == 0x1680 or c == 0x3000 or c == 0xFEFF:
+            return np.uint32(0xFFFFFFFF)
+        if (0x2000 <= c <= 0x200F) or (0x2028 <= c <= 0x202F) or (0x205F <= c <= 0x2064):
+            return np.uint32(0xFFFFFFFF)
+        if 0xFF01 <= c <= 0xFF5E:
+            c = np.uint32(c - np.uint32(0xFEE0))
+        if 0x41 <= c <= 0x5A:
+            c = np.uint32(c + np.uint32(0x20))
+        return c
+
+    @_numba.njit(inline="always")
+    def _nb_shingle_hashes(cps, start, end, ngram, normalize, zero_digits, blocks, hashes):
+        """Write the text's shingle hashes, already fmix pre-mixed, into `hashes`; return their count."""
+        length = 0
+        for i in range(start, end):
+            c = cps[i]
+            if normalize:
+                c = _nb_normalize(c)
+                if c == np.uint32(0xFFFFFFFF):
+                    continue
+            if zero_digits and 0x30 <= c <= 0x39:
+                c = np.uint32(0x30)
+            blocks[length] = c
+            length += 1
+        if length == 0:
+            return 0
+        # Whole-array passes (rather than one scalar loop per n-gram) let LLVM vectorise the hashing.
+        for i in range(length):
+            k = np.uint32(blocks[i] * np.uint32(0xCC9E2D51))
+            blocks[i] = np.uint32(_nb_rotl(k, 15) * np.uint32(0x1B873593))
+        width = min(ngram, length)
+        count = length - width + 1
+        for i in range(count):
+            hashes[i] = 0
+        for j in range(width):
+            for i in range(count):
+                h = np.uint32(hashes[i] ^ blocks[i + j])
+                hashes[i] = np.uint32(_nb_rotl(h, 13) * np.uint32(5) + np.uint32(0xE6546B64))
+        tail = np.uint32(4 * width)
+        for i in range(count):
+            # Murmur's length step and finalizer, then datasketch's affine32 pre-mix.
+            hashes[i] = _nb_fmix(_nb_fmix(np.uint32(hashes[i] ^ tail)))
+        return count
+
+    @_numba.njit(inline="always")
+    def _nb_min_hash(hashes, count, a, b, out_row):
+        """out_row[k] = min over the first `count` hashes of a[k] * h + b[k] mod 2**32."""
+        num_perm = a.shape[0]
+        # A fresh local array lets LLVM prove it does not alias a and b, so the k loop vectorises.
+        mins = np.full(num_perm, np.uint32(0xFFFFFFFF))
+        for i in range(count):
+            h = hashes[i]
+            for k in range(num_perm):
+                v = np.uint32(a[k] * h + b[k])
+                if v < mins[k]:
+                    mins[k] = v
+        out_row[:] = mins
+
+    @_numba.njit(nogil=True, cache=True)
+    def _nb_signatures(cps, offsets, ngram, normalize, zero_digits, a, b, out):
+        """Fill out[d] with the signature of the text cps[offsets[d]:offsets[d+1]]."""
+        longest = 0
+        for d in range(offsets.shape[0] - 1):
+            longest = max(longest, offsets[d + 1] - offsets[d])
+        blocks = np.empty(longest, dtype=np.uint32)
+        hashes = np.empty(longest, dtype=np.uint32)
+        for d in range(offsets.shape[0] - 1):
+            count = _nb_shingle_hashes(cps, offsets[d], offsets[d + 1], ngram, normalize, zero_digits, blocks, hashes)
+            _nb_min_hash(hashes, count, a, b, out[d])
+
+
+def _signatures_numba(texts: Sequence[str], config: MinHashConfig) -> np.ndarray:
+    """Signatures of `texts` with the fused numba kernel, one row per text."""
+    a, b = permutations(config.num_perm, config.seed)
+    cps = code_points("".join(texts))
+    # Python string lengths are code-point counts, so they slice the UTF-32 array exactly.
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=offsets[1:])
+    out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
+    _nb_signatures(cps, offsets, config.ngram, config.normalize, config.zero_digits, a, b, out)
+    return out
+
+
+def _chunks(n: int, parts: int) -> list[tuple[int, int]]:
+    """Split range(n) into `parts` contiguous (start, end) ranges of near-equal size."""
+    bounds = np.linspace(0, n, parts + 1).astype(int)
+    return [(int(s), int(e)) for s, e in zip(bounds[:-1], bounds[1:]) if e > s]
+
+
+def signatures(
+    texts: Sequence[str],
+    config: MinHashConfig = MinHashConfig(),
+    jobs: int = 1,
+    backend: str | None = None,
+) -> np.ndarray:
+    """Signatures of many texts as a (len(texts), num_perm) uint32 array, in input order.
+
+    `backend` is "numba", "numpy" or None (the fastest available).  With jobs > 1 the
+    numba kernel runs in threads (it releases the GIL); the numpy path runs in processes.
+    Results do not depend on `jobs` or `backend`.
+    """
+    backend = backend or default_backend()
+    if backend == "numba" and not have_numba():
+        raise RuntimeError("the numba backend needs the 'fast' extra (pip install newsclean[fast])")
+    if backend not in ("numba", "numpy"):
+        raise ValueError(f"unknown backend {backend!r}")
+    texts = list(texts)
+    compute = _signatures_numba if backend == "numba" else _signatures_numpy
+    if jobs <= 1 or len(texts) < 2 * jobs:
+        return compute(texts, config)
+    parts = [texts[s:e] for s, e in _chunks(len(texts), jobs)]
+    if backend == "numba":
+        with ThreadPoolExecutor(jobs) as pool:
+            return np.concatenate(list(pool.map(compute, parts, [config] * len(parts))))
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs) as pool:
+        return np.concatenate(list(pool.map(compute, parts, [config] * len(parts))))
+
+
+def signature(text: str, config: MinHashConfig = MinHashConfig(), backend: str | None = None) -> np.ndarray:
+    """The signature of one text as a (num_perm,) uint32 array."""
+    return signatures([text], config, backend=backend)[0]
+
+
+def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+    """MinHash estimate of Jaccard similarity: the fraction of equal signature slots."""
+    return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
+
+
+def exact_jaccard(text_a: str, text_b: str, config: MinHashConfig = MinHashConfig()) -> float:
+    """Jaccard similarity of the two texts' shingle-hash sets (what the signatures estimate)."""
+    set_a = np.unique(shingle_hashes(text_a, config))
+    set_b = np.unique(shingle_hashes(text_b, config))
+    if len(set_a) == 0 and len(set_b) == 0:
+        return 1.0
+    common = len(np.intersect1d(set_a, set_b, assume_unique=True))
+    return common / (len(set_a) + len(set_b) - common)
+
+
+def warm_up(config: MinHashConfig = MinHashConfig()) -> None:
+    """Compile (or load from cache) the numba kernel so later timings exclude it."""
+    if have_numba():
+        _signatures_numba(["预热文本 warm-up"], config)
