@@ -11,15 +11,12 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import regex
-from datasketch import MinHash
 from rapidfuzz.distance import Indel
 
 from ..document import Document, Line
-from functools import lru_cache
-
-import numpy as np
-from datasketch.minhash import _fmix
+from ..minhash import MinHashConfig, signatures
 
 NAME = "repeats"
 
@@ -54,31 +51,6 @@ def _kind(text: str) -> str:
     return "caption" if _CAPTION_MARK.match(text) or len(text) <= 40 else "paragraph"
 
 
-@lru_cache(maxsize=4)
-def _permutations(num_perm: int) -> np.ndarray:
-    return MinHash(num_perm=num_perm).permutations
-
-
-def _signatures(texts: list[str], ngram: int, num_perm: int) -> np.ndarray:
-    """datasketch affine32 MinHash signatures of the character n-grams of each text, all texts at once."""
-    hashes, owners = [], []
-    for k, text in enumerate(texts):
-        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        if len(cps) < ngram:
-            h = np.array([np.bitwise_xor.reduce(cps * np.uint32(2654435761))], dtype=np.uint32)
-        else:
-            h = np.zeros(len(cps) - ngram + 1, dtype=np.uint32)
-            for j in range(ngram):
-                h = h * np.uint32(1000003) + cps[j:len(cps) - ngram + 1 + j]
-        hashes.append(h)
-        owners.append(len(h))
-    hv = _fmix(np.concatenate(hashes), 32)
-    a, b = _permutations(num_perm)
-    phv = a[:, None] * hv[None, :] + b[:, None]
-    starts = np.concatenate(([0], np.cumsum(owners)[:-1]))
-    return np.minimum.reduceat(phv, starts, axis=1).T
-
-
 def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) -> dict[int, tuple[int, str]]:
     """Map the index (in `lines`) of each repeated line to (index of its first occurrence, rule id)."""
     keys = [_key(line.text) for line in lines]
@@ -98,14 +70,14 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) ->
             candidates.append(i)
     if len(candidates) < 2:
         return repeats
-    signatures = _signatures([keys[i] for i in candidates], options.ngram, options.num_perm)
+    sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm))
     # A page has tens of lines, so every line is compared with every kept line: the MinHash estimate of
     # their n-gram Jaccard (the share of equal signature values) picks the candidates, edit similarity decides.
     kept: list[int] = []  # positions in `candidates` of lines kept so far
     for pos, i in enumerate(candidates):
         best = None
         if kept:
-            estimates = (signatures[kept] == signatures[pos]).mean(axis=1)
+            estimates = (sigs[kept] == sigs[pos]).mean(axis=1)
             for k in np.flatnonzero(estimates >= options.jaccard_threshold):
                 j = candidates[kept[k]]
                 if Indel.normalized_similarity(keys[i], keys[j]) >= options.min_similarity:
