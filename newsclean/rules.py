@@ -147,7 +147,8 @@ class RuleSet:
         lexicons = {k: list(v) for k, v in doc.get("lexicon", {}).items()}
         for entry in _entries(path, doc, "gap"):
             rid = entry["id"]
-            pattern = _compile(path, rid, entry["pattern"], defines, lexicons)
+            # Gap patterns run over the whole text, where ^ and $ should mean the start and end of a line.
+            pattern = _compile(path, rid, entry["pattern"], defines, lexicons, flags=regex.MULTILINE)
             if "unit" not in pattern.compiled.groupindex:
                 raise RuleError(f"{path}: rule {rid!r}: pattern needs a named group (?P<unit>...) at the gap")
             self.gaps.append(GapRule(rid, entry["description"], pattern, entry.get("kind", rid)))
@@ -220,7 +221,8 @@ def _expand(template: str, defines: dict[str, str], lexicons: dict[str, list[str
     return regex.sub(r"\{([a-z_][a-z0-9_:]*)\}", sub, template)
 
 
-def _compile(path: str, rid: str, source: str, defines: dict[str, str], lexicons: dict[str, list[str]]) -> Pattern:
+def _compile(path: str, rid: str, source: str, defines: dict[str, str], lexicons: dict[str, list[str]],
+             flags: int = 0) -> Pattern:
     try:
         expanded = _expand(source, defines, lexicons)
     except KeyError as exc:
@@ -228,7 +230,7 @@ def _compile(path: str, rid: str, source: str, defines: dict[str, str], lexicons
     except RecursionError:
         raise RuleError(f"{path}: rule {rid!r}: [define] entries refer to each other in a loop") from None
     try:
-        compiled = regex.compile(expanded)
+        compiled = regex.compile(expanded, flags)
     except regex.error as exc:
         raise RuleError(f"{path}: rule {rid!r}: bad pattern: {exc}") from None
     return Pattern(rid, path, compiled)
