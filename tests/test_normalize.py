@@ -1,0 +1,216 @@
+"""Stage 1 (normalize): mojibake, traditional -> simplified, punctuation width, invisible characters, whitespace.
+
+The one rule this stage must never break: a digit, a decimal point inside a number and `%` come out exactly as
+they went in, because the numbers stage decides from them whether a scraper dropped digits.
+"""
+from __future__ import annotations
+
+import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec used below)
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsclean import clean
+
+
+def norm(text: str, **options) -> str:
+    return clean(text, stages=("normalize",), **options).text
+
+
+def as_mojibake(text: str, codec: str) -> str:
+    """What a scraper shows when it reads the UTF-8 bytes of `text` as `codec`."""
+    return text.encode("utf-8").decode(codec)
+
+
+# ------------------------------------------------------------------ mojibake
+
+MOJIBAKE_SENTENCES = [
+    "市政府今天召开新闻发布会，通报一季度经济运行情况。",
+    "记者从市交通局获悉，地铁三号线将于年底通车。",
+    "营收达到2.39亿元，同比增长35.6%。",
+    "公司净利润１２.３９亿元，员工1,000人，上午10:30开盘。",
+    "暴雨导致城西多处路段积水，交警部门已实施临时交通管制。",
+]
+
+
+@pytest.mark.parametrize("codec", ["sloppy-windows-1252", "latin-1"])
+@pytest.mark.parametrize("sentence", MOJIBAKE_SENTENCES)
+def test_utf8_read_as_cp1252_or_latin1_is_repaired(sentence, codec):
+    broken = as_mojibake(sentence, codec)
+    assert broken != sentence
+    assert norm(broken) == sentence
+
+
+def test_traditional_mojibake_is_repaired_then_simplified():
+    broken = as_mojibake("據報道，台北市長表示經濟增長", "sloppy-windows-1252")
+    assert norm(broken) == "据报道，台北市长表示经济增长"
+    assert norm(broken, t2s=False) == "據報道，台北市長表示經濟增長"
+
+
+def test_only_the_broken_line_is_repaired():
+    good = "城东片区改造提速，三年新增绿地超过百亩。"
+    broken = as_mojibake("居民出行更加方便。", "sloppy-windows-1252")
+    assert norm(f"{good}\n{broken}\n{good}") == f"{good}\n居民出行更加方便。\n{good}"
+
+
+@pytest.mark.parametrize("text", [
+    "今天气温−5°C至3°C，体感寒冷。",
+    "买买提·艾力说，合作社的收入增长了。",
+    "展板尺寸为3×4米，误差±0.5毫米。",
+    "他说“Pokémon”系列游戏在当地很受欢迎。",
+    "门票价格为￥199元，约合£20。",
+    "©2024 江城新闻网",
+])
+def test_real_latin1_characters_are_not_mistaken_for_mojibake(text):
+    assert norm(text) == text
+
+
+def test_repaired_mojibake_keeps_the_map_to_the_raw_input():
+    raw = as_mojibake("今年全市社会消费品零售总额同比增长%。", "sloppy-windows-1252")
+    result = clean(raw, stages=("normalize", "numbers"))
+    assert result.text == "今年全市社会消费品零售总额同比增长%。"
+    [gap] = result.annotations
+    assert result.text[gap["start"]:gap["end"]] == "%"
+    assert raw[gap["raw_start"]:gap["raw_end"]] == "%"
+
+
+# ------------------------------------------------------------------ traditional -> simplified
+
+T2S = [
+    ("後來這裡的乾燥氣候逐漸改善", "后来这里的干燥气候逐渐改善"),
+    ("臺灣地區的颱風預警已經解除", "台湾地区的台风预警已经解除"),
+    ("總投資１２.３９億元，同比增長35.6%", "总投资１２.３９亿元，同比增长35.6%"),
+    ("醫院門診量較去年同期增加兩成", "医院门诊量较去年同期增加两成"),
+]
+
+
+@pytest.mark.parametrize("traditional, simplified", T2S)
+def test_traditional_becomes_simplified_by_default(traditional, simplified):
+    assert norm(traditional) == simplified
+
+
+@pytest.mark.parametrize("traditional, simplified", T2S)
+def test_t2s_false_keeps_traditional(traditional, simplified):
+    assert norm(traditional, t2s=False) == traditional
+
+
+def test_simplification_keeps_the_map_to_the_raw_input():
+    raw = "該項目總投資億元。"
+    result = clean(raw, stages=("normalize", "numbers"))
+    assert result.text == "该项目总投资亿元。"
+    [gap] = result.annotations
+    assert raw[gap["raw_start"]:gap["raw_end"]] == "億元"
+
+
+# ------------------------------------------------------------------ punctuation width
+
+@pytest.mark.parametrize("text, expected", [
+    ("3月5日,江城市召开全市就业工作会议", "3月5日，江城市召开全市就业工作会议"),
+    ("他表示:要把稳就业放在首位", "他表示：要把稳就业放在首位"),
+    ("一是稳岗位;二是促创业", "一是稳岗位；二是促创业"),
+    ("今年的目标能完成吗?能!", "今年的目标能完成吗？能！"),
+    ("江城经开区(高新区)管委会", "江城经开区（高新区）管委会"),
+    ("会议提出:(1)稳岗位;(2)促创业", "会议提出：（1）稳岗位；（2）促创业"),
+    ("(记者 周晓雯)本报消息", "（记者 周晓雯）本报消息"),
+])
+def test_half_width_marks_in_chinese_text_become_full_width(text, expected):
+    assert norm(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "He said: OK, fine (yes)!",
+    "score 3:1, ratio 1:2",
+    "Python 3.11 (final)",
+])
+def test_half_width_marks_in_latin_text_stay(text):
+    assert norm(text) == text
+
+
+# ------------------------------------------------------------------ numbers never change
+
+NUMBER_TOKENS = ["１２.３９亿元", "2.39亿元", "35.6%", "1,000", "10:30", "1,000,000元", "3:1", "０.５%", "－3.5℃"]
+
+
+@pytest.mark.parametrize("token", NUMBER_TOKENS)
+@pytest.mark.parametrize("template", [
+    "公司去年净利润{},同比增长",
+    "据統計,{}。",
+    "截至目前{}(预计)",
+    "{}",
+    "  \u3000{}\u200b  ",
+])
+def test_numbers_survive_exactly(token, template):
+    assert token in norm(template.format(token))
+
+
+def test_numbers_survive_in_a_paragraph():
+    text = "公司净利润１２.３９亿元,同比增长35.6%;营收2.39亿元,员工1,000人,上午10:30开盘。"
+    assert norm(text) == "公司净利润１２.３９亿元，同比增长35.6%；营收2.39亿元，员工1,000人，上午10:30开盘。"
+
+
+_CJK = "经济增长亿元万人年月日今去總額億萬與"
+_NUMBERISH = "0123456789０１２３４５６７８９.．%％"
+_MARKS = ",:;?!()，。"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_CJK + _NUMBERISH + _MARKS + " \n\t\u3000\u200b", max_size=60))
+def test_digits_points_and_percent_signs_are_never_rewritten(text):
+    keep = set(_NUMBERISH)
+    out = norm(text)
+    assert [c for c in out if c in keep] == [c for c in text if c in keep]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_CJK + "0123456789,:", max_size=40))
+def test_a_comma_or_colon_between_digits_is_never_widened(text):
+    import re
+
+    pattern = re.compile(r"(?=([0-9][,:][0-9]))")
+    assert pattern.findall(norm(text)) == pattern.findall(text)
+
+
+# ------------------------------------------------------------------ invisible characters
+
+@pytest.mark.parametrize("invisible", [
+    "\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\ufeff", "\u00ad", "\u202e", "\x07", "\x0b", "\x1b", "\x1f",
+])
+def test_zero_width_and_control_characters_are_removed(invisible):
+    text = f"同比{invisible}增长35.6%{invisible}，{invisible}居全省第一。"
+    assert norm(text) == "同比增长35.6%，居全省第一。"
+
+
+def test_removed_invisible_characters_keep_the_map_to_the_raw_input():
+    raw = "\ufeff外贸进出口总额同比下降\u200b\u200b%。"
+    result = clean(raw, stages=("normalize", "numbers"))
+    assert result.text == "外贸进出口总额同比下降%。"
+    [gap] = result.annotations
+    assert raw[gap["raw_start"]:gap["raw_end"]] == "%"
+
+
+def test_html_entities_are_decoded():
+    assert norm("江城&nbsp;新闻&amp;资讯&ldquo;稳就业&rdquo;&#8220;行动&#x4e2d;") == "江城 新闻&资讯“稳就业”“行动中"
+
+
+# ------------------------------------------------------------------ whitespace
+
+@pytest.mark.parametrize("text, expected", [
+    ("\u3000\u3000今年以来，全市就业形势稳定。", "今年以来，全市就业形势稳定。"),
+    ("今年以来，全市就业形势稳定。   ", "今年以来，全市就业形势稳定。"),
+    ("第一段。\n\n\n\n第二段。", "第一段。\n第二段。"),
+    ("\n\n第一段。\n \n\t\n第二段。\n\n", "第一段。\n第二段。"),
+    ("记者  周晓雯\t\t通讯员\u3000\u3000林立", "记者 周晓雯 通讯员 林立"),
+    ("价格为\xa0\xa015元", "价格为 15元"),
+    ("第一行\r\n第二行\r第三行", "第一行\n第二行\n第三行"),
+    ("iPhone 15 Pro 售价 7,999 元", "iPhone 15 Pro 售价 7,999 元"),
+])
+def test_whitespace_is_tidied(text, expected):
+    assert norm(text) == expected
+
+
+def test_normalize_counts_what_it_changed():
+    result = clean("據報道,江城\u200b新聞", stages=("normalize",))
+    assert result.text == "据报道，江城新闻"
+    assert result.counts.get("normalize:to_simplified", 0) > 0
+    assert result.counts.get("normalize:widen_punctuation", 0) == 1
+    assert result.counts.get("normalize:drop_invisible", 0) == 1
