@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -93,12 +94,16 @@ def default_backend() -> str:
     return "numba" if have_numba() else "numpy"
 
 
+@lru_cache(maxsize=16)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutation parameters ``(a, b)`` for this seed, as uint32 arrays."""
-    # Same generator calls, in the same order, as MinHash._init_permutations.
+    """datasketch's affine32 permutation parameters ``(a, b)`` for this seed, as read-only uint32 arrays."""
+    # Same generator calls, in the same order, as MinHash._init_permutations.  Cached because
+    # seeding a RandomState costs more than signing a short document.
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.flags.writeable = False
+    b.flags.writeable = False
     return a, b
 
 

@@ -1,0 +1,649 @@
+"""Near-duplicate documents across a corpus: batch dedup, a streaming `Deduplicator`, cross-document repair.
+
+Pipeline for one document:
+
+1. its MinHash signature (`newsclean.minhash`) over character n-grams of the cleaned text;
+2. candidates from a datasketch `MinHashLSH` whose band keys are computed for many signatures at once;
+3. verification of each candidate: estimated (or, with ``exact``, exact) Jaccard at least ``threshold``,
+   and no *conflicting figure*: a number that both texts have in the same surrounding words but with
+   different digits.  Stories that differ only in their figures therefore stay apart, while a copy whose
+   digits were dropped (no number at all in that place) still matches.
+
+Which copy is kept (batch mode) is deterministic: fewest ``missing_number`` annotations, then the longest
+text, then the earliest in input order.  Documents are visited in that order and each one is compared with
+the kept copies only, so every dropped document was verified directly against the one that replaced it
+(no chains of "similar to something similar").
+
+Cross-document repair: where a kept document has a ``missing_number`` annotation and one of its dropped
+copies has digits in the same place, the annotation gets ``info["suggestion"] = {"digits", "source_id",
+"evidence", "context_chars", "sources"}``.  It is a suggestion only; the text is never changed.
+"""
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from datasketch import MinHashLSH
+from datasketch.lsh import _optimal_param
+from datasketch.storage import UnorderedStorage
+
+from .minhash import MinHashConfig, estimate_jaccard, exact_jaccard, signatures
+
+MISSING_NUMBER = "missing_number"
+INDEX_FORMAT = "newsclean-dedup-index"
+INDEX_VERSION = 1
+
+# A figure: digits with decimal points, thousands separators, times or dates inside.
+_NUMBER = re.compile(r"\d+(?:[.,:/．，]\d+)*")
+_SPACE = re.compile(r"\s+")
+# Characters of masked text on each side of a figure that identify "the same place" in two documents.
+NUMBER_CONTEXT = 8
+# Repair: how far the shared context is compared on each side, and how much of it must agree.
+REPAIR_WINDOW = 12
+REPAIR_MIN_SIDE = 3
+REPAIR_MIN_TOTAL = 10
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Everything that decides what counts as a duplicate; defaults are justified in benchmarks/README.md."""
+
+    ngram: int = 5
+    num_perm: int = 128
+    seed: int = 1
+    threshold: float = 0.6
+    # Verify candidates with the exact Jaccard of their shingle sets instead of the estimate (batch only:
+    # the streaming index keeps signatures, not texts).
+    exact: bool = False
+    # Refuse a match when the two texts disagree on a figure in the same context.
+    number_check: bool = True
+    normalize: bool = True
+    zero_digits: bool = False
+    # Attach digit suggestions from dropped copies to the kept copy's missing_number annotations.
+    repair: bool = True
+    # LSH (bands, rows); None takes datasketch's optimum for `threshold` and `num_perm` with false
+    # negatives weighted 0.8 against 0.2: every candidate is verified, so a false positive costs one
+    # comparison while a false negative is a duplicate lost.
+    lsh_params: tuple[int, int] | None = None
+    jobs: int = 1
+    backend: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError("threshold must be in (0, 1]")
+        self.minhash  # validates ngram and num_perm
+        if self.lsh_params is not None:
+            object.__setattr__(self, "lsh_params", tuple(int(v) for v in self.lsh_params))
+            bands, rows = self.lsh_params
+            if bands < 2 or rows < 1 or bands * rows > self.num_perm:
+                raise ValueError("lsh_params need bands >= 2, rows >= 1 and bands * rows <= num_perm")
+
+    @property
+    def minhash(self) -> MinHashConfig:
+        """The signature part of the config."""
+        return MinHashConfig(self.ngram, self.num_perm, self.seed, self.normalize, self.zero_digits)
+
+    @property
+    def bands_rows(self) -> tuple[int, int]:
+        """The LSH banding actually used."""
+        return self.lsh_params or _optimal_bands(self.threshold, self.num_perm)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings that shape an index, as a JSON-able dict (jobs and backend do not)."""
+        out = asdict(self)
+        out["lsh_params"] = list(self.bands_rows)
+        del out["jobs"], out["backend"]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DedupConfig:
+        """Inverse of `to_dict` (unknown keys are an error, not silently dropped)."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown dedup settings: {sorted(unknown)}")
+        return cls(**data)
+
+
+@lru_cache(maxsize=32)
+def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's (bands, rows) minimising 0.2 x false positives + 0.8 x false negatives (slow: cached)."""
+    return _optimal_param(threshold, num_perm, 0.2, 0.8)
+
+
+# ---------------------------------------------------------------- figures
+
+
+def number_fingerprint(text: str) -> np.ndarray:
+    """Each figure of the text as ``crc32(context) << 32 | crc32(digits)`` (uint64, sorted).
+
+    The context is the NUMBER_CONTEXT characters on each side once whitespace is removed and every other
+    figure is replaced by "#", so the same sentence in two copies gives the same context even when a
+    neighbouring figure differs or was dropped.
+    """
+    squeezed = _SPACE.sub("", text)
+    matches = list(_NUMBER.finditer(squeezed))
+    if not matches:
+        return np.empty(0, dtype=np.uint64)
+    masked = _NUMBER.sub("#", squeezed)
+    values = []
+    shift = 0  # characters removed by masking the figures before this one
+    for m in matches:
+        at = m.start() - shift
+        shift += len(m.group()) - 1
+        context = masked[max(0, at - NUMBER_CONTEXT) : at] + "#" + masked[at + 1 : at + 1 + NUMBER_CONTEXT]
+        digits = m.group().replace(",", "").replace("，", "")
+        values.append((zlib.crc32(context.encode()) << 32) | zlib.crc32(digits.encode()))
+    return np.unique(np.array(values, dtype=np.uint64))
+
+
+def count_number_conflicts(fingerprint_a: np.ndarray, fingerprint_b: np.ndarray) -> int:
+    """How many contexts hold a figure in both texts but not the same figures."""
+    if len(fingerprint_a) == 0 or len(fingerprint_b) == 0:
+        return 0
+    contexts_a, contexts_b = fingerprint_a >> np.uint64(32), fingerprint_b >> np.uint64(32)
+    shared = np.intersect1d(contexts_a, contexts_b)
+    if len(shared) == 0:
+        return 0
+    conflicts = 0
+    for context in shared:
+        # Fingerprints are sorted, so each context's figures are one contiguous run.
+        figures_a = fingerprint_a[contexts_a == context]
+        figures_b = fingerprint_b[contexts_b == context]
+        conflicts += not np.array_equal(figures_a, figures_b)
+    return conflicts
+
+
+# ---------------------------------------------------------------- LSH
+
+
+_BAND_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """The splitmix64 finalizer: spreads every input bit over the 64-bit band key."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 60-bit key per (signature, band): an (n, bands) uint64 array, computed for all rows at once."""
+    n = sigs.shape[0]
+    values = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    h = np.full((n, bands), np.uint64(rows), dtype=np.uint64)
+    for j in range(rows):
+        h = _mix64((h ^ values[:, :, j]) * _BAND_MULTIPLIER)
+    # 60 bits: CPython stores such ints in 32 bytes instead of 36, and collisions stay negligible.
+    return h >> np.uint64(4)
+
+
+def _band_key_of_bytes(band: bytes) -> int:
+    """MinHashLSH's `hashfunc`: the same key as `band_keys` for one band's big-endian bytes."""
+    values = np.frombuffer(band, dtype=">u4").astype(np.uint32)
+    return int(band_keys(values[None, :], 1, len(values))[0, 0])
+
+
+class CompactBuckets(UnorderedStorage):
+    """In-memory bucket storage for MinHashLSH: a single member is stored bare, several as a tuple.
+
+    datasketch's default ``defaultdict(set)`` spends a 216-byte set on every bucket, and nearly every
+    bucket of a corpus that is mostly distinct holds one document; this keeps the index near 2 KB a document.
+    """
+
+    def __init__(self) -> None:
+        self._dict: dict[Any, Any] = {}
+
+    def keys(self):
+        return self._dict.keys()
+
+    def get(self, key) -> tuple:
+        members = self._dict.get(key, ())
+        return members if isinstance(members, tuple) else (members,)
+
+    def insert(self, key, *vals, **kwargs) -> None:
+        members = self.get(key) if key in self._dict else ()
+        merged = members + tuple(v for v in vals if v not in members)
+        self._dict[key] = merged[0] if len(merged) == 1 else merged
+
+    def remove(self, *keys, **kwargs) -> None:
+        for key in keys:
+            del self._dict[key]
+
+    def remove_val(self, key, val, **kwargs) -> None:
+        remaining = tuple(v for v in self.get(key) if v != val)
+        if not remaining:
+            del self._dict[key]
+        else:
+            self._dict[key] = remaining[0] if len(remaining) == 1 else remaining
+
+    def size(self) -> int:
+        return len(self._dict)
+
+    def itemcounts(self, **kwargs) -> dict:
+        return {key: len(self.get(key)) for key in self._dict}
+
+    def has_key(self, key) -> bool:
+        return key in self._dict
+
+
+class _LSHIndex:
+    """A datasketch MinHashLSH fed band keys computed in bulk (the public `lsh.query` sees the same keys)."""
+
+    def __init__(self, config: DedupConfig):
+        self.bands, self.rows = config.bands_rows
+        self.lsh = MinHashLSH(num_perm=config.num_perm, params=(self.bands, self.rows), hashfunc=_band_key_of_bytes)
+        self.lsh.hashtables = [CompactBuckets() for _ in range(self.bands)]
+
+    def keys(self, sigs: np.ndarray) -> list[list[int]]:
+        """Band keys of many signatures, as Python ints ready for the dict storage."""
+        return band_keys(sigs, self.bands, self.rows).tolist()
+
+    def candidates(self, keys: Sequence[int]) -> set[int]:
+        """Every indexed key sharing at least one band with these band keys."""
+        found: set[int] = set()
+        for table, key in zip(self.lsh.hashtables, keys):
+            found.update(table.get(key))
+        return found
+
+    def insert(self, position: int, keys: Sequence[int]) -> None:
+        """Index a document under its position, exactly as MinHashLSH.insert would store it."""
+        self.lsh.keys.insert(position, *keys)
+        for table, key in zip(self.lsh.hashtables, keys):
+            table.insert(key, position)
+
+
+# ---------------------------------------------------------------- matches
+
+
+@dataclass(frozen=True)
+class Match:
+    """A verified near-duplicate: the document matched and how similar it is."""
+
+    id: str
+    jaccard: float  # MinHash estimate
+    exact_jaccard: float | None = None
+
+    @property
+    def score(self) -> float:
+        """The similarity the threshold was applied to."""
+        return self.exact_jaccard if self.exact_jaccard is not None else self.jaccard
+
+
+@dataclass(frozen=True)
+class ClusterEntry:
+    """One input record's fate: its cluster (the kept copy's id), kept or duplicate_of, and similarity."""
+
+    id: str
+    cluster: str
+    kept: bool
+    duplicate_of: str | None
+    jaccard: float
+    exact_jaccard: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The clusters-file line for this record."""
+        out: dict[str, Any] = {"id": self.id, "cluster": self.cluster, "kept": self.kept,
+                               "duplicate_of": self.duplicate_of, "jaccard": round(self.jaccard, 4)}
+        if self.exact_jaccard is not None:
+            out["exact_jaccard"] = round(self.exact_jaccard, 4)
+        return out
+
+
+@dataclass
+class DedupResult:
+    """Per input record (input order): its cluster entry and the record, kept ones with suggestions."""
+
+    entries: list[ClusterEntry]
+    records: list[dict[str, Any]]
+    suggestions: int = 0
+    number_conflicts: int = 0  # candidate pairs refused because a figure differed
+
+    def kept_records(self) -> list[dict[str, Any]]:
+        """The records to keep, in input order."""
+        return [r for r, e in zip(self.records, self.entries) if e.kept]
+
+    def summary(self) -> dict[str, int]:
+        """Counts for a run report."""
+        kept = sum(e.kept for e in self.entries)
+        return {"records": len(self.entries), "kept": kept, "dropped": len(self.entries) - kept,
+                "clusters_with_duplicates": len({e.cluster for e in self.entries if not e.kept}),
+                "suggestions": self.suggestions, "number_conflicts": self.number_conflicts}
+
+
+class _Verifier:
+    """Applies the config's checks to a (document, candidate) pair, caching figure fingerprints."""
+
+    def __init__(self, config: DedupConfig, sigs: np.ndarray, texts: Sequence[str] | None,
+                 fingerprints: dict[int, np.ndarray] | list[np.ndarray] | None = None):
+        self.config = config
+        self.sigs = sigs
+        self.texts = texts
+        self.fingerprints: Any = fingerprints if fingerprints is not None else {}
+        self.number_conflicts = 0
+
+    def fingerprint(self, position: int) -> np.ndarray:
+        """The figure fingerprint of an indexed document (computed once)."""
+        if isinstance(self.fingerprints, dict) and position not in self.fingerprints:
+            self.fingerprints[position] = number_fingerprint(self.texts[position])
+        return self.fingerprints[position]
+
+    def check(self, sig: np.ndarray, text: str | None, fingerprint: Any, candidate: int) -> tuple[float, float | None] | None:
+        """(estimated, exact-or-None) Jaccard if the candidate is a verified duplicate, else None."""
+        estimate = estimate_jaccard(sig, self.sigs[candidate])
+        exact = None
+        if self.config.exact and text is not None and self.texts is not None:
+            exact = exact_jaccard(text, self.texts[candidate], self.config.minhash)
+        if (exact if exact is not None else estimate) < self.config.threshold:
+            return None
+        if self.config.number_check:
+            mine = fingerprint() if callable(fingerprint) else fingerprint
+            if count_number_conflicts(mine, self.fingerprint(candidate)):
+                self.number_conflicts += 1
+                return None
+        return estimate, exact
+
+
+def _missing_count(record: dict[str, Any]) -> int:
+    """How many missing_number annotations a record carries."""
+    return sum(1 for a in record.get("annotations") or () if isinstance(a, dict) and a.get("type") == MISSING_NUMBER)
+
+
+def keep_order(records: Sequence[dict[str, Any]], texts: Sequence[str]) -> list[int]:
+    """Positions in keep order: fewest missing_number flags, then longest text, then earliest."""
+    missing = [_missing_count(r) for r in records]
+    return sorted(range(len(records)), key=lambda i: (missing[i], -len(texts[i]), i))
+
+
+def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = DedupConfig(),
+                  text_field: str = "text", id_field: str = "id", ids: Sequence[str] | None = None) -> DedupResult:
+    """Find near-duplicates among records ({"id", "text", optional "annotations"}) and pick one per cluster.
+
+    `ids` overrides the records' own ids in the result; otherwise records without an id are named by
+    their input position.  The result does not depend on `config.jobs` or `config.backend`.
+    """
+    records = list(records)
+    texts = [r.get(text_field) or "" for r in records]
+    if ids is None:
+        ids = [str(r[id_field]) if r.get(id_field) is not None else str(i) for i, r in enumerate(records)]
+    elif len(ids) != len(records):
+        raise ValueError("ids and records differ in length")
+    sigs = signatures(texts, config.minhash, jobs=config.jobs, backend=config.backend)
+    index = _LSHIndex(config)
+    keys = index.keys(sigs)
+    verifier = _Verifier(config, sigs, texts)
+    order = keep_order(records, texts)
+    rank = {position: r for r, position in enumerate(order)}
+    entries: list[ClusterEntry | None] = [None] * len(records)
+    for position in order:
+        match, kept_at = None, None
+        if texts[position].strip():
+            match, kept_at = _best_match(position, texts, sigs, keys, index, verifier, rank, ids)
+        if match is None:
+            if texts[position].strip():  # blank texts are kept as they are and never matched
+                index.insert(position, keys[position])
+            entries[position] = ClusterEntry(ids[position], ids[position], True, None, 1.0,
+                                             1.0 if config.exact else None)
+        else:
+            entries[position] = ClusterEntry(ids[position], ids[kept_at], False, ids[kept_at],
+                                             match.jaccard, match.exact_jaccard)
+    result = DedupResult([e for e in entries if e is not None], list(records), number_conflicts=verifier.number_conflicts)
+    if config.repair:
+        _repair_kept(result, texts, ids, rank, text_field)
+    return result
+
+
+def _best_match(position: int, texts: Sequence[str], sigs: np.ndarray, keys: list[list[int]], index: _LSHIndex,
+                verifier: _Verifier, rank: dict[int, int], ids: Sequence[str]) -> tuple[Match | None, int | None]:
+    """The most similar verified kept copy (ties: the one kept first), or (None, None)."""
+    best, best_at = None, None
+    for candidate in sorted(index.candidates(keys[position]), key=rank.__getitem__):
+        checked = verifier.check(sigs[position], texts[position], lambda: verifier.fingerprint(position), candidate)
+        if checked is None:
+            continue
+        match = Match(ids[candidate], *checked)
+        if best is None or match.score > best.score:
+            best, best_at = match, candidate
+    return best, best_at
+
+
+# ---------------------------------------------------------------- repair
+
+
+def _repair_kept(result: DedupResult, texts: Sequence[str], ids: Sequence[str], rank: dict[int, int],
+                 text_field: str) -> None:
+    """Attach digit suggestions from each cluster's dropped copies to the kept copy's annotations."""
+    position_of = {}
+    members: dict[int, list[int]] = {}
+    for position, entry in enumerate(result.entries):
+        if entry.kept:
+            position_of.setdefault(entry.id, position)
+    for position, entry in enumerate(result.entries):
+        if not entry.kept:
+            members.setdefault(position_of[entry.duplicate_of], []).append(position)
+    for kept_at, copies in members.items():
+        record = result.records[kept_at]
+        if not _missing_count(record):
+            continue
+        sources = [(ids[p], texts[p], result.records[p].get("annotations") or []) for p in sorted(copies, key=rank.__getitem__)]
+        annotations, added = suggest_digits(texts[kept_at], record.get("annotations") or [], sources)
+        if added:
+            result.records[kept_at] = {**record, "annotations": annotations}
+            result.suggestions += added
+
+
+def _figures_with_flags(text: str, annotations: Sequence[dict]) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of each figure in a source text, skipping figures touching a missing_number flag."""
+    flagged = {a.get("start") for a in annotations if isinstance(a, dict) and a.get("type") == MISSING_NUMBER}
+    return [(m.start(), m.end(), m.group()) for m in _NUMBER.finditer(text)
+            if not any(f is not None and m.start() <= f <= m.end() for f in flagged)]
+
+
+def _common_suffix(a: str, a_end: int, b: str, b_end: int) -> int:
+    """How many characters before a_end in a equal those before b_end in b (at most REPAIR_WINDOW)."""
+    n = 0
+    while n < REPAIR_WINDOW and n < a_end and n < b_end and a[a_end - n - 1] == b[b_end - n - 1]:
+        n += 1
+    return n
+
+
+def _common_prefix(a: str, a_start: int, b: str, b_start: int) -> int:
+    """How many characters from a_start in a equal those from b_start in b (at most REPAIR_WINDOW)."""
+    n = 0
+    while n < REPAIR_WINDOW and a_start + n < len(a) and b_start + n < len(b) and a[a_start + n] == b[b_start + n]:
+        n += 1
+    return n
+
+
+def suggest_digits(text: str, annotations: Sequence[dict], sources: Sequence[tuple[str, str, Sequence[dict]]]
+                   ) -> tuple[list[dict], int]:
+    """Annotations with a suggestion on each missing_number gap that a source copy fills, and how many were added.
+
+    `sources` are (id, text, annotations) of near-duplicate copies, best first.  A figure in a source is a
+    candidate for the gap at `start` when at least REPAIR_MIN_SIDE characters on each side, and
+    REPAIR_MIN_TOTAL in all, read the same as around the gap.  The best-supported figure wins; a tie between
+    different figures gives no suggestion.  Annotations are copied, never modified in place.
+    """
+    figures = [(source_id, source_text, _figures_with_flags(source_text, source_annotations))
+               for source_id, source_text, source_annotations in sources]
+    out, added = [], 0
+    for annotation in annotations:
+        suggestion = None
+        if isinstance(annotation, dict) and annotation.get("type") == MISSING_NUMBER and isinstance(annotation.get("start"), int):
+            suggestion = _suggestion_for_gap(text, annotation["start"], figures)
+        if suggestion is None:
+            out.append(annotation)
+            continue
+        info = dict(annotation.get("info") or {})
+        info["suggestion"] = suggestion
+        out.append({**annotation, "info": info})
+        added += 1
+    return out, added
+
+
+def _suggestion_for_gap(text: str, gap: int, figures: Sequence[tuple[str, str, list[tuple[int, int, str]]]]
+                        ) -> dict[str, Any] | None:
+    """The suggestion for one gap, or None when no source fills it unambiguously."""
+    best_by_digits: dict[str, tuple[int, str, str]] = {}
+    support: dict[str, int] = {}
+    for source_id, source_text, source_figures in figures:
+        found: dict[str, tuple[int, str]] = {}
+        for start, end, digits in source_figures:
+            left = _common_suffix(text, gap, source_text, start)
+            right = _common_prefix(text, gap, source_text, end)
+            if left < REPAIR_MIN_SIDE or right < REPAIR_MIN_SIDE or left + right < REPAIR_MIN_TOTAL:
+                continue
+            if digits not in found or left + right > found[digits][0]:
+                evidence = source_text[max(0, start - REPAIR_WINDOW) : end + REPAIR_WINDOW]
+                found[digits] = (left + right, evidence)
+        for digits, (score, evidence) in found.items():
+            support[digits] = support.get(digits, 0) + 1
+            if digits not in best_by_digits or score > best_by_digits[digits][0]:
+                best_by_digits[digits] = (score, source_id, evidence)
+    if not best_by_digits:
+        return None
+    ranked = sorted(best_by_digits.items(), key=lambda item: (-support[item[0]], -item[1][0]))
+    if len(ranked) > 1 and (support[ranked[0][0]], ranked[0][1][0]) == (support[ranked[1][0]], ranked[1][1][0]):
+        return None  # two copies disagree equally: no basis for a suggestion
+    digits, (score, source_id, evidence) = ranked[0]
+    return {"digits": digits, "source_id": source_id, "evidence": evidence, "context_chars": score,
+            "sources": support[digits]}
+
+
+# ---------------------------------------------------------------- streaming
+
+
+class Deduplicator:
+    """A persistent "seen before?" index for crawlers: signatures, ids and figure fingerprints.
+
+    `check(id, text)` answers and remembers; `is_duplicate` only answers; `add` only remembers.
+    Verification uses the MinHash estimate (texts are not stored) and the figure check.
+    """
+
+    def __init__(self, config: DedupConfig = DedupConfig()):
+        self.config = config
+        self._index = _LSHIndex(config)
+        self._ids: list[str] = []
+        self._positions: dict[str, int] = {}
+        self._sigs = np.empty((1024, config.num_perm), dtype=np.uint32)
+        self._fingerprints: list[np.ndarray] = []
+        self._verifier = _Verifier(config, self._sigs, None, self._fingerprints)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, id: str) -> bool:
+        return id in self._positions
+
+    def _prepare(self, text: str) -> tuple[np.ndarray, list[int]]:
+        """A text's signature and band keys."""
+        sig = signatures([text], self.config.minhash, backend=self.config.backend)
+        return sig[0], self._index.keys(sig)[0]
+
+    def _match(self, id: str | None, text: str, sig: np.ndarray, keys: list[int]) -> Match | None:
+        """The most similar verified indexed document other than `id` itself."""
+        if not text.strip():
+            return None
+        fingerprint = number_fingerprint(text) if self.config.number_check else None
+        best = None
+        for candidate in sorted(self._index.candidates(keys)):
+            if self._ids[candidate] == id:
+                continue
+            checked = self._verifier.check(sig, None, fingerprint, candidate)
+            if checked is not None and (best is None or checked[0] > best.jaccard):
+                best = Match(self._ids[candidate], checked[0])
+        return best
+
+    def is_duplicate(self, id: str | None, text: str) -> Match | None:
+        """The indexed near-duplicate of this text, or None; the index is not changed."""
+        sig, keys = self._prepare(text)
+        return self._match(id, text, sig, keys)
+
+    def add(self, id: str, text: str) -> None:
+        """Index a document (ids are unique: adding a known id is an error)."""
+        self._add(id, text, *self._prepare(text))
+
+    def add_many(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Index many documents at once (signatures in bulk, with config.jobs workers)."""
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts differ in length")
+        sigs = signatures(texts, self.config.minhash, jobs=self.config.jobs, backend=self.config.backend)
+        for id, text, sig, keys in zip(ids, texts, sigs, self._index.keys(sigs)):
+            self._add(id, text, sig, keys)
+
+    def check(self, id: str, text: str) -> Match | None:
+        """is_duplicate, then add the text if it was new: the one call a crawler needs per page."""
+        sig, keys = self._prepare(text)
+        match = self._match(id, text, sig, keys)
+        if match is None and id not in self._positions:
+            self._add(id, text, sig, keys)
+        return match
+
+    def _add(self, id: str, text: str, sig: np.ndarray, keys: list[int]) -> None:
+        """Store the signature, fingerprint and id, and index the band keys."""
+        if id in self._positions:
+            raise ValueError(f"id {id!r} is already indexed")
+        position = len(self._ids)
+        if position == len(self._sigs):
+            self._grow(2 * len(self._sigs))
+        self._sigs[position] = sig
+        self._ids.append(id)
+        self._positions[id] = position
+        self._fingerprints.append(number_fingerprint(text) if self.config.number_check else np.empty(0, np.uint64))
+        if text.strip():
+            self._index.insert(position, keys)
+
+    def _grow(self, capacity: int) -> None:
+        """Enlarge the signature array (amortised doubling)."""
+        grown = np.empty((capacity, self.config.num_perm), dtype=np.uint32)
+        grown[: len(self._ids)] = self._sigs[: len(self._ids)]
+        self._sigs = grown
+        self._verifier.sigs = grown
+
+    def save(self, path: str | Path) -> None:
+        """Write the index as one .npz file (arrays and JSON only, no pickle); the LSH is rebuilt on load."""
+        n = len(self._ids)
+        lengths = np.array([len(f) for f in self._fingerprints], dtype=np.int64)
+        meta = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "config": self.config.to_dict(), "ids": self._ids}
+        with open(path, "wb") as fh:
+            np.savez(
+                fh,
+                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+                signatures=self._sigs[:n],
+                fingerprints=np.concatenate(self._fingerprints) if n else np.empty(0, np.uint64),
+                fingerprint_lengths=lengths,
+            )
+
+    @classmethod
+    def load(cls, path: str | Path, jobs: int = 1, backend: str | None = None) -> Deduplicator:
+        """Read an index written by `save` (refusing pickled objects and other formats)."""
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(data["meta"].tobytes().decode())
+            if meta.get("format") != INDEX_FORMAT or meta.get("version") != INDEX_VERSION:
+                raise ValueError(f"{path}: not a newsclean dedup index (version {INDEX_VERSION})")
+            config = replace(DedupConfig.from_dict(meta["config"]), jobs=jobs, backend=backend)
+            sigs = np.ascontiguousarray(data["signatures"], dtype=np.uint32)
+            flat = data["fingerprints"].astype(np.uint64)
+            lengths = data["fingerprint_lengths"].astype(np.int64)
+        ids = [str(i) for i in meta["ids"]]
+        if sigs.shape != (len(ids), config.num_perm) or len(lengths) != len(ids) or lengths.sum() != len(flat):
+            raise ValueError(f"{path}: index arrays do not match each other")
+        dedup = cls(config)
+        dedup._grow(max(1024, len(ids)))
+        dedup._sigs[: len(ids)] = sigs
+        dedup._ids = ids
+        dedup._positions = {id: p for p, id in enumerate(ids)}
+        dedup._fingerprints.extend(np.split(flat, np.cumsum(lengths)[:-1]) if len(ids) else [])
+        empty = (sigs == np.uint32(0xFFFFFFFF)).all(axis=1)  # blank texts were never indexed
+        for position, keys in enumerate(dedup._index.keys(sigs)):
+            if not empty[position]:
+                dedup._index.insert(position, keys)
+        return dedup
