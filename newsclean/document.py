@@ -103,7 +103,12 @@ class Document:
                 edits.append(Edit(line.start - 1, line.end, ""))
             else:
                 edits.append(Edit(line.start, line.end, ""))
-        self.aligned.apply(_merge_adjacent(edits))
+        merged = _merge_adjacent(edits)
+        last = merged[-1]
+        if last.end == len(text) and last.start > 0 and text[last.start] != "\n" and text[last.start - 1] == "\n":
+            # A run of lines removed at the very end: the newline before the run goes with it.
+            merged[-1] = Edit(last.start - 1, last.end, "")
+        self.aligned.apply(merged)
 
     def annotate(self, type: str, start: int, end: int, rule: str, **info: Any) -> Annotation:
         raw_start, raw_end = self.aligned.raw_span(start, end)

@@ -142,9 +142,6 @@ def test_anywhere_rules_fire_between_body_paragraphs(line, rule):
 @pytest.mark.parametrize("line", [
     "【字号 大 中 小】【打印】【关闭】",
 ])
-@pytest.mark.xfail(strict=True, reason="font-size-widget: the font-size branch and the bracketed-widget branch "
-                   "are alternatives, so its own example 【字号 大 中 小】【打印】【关闭】 (both in one line) "
-                   "matches neither")
 def test_font_size_widget_followed_by_print_and_close(line):
     result = page(tail=[line])
     assert result.text == "\n".join(BODY)
@@ -201,11 +198,8 @@ def test_short_title_directly_above_the_body_is_kept():
     "2024年全市经济运行情况",
     "春运首日 全市发送旅客12万人次",
     "编辑部的故事：一份地方报纸的七十年",
-    pytest.param("新能源汽车销量>燃油车意味着什么", marks=pytest.mark.xfail(
-        strict=True, reason="breadcrumb: {site} matches any word, so a headline that compares with '>' "
-                            "(no channel name on either side) is taken for a one-step trail")),
-    pytest.param("张家界 > 九寨沟？今年国庆热门景区排行出炉", marks=pytest.mark.xfail(
-        strict=True, reason="breadcrumb: a headline with one '>' and a question mark is taken for a trail")),
+    "新能源汽车销量>燃油车意味着什么",
+    "张家界 > 九寨沟？今年国庆热门景区排行出炉",
 ])
 def test_headline_above_the_body_is_kept(title):
     result = page(head=[title])
@@ -239,8 +233,6 @@ def test_edge_rules_do_not_fire_between_body_paragraphs(line):
     assert result.removed == []
 
 
-@pytest.mark.xfail(strict=True, reason="meta-fields: 记者 is a field label, so the first question of an "
-                   "interview (记者：…？) at the top is removed as a meta line")
 def test_interview_question_at_the_top_is_body():
     body = ["记者：今年的招生政策有哪些新变化？",
             "张校长：最大的变化是取消了特长生加分，所有学生一律按照中考成绩统一录取。",
@@ -249,8 +241,6 @@ def test_interview_question_at_the_top_is_body():
     assert page(body=body).text == "\n".join(body)
 
 
-@pytest.mark.xfail(strict=True, reason="staff-credits and meta-fields need a colon after the label, so an "
-                   "editor credit written with a space (责任编辑 孙雅琪) is kept")
 def test_editor_credit_without_colon_is_removed():
     result = page(tail=["责任编辑 孙雅琪"])
     assert result.text == "\n".join(BODY)
@@ -273,17 +263,10 @@ def test_editor_credit_without_colon_is_removed():
     ([], ["原标题：江城零工市场覆盖全部城区"], {"original_title": "江城零工市场覆盖全部城区"}),
     (["本报记者 周晓雯"], [], {"reporter": "周晓雯"}),
     (["东南网3月15日讯（记者 陈思远）"], [], {"site": "东南网", "reporter": "陈思远"}),
-    pytest.param(["江城网讯（记者 周晓雯 通讯员 林立 黄海）"], [], {"reporter": "周晓雯"}, marks=pytest.mark.xfail(
-        strict=True, reason="dateline-agency: {people} takes the label 通讯员 for a name, so reporter is "
-                            "'周晓雯 通讯员 林立 黄海'")),
-    pytest.param(["◆ 本报记者 周晓雯"], [], {"author": "周晓雯"}, marks=pytest.mark.xfail(
-        strict=True, reason="byline-bullet: the label is kept in the author: '本报记者 周晓雯'")),
-    pytest.param([], ["审核：高峰"], {"reviewer": "高峰"}, marks=pytest.mark.xfail(
-        strict=True, reason="staff-credits: every staff label is captured as editor, so a reviewer (审核) "
-                            "becomes the editor and reviewer is never set")),
-    pytest.param([], ["【纠错】 【责任编辑：孙雅琪】"], {"editor": "孙雅琪"}, marks=pytest.mark.xfail(
-        strict=True, reason="font-size-widget claims the line first and has no named group, so the editor "
-                            "is lost")),
+    (["江城网讯（记者 周晓雯 通讯员 林立 黄海）"], [], {"reporter": "周晓雯"}),
+    (["◆ 本报记者 周晓雯"], [], {"author": "周晓雯"}),
+    ([], ["审核：高峰"], {"reviewer": "高峰"}),
+    ([], ["【纠错】 【责任编辑：孙雅琪】"], {"editor": "孙雅琪"}),
 ])
 def test_metadata_is_extracted(head, tail, expected):
     result = page(head=head, tail=tail)
@@ -350,8 +333,6 @@ def test_removed_records_point_at_the_raw_input():
     ["本版图片均", "为 林立 摄"],
     ["相关新闻", "返回顶部"],
 ])
-@pytest.mark.xfail(strict=True, reason="Document.remove_lines: when the last two lines go, each takes the one "
-                   "newline between them and the newline before the first stays, so the text ends with '\\n'")
 def test_removing_the_last_lines_leaves_no_trailing_newline(tail):
     assert page(tail=tail).text == "\n".join(BODY)
 

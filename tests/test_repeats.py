@@ -119,17 +119,10 @@ SHARED_PHRASE = [
     ("▲市民在城南农贸市场选购新鲜蔬菜。", "▲工作人员在城南农贸市场检测蔬菜农药残留。"),
     ("▲滨江公园的樱花进入盛花期。", "▲植物园的郁金香进入盛花期。"),
     ("城东区：全年完成固定资产投资120亿元，同比增长8.5%。", "城西区：全年完成固定资产投资98亿元，同比增长6.1%。"),
-    pytest.param("1月份，全市规模以上工业增加值同比增长5.2%，增速比上月加快0.3个百分点。",
-                 "2月份，全市规模以上工业增加值同比增长6.8%，增速比上月加快1.6个百分点。",
-                 marks=pytest.mark.xfail(strict=True, reason="near-repeat: two monthly figures that differ only "
-                                         "in their numbers (5 of 37 characters) pass the 0.8 similarity and the "
-                                         "second month's data is deleted")),
-    pytest.param("获得一等奖的是江城市第三中学代表队。", "获得二等奖的是江城市第五中学代表队。",
-                 marks=pytest.mark.xfail(strict=True, reason="near-repeat: two lines of a prize list that differ "
-                                         "only in their numerals collapse, losing the second prize")),
-    pytest.param("1号线首班车发车时间为早上6:00，末班车为晚上22:30。", "2号线首班车发车时间为早上6:30，末班车为晚上23:00。",
-                 marks=pytest.mark.xfail(strict=True, reason="near-repeat: the timetables of two metro lines differ "
-                                         "only in digits and the second line's timetable is deleted")),
+    ("1月份，全市规模以上工业增加值同比增长5.2%，增速比上月加快0.3个百分点。",
+     "2月份，全市规模以上工业增加值同比增长6.8%，增速比上月加快1.6个百分点。"),
+    ("获得一等奖的是江城市第三中学代表队。", "获得二等奖的是江城市第五中学代表队。"),
+    ("1号线首班车发车时间为早上6:00，末班车为晚上22:30。", "2号线首班车发车时间为早上6:30，末班车为晚上23:00。"),
 ]
 
 
@@ -166,6 +159,5 @@ def test_repeats_run_after_chrome_and_before_numbers():
     assert result.annotations[0]["raw_start"] < raw.index(P2)
 
 
-@pytest.mark.xfail(strict=True, reason="Document.remove_lines: removing the last two lines leaves a trailing '\\n'")
 def test_removing_the_last_two_copies_leaves_no_trailing_newline():
     assert dedupe([P1, CAPTION, P2, CAPTION, CAPTION]).text == "\n".join([P1, CAPTION, P2])

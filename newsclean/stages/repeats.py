@@ -9,6 +9,7 @@ nothing is skipped for being short.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ NAME = "repeats"
 
 _NOT_TEXT = regex.compile(r"[\s\p{P}\p{S}]+")
 _SPACES = regex.compile(r"\s+")
+_NUMERALS = regex.compile(r"[0-9０-９.．〇零一二三四五六七八九十百千万亿两]+")
 _CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|图为|图：|图:|上图|下图|左图|右图)")
 
 
@@ -49,6 +51,13 @@ def _key(text: str) -> str:
 
 def _kind(text: str) -> str:
     return "caption" if _CAPTION_MARK.match(text) or len(text) <= 40 else "paragraph"
+
+
+def _same_figures(a: str, b: str) -> bool:
+    """Whether two near-identical lines state the same figures: "1月…5.2%" and "2月…6.8%" are two facts, not
+    one line edited; a copy whose digits were dropped ("达亿元" beside "达15亿元") still counts as the same."""
+    fa, fb = Counter(_NUMERALS.findall(a)), Counter(_NUMERALS.findall(b))
+    return fa <= fb or fb <= fa
 
 
 def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) -> dict[int, tuple[int, str]]:
@@ -80,7 +89,8 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) ->
             estimates = (sigs[kept] == sigs[pos]).mean(axis=1)
             for k in np.flatnonzero(estimates >= options.jaccard_threshold):
                 j = candidates[kept[k]]
-                if Indel.normalized_similarity(keys[i], keys[j]) >= options.min_similarity:
+                if (Indel.normalized_similarity(keys[i], keys[j]) >= options.min_similarity
+                        and _same_figures(keys[i], keys[j])):
                     best = j
                     break  # kept lines are in text order: the first confirmed one is the earliest
         if best is not None:
