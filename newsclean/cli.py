@@ -116,5 +116,10 @@ def rules_command(rules_dir):
         click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}")
 
 
+from .cli_dedup import dedup_command  # noqa: E402  (the command lives beside its library module)
+
+main.add_command(dedup_command, "dedup")
+
+
 if __name__ == "__main__":
     main()
