@@ -33,21 +33,22 @@ from datasketch import MinHashLSH
 from datasketch.lsh import _optimal_param
 from datasketch.storage import UnorderedStorage
 
-from .minhash import MinHashConfig, estimate_jaccard, exact_jaccard, signatures
+from .minhash import MAX_HASH, MinHashConfig, estimate_jaccard, exact_jaccard, signatures
 
 MISSING_NUMBER = "missing_number"
 INDEX_FORMAT = "newsclean-dedup-index"
 INDEX_VERSION = 1
 
 # A figure: digits with decimal points, thousands separators, times or dates inside.
-_NUMBER = re.compile(r"\d+(?:[.,:/．，]\d+)*")
-_SPACE = re.compile(r"\s+")
+_NUMBER = re.compile(r"[0-9０-９]+(?:[.,:/．，][0-9０-９]+)*")
 # Characters of masked text on each side of a figure that identify "the same place" in two documents.
 NUMBER_CONTEXT = 8
 # Repair: how far the shared context is compared on each side, and how much of it must agree.
 REPAIR_WINDOW = 12
 REPAIR_MIN_SIDE = 3
 REPAIR_MIN_TOTAL = 10
+_NO_FIGURES = np.empty(0, dtype=np.uint64)
+_NO_FIGURES.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -127,20 +128,27 @@ def number_fingerprint(text: str) -> np.ndarray:
     figure is replaced by "#", so the same sentence in two copies gives the same context even when a
     neighbouring figure differs or was dropped.
     """
-    squeezed = _SPACE.sub("", text)
-    matches = list(_NUMBER.finditer(squeezed))
-    if not matches:
-        return np.empty(0, dtype=np.uint64)
-    masked = _NUMBER.sub("#", squeezed)
+    squeezed = "".join(text.split())
+    spans = _figure_spans(squeezed)
+    if not spans:
+        return _NO_FIGURES
+    ends = [0] + [end for _, end in spans]
+    masked = "#".join(squeezed[ends[i] : start] for i, (start, _) in enumerate(spans)) + "#" + squeezed[ends[-1] :]
     values = []
-    shift = 0  # characters removed by masking the figures before this one
-    for m in matches:
-        at = m.start() - shift
-        shift += len(m.group()) - 1
-        context = masked[max(0, at - NUMBER_CONTEXT) : at] + "#" + masked[at + 1 : at + 1 + NUMBER_CONTEXT]
-        digits = m.group().replace(",", "").replace("，", "")
-        values.append((zlib.crc32(context.encode()) << 32) | zlib.crc32(digits.encode()))
+    at = -1  # position of the current figure's "#" in the masked text
+    for i, (start, end) in enumerate(spans):
+        at += start - ends[i] + 1
+        context = masked[max(0, at - NUMBER_CONTEXT) : at + 1 + NUMBER_CONTEXT]
+        figure = squeezed[start:end]
+        if "," in figure or "，" in figure:
+            figure = figure.replace(",", "").replace("，", "")
+        values.append((zlib.crc32(context.encode()) << 32) | zlib.crc32(figure.encode()))
     return np.unique(np.array(values, dtype=np.uint64))
+
+
+def _figure_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every figure: ASCII or full-width digits, with . , : / inside."""
+    return [m.span() for m in _NUMBER.finditer(text)]
 
 
 def count_number_conflicts(fingerprint_a: np.ndarray, fingerprint_b: np.ndarray) -> int:
@@ -192,11 +200,27 @@ def _band_key_of_bytes(band: bytes) -> int:
     return int(band_keys(values[None, :], 1, len(values))[0, 0])
 
 
+def _add_member(buckets: dict, key: Any, member: Any) -> None:
+    """Add member to the bucket `key` of a compact bucket dict (bare value for one, tuple for several)."""
+    old = buckets.get(key, _ABSENT)
+    if old is _ABSENT:
+        buckets[key] = member
+    elif type(old) is tuple:
+        if member not in old:
+            buckets[key] = old + (member,)
+    elif old != member:
+        buckets[key] = (old, member)
+
+
+_ABSENT = object()
+
+
 class CompactBuckets(UnorderedStorage):
     """In-memory bucket storage for MinHashLSH: a single member is stored bare, several as a tuple.
 
     datasketch's default ``defaultdict(set)`` spends a 216-byte set on every bucket, and nearly every
-    bucket of a corpus that is mostly distinct holds one document; this keeps the index near 2 KB a document.
+    bucket of a corpus that is mostly distinct holds one document; this keeps the index near 2 KB a
+    document.  Members must not themselves be tuples (newsclean's are int positions).
     """
 
     def __init__(self) -> None:
@@ -207,12 +231,11 @@ class CompactBuckets(UnorderedStorage):
 
     def get(self, key) -> tuple:
         members = self._dict.get(key, ())
-        return members if isinstance(members, tuple) else (members,)
+        return members if type(members) is tuple else (members,)
 
     def insert(self, key, *vals, **kwargs) -> None:
-        members = self.get(key) if key in self._dict else ()
-        merged = members + tuple(v for v in vals if v not in members)
-        self._dict[key] = merged[0] if len(merged) == 1 else merged
+        for val in vals:
+            _add_member(self._dict, key, val)
 
     def remove(self, *keys, **kwargs) -> None:
         for key in keys:
@@ -242,6 +265,9 @@ class _LSHIndex:
         self.bands, self.rows = config.bands_rows
         self.lsh = MinHashLSH(num_perm=config.num_perm, params=(self.bands, self.rows), hashfunc=_band_key_of_bytes)
         self.lsh.hashtables = [CompactBuckets() for _ in range(self.bands)]
+        # The per-document loop touches the bucket dicts directly: a method call per band would cost
+        # more than the dict operation itself.
+        self._buckets = [table._dict for table in self.lsh.hashtables]
 
     def keys(self, sigs: np.ndarray) -> list[list[int]]:
         """Band keys of many signatures, as Python ints ready for the dict storage."""
@@ -250,15 +276,21 @@ class _LSHIndex:
     def candidates(self, keys: Sequence[int]) -> set[int]:
         """Every indexed key sharing at least one band with these band keys."""
         found: set[int] = set()
-        for table, key in zip(self.lsh.hashtables, keys):
-            found.update(table.get(key))
+        for buckets, key in zip(self._buckets, keys):
+            members = buckets.get(key)
+            if members is None:
+                continue
+            if type(members) is tuple:
+                found.update(members)
+            else:
+                found.add(members)
         return found
 
     def insert(self, position: int, keys: Sequence[int]) -> None:
         """Index a document under its position, exactly as MinHashLSH.insert would store it."""
         self.lsh.keys.insert(position, *keys)
-        for table, key in zip(self.lsh.hashtables, keys):
-            table.insert(key, position)
+        for buckets, key in zip(self._buckets, keys):
+            _add_member(buckets, key, position)
 
 
 # ---------------------------------------------------------------- matches
@@ -377,21 +409,26 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     elif len(ids) != len(records):
         raise ValueError("ids and records differ in length")
     sigs = signatures(texts, config.minhash, jobs=config.jobs, backend=config.backend)
+    blank = _empty_signatures(sigs)  # nothing left to compare: kept as they are, never matched
     index = _LSHIndex(config)
-    keys = index.keys(sigs)
+    all_keys = band_keys(sigs, index.bands, index.rows)
+    # A document none of whose band keys occurs twice in the batch can neither find nor be found by
+    # anything: one sort per band settles that for all of them, and only the rest go through the LSH.
+    sharing = _shares_a_bucket(all_keys, blank)
+    keys = dict(zip(np.flatnonzero(sharing).tolist(), all_keys[sharing].tolist()))
     verifier = _Verifier(config, sigs, texts)
     order = keep_order(records, texts)
     rank = {position: r for r, position in enumerate(order)}
+    kept_score = 1.0 if config.exact else None
     entries: list[ClusterEntry | None] = [None] * len(records)
     for position in order:
         match, kept_at = None, None
-        if texts[position].strip():
+        if position in keys:
             match, kept_at = _best_match(position, texts, sigs, keys, index, verifier, rank, ids)
-        if match is None:
-            if texts[position].strip():  # blank texts are kept as they are and never matched
+            if match is None:
                 index.insert(position, keys[position])
-            entries[position] = ClusterEntry(ids[position], ids[position], True, None, 1.0,
-                                             1.0 if config.exact else None)
+        if match is None:
+            entries[position] = ClusterEntry(ids[position], ids[position], True, None, 1.0, kept_score)
         else:
             entries[position] = ClusterEntry(ids[position], ids[kept_at], False, ids[kept_at],
                                              match.jaccard, match.exact_jaccard)
@@ -401,7 +438,22 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     return result
 
 
-def _best_match(position: int, texts: Sequence[str], sigs: np.ndarray, keys: list[list[int]], index: _LSHIndex,
+def _empty_signatures(sigs: np.ndarray) -> np.ndarray:
+    """Rows that are the signature of no shingles at all (blank or only ignorable characters)."""
+    return (sigs == MAX_HASH).all(axis=1)
+
+
+def _shares_a_bucket(keys: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """Rows (not excluded) with at least one band key that another non-excluded row also has."""
+    sharing = np.zeros(len(keys), dtype=bool)
+    included = np.flatnonzero(~excluded)
+    for band in range(keys.shape[1]):
+        _, inverse, counts = np.unique(keys[included, band], return_inverse=True, return_counts=True)
+        sharing[included] |= counts[inverse] > 1
+    return sharing
+
+
+def _best_match(position: int, texts: Sequence[str], sigs: np.ndarray, keys: dict[int, list[int]], index: _LSHIndex,
                 verifier: _Verifier, rank: dict[int, int], ids: Sequence[str]) -> tuple[Match | None, int | None]:
     """The most similar verified kept copy (ties: the one kept first), or (None, None)."""
     best, best_at = None, None
@@ -521,6 +573,11 @@ def _suggestion_for_gap(text: str, gap: int, figures: Sequence[tuple[str, str, l
 # ---------------------------------------------------------------- streaming
 
 
+def _lazy_fingerprint(text: str):
+    """A callable returning number_fingerprint(text), computed on first call only."""
+    return lru_cache(maxsize=None)(lambda: number_fingerprint(text))
+
+
 class Deduplicator:
     """A persistent "seen before?" index for crawlers: signatures, ids and figure fingerprints.
 
@@ -548,11 +605,10 @@ class Deduplicator:
         sig = signatures([text], self.config.minhash, backend=self.config.backend)
         return sig[0], self._index.keys(sig)[0]
 
-    def _match(self, id: str | None, text: str, sig: np.ndarray, keys: list[int]) -> Match | None:
+    def _match(self, id: str | None, text: str, sig: np.ndarray, keys: list[int], fingerprint: Any) -> Match | None:
         """The most similar verified indexed document other than `id` itself."""
-        if not text.strip():
+        if _empty_signatures(sig[None, :])[0]:
             return None
-        fingerprint = number_fingerprint(text) if self.config.number_check else None
         best = None
         for candidate in sorted(self._index.candidates(keys)):
             if self._ids[candidate] == id:
@@ -565,11 +621,11 @@ class Deduplicator:
     def is_duplicate(self, id: str | None, text: str) -> Match | None:
         """The indexed near-duplicate of this text, or None; the index is not changed."""
         sig, keys = self._prepare(text)
-        return self._match(id, text, sig, keys)
+        return self._match(id, text, sig, keys, _lazy_fingerprint(text))
 
     def add(self, id: str, text: str) -> None:
         """Index a document (ids are unique: adding a known id is an error)."""
-        self._add(id, text, *self._prepare(text))
+        self._add(id, text, *self._prepare(text), _lazy_fingerprint(text))
 
     def add_many(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         """Index many documents at once (signatures in bulk, with config.jobs workers)."""
@@ -577,17 +633,18 @@ class Deduplicator:
             raise ValueError("ids and texts differ in length")
         sigs = signatures(texts, self.config.minhash, jobs=self.config.jobs, backend=self.config.backend)
         for id, text, sig, keys in zip(ids, texts, sigs, self._index.keys(sigs)):
-            self._add(id, text, sig, keys)
+            self._add(id, text, sig, keys, _lazy_fingerprint(text))
 
     def check(self, id: str, text: str) -> Match | None:
         """is_duplicate, then add the text if it was new: the one call a crawler needs per page."""
         sig, keys = self._prepare(text)
-        match = self._match(id, text, sig, keys)
+        fingerprint = _lazy_fingerprint(text)  # computed at most once, and only if needed
+        match = self._match(id, text, sig, keys, fingerprint)
         if match is None and id not in self._positions:
-            self._add(id, text, sig, keys)
+            self._add(id, text, sig, keys, fingerprint)
         return match
 
-    def _add(self, id: str, text: str, sig: np.ndarray, keys: list[int]) -> None:
+    def _add(self, id: str, text: str, sig: np.ndarray, keys: list[int], fingerprint: Any) -> None:
         """Store the signature, fingerprint and id, and index the band keys."""
         if id in self._positions:
             raise ValueError(f"id {id!r} is already indexed")
@@ -597,8 +654,8 @@ class Deduplicator:
         self._sigs[position] = sig
         self._ids.append(id)
         self._positions[id] = position
-        self._fingerprints.append(number_fingerprint(text) if self.config.number_check else np.empty(0, np.uint64))
-        if text.strip():
+        self._fingerprints.append(fingerprint() if self.config.number_check else _NO_FIGURES)
+        if not _empty_signatures(sig[None, :])[0]:
             self._index.insert(position, keys)
 
     def _grow(self, capacity: int) -> None:
@@ -642,7 +699,7 @@ class Deduplicator:
         dedup._ids = ids
         dedup._positions = {id: p for p, id in enumerate(ids)}
         dedup._fingerprints.extend(np.split(flat, np.cumsum(lengths)[:-1]) if len(ids) else [])
-        empty = (sigs == np.uint32(0xFFFFFFFF)).all(axis=1)  # blank texts were never indexed
+        empty = _empty_signatures(sigs)  # blank texts were never indexed
         for position, keys in enumerate(dedup._index.keys(sigs)):
             if not empty[position]:
                 dedup._index.insert(position, keys)

@@ -241,8 +241,12 @@ def test_exact_mode_reports_exact_jaccard():
 
 
 def test_blank_texts_are_kept_and_never_matched():
-    records = [{"id": "e1", "text": ""}, {"id": "e2", "text": "  \n"}, {"id": "m", "text": METRO}]
-    assert [e.kept for e in dedup_records(records).entries] == [True, True, True]
+    records = [{"id": "e1", "text": ""}, {"id": "e2", "text": "  \n"}, {"id": "e3", "text": "\u200b"},
+               {"id": "m", "text": METRO}]
+    assert [e.kept for e in dedup_records(records).entries] == [True, True, True, True]
+    dedup = Deduplicator()
+    dedup.add("blank", " ")
+    assert dedup.is_duplicate(None, "\u3000") is None and "blank" in dedup
 
 
 def test_fast_band_keys_agree_with_datasketch_query():
