@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -421,6 +421,7 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     rank = {position: r for r, position in enumerate(order)}
     kept_score = 1.0 if config.exact else None
     entries: list[ClusterEntry | None] = [None] * len(records)
+    copies: dict[int, list[int]] = {}  # kept position -> positions of its dropped copies, best first
     for position in order:
         match, kept_at = None, None
         if position in keys:
@@ -432,9 +433,10 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
         else:
             entries[position] = ClusterEntry(ids[position], ids[kept_at], False, ids[kept_at],
                                              match.jaccard, match.exact_jaccard)
+            copies.setdefault(kept_at, []).append(position)
     result = DedupResult([e for e in entries if e is not None], list(records), number_conflicts=verifier.number_conflicts)
     if config.repair:
-        _repair_kept(result, texts, ids, rank, text_field)
+        _repair_kept(result, texts, ids, copies)
     return result
 
 
@@ -470,22 +472,13 @@ def _best_match(position: int, texts: Sequence[str], sigs: np.ndarray, keys: dic
 # ---------------------------------------------------------------- repair
 
 
-def _repair_kept(result: DedupResult, texts: Sequence[str], ids: Sequence[str], rank: dict[int, int],
-                 text_field: str) -> None:
+def _repair_kept(result: DedupResult, texts: Sequence[str], ids: Sequence[str], copies: dict[int, list[int]]) -> None:
     """Attach digit suggestions from each cluster's dropped copies to the kept copy's annotations."""
-    position_of = {}
-    members: dict[int, list[int]] = {}
-    for position, entry in enumerate(result.entries):
-        if entry.kept:
-            position_of.setdefault(entry.id, position)
-    for position, entry in enumerate(result.entries):
-        if not entry.kept:
-            members.setdefault(position_of[entry.duplicate_of], []).append(position)
-    for kept_at, copies in members.items():
+    for kept_at, dropped in copies.items():
         record = result.records[kept_at]
         if not _missing_count(record):
             continue
-        sources = [(ids[p], texts[p], result.records[p].get("annotations") or []) for p in sorted(copies, key=rank.__getitem__)]
+        sources = [(ids[p], texts[p], result.records[p].get("annotations") or []) for p in dropped]
         annotations, added = suggest_digits(texts[kept_at], record.get("annotations") or [], sources)
         if added:
             result.records[kept_at] = {**record, "annotations": annotations}

@@ -360,3 +360,12 @@ def test_drop_digits_helper_flags_the_gap_before_the_unit():
     assert text == "总投资亿元，工期年。"
     assert [text[a["start"]] for a in flags] == ["亿", "年"]
     assert not re.search(r"\d", text)
+
+
+def test_records_without_ids_are_named_by_position_and_ids_can_be_given():
+    records = [{"text": METRO}, {"text": edited(METRO)}, {"text": METRO_OTHER_CITY}]
+    assert [(e.id, e.duplicate_of) for e in dedup_records(records).entries] == [("0", None), ("1", "0"), ("2", None)]
+    named = dedup_records(records, ids=["a.jsonl:1", "a.jsonl:2", "a.jsonl:3"]).entries
+    assert named[1].duplicate_of == "a.jsonl:1"
+    with pytest.raises(ValueError):
+        dedup_records(records, ids=["only-one"])

@@ -1,7 +1,6 @@
 """Signatures: the shingle hash is MurmurHash3 of UTF-32LE n-grams, and datasketch's MinHash is the oracle."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
