@@ -370,10 +370,18 @@ def _signatures_numba(texts: Sequence[str], config: MinHashConfig) -> np.ndarray
     return out
 
 
-def _chunks(n: int, parts: int) -> list[tuple[int, int]]:
-    """Split range(n) into `parts` contiguous (start, end) ranges of near-equal size."""
-    bounds = np.linspace(0, n, parts + 1).astype(int)
-    return [(int(s), int(e)) for s, e in zip(bounds[:-1], bounds[1:]) if e > s]
+# Texts per call of the compute function: bounds the UTF-32 copy of the batch (about 4 bytes a
+# character) however large the corpus, and is large enough that per-call overhead does not show.
+CHUNK_TEXTS = 2048
+
+
+def _chunk_size(count: int, jobs: int) -> int:
+    """Texts per chunk: CHUNK_TEXTS, or smaller so that every worker gets several chunks."""
+    if jobs <= 1:
+        return CHUNK_TEXTS
+    # More chunks than workers, handed out as workers free up: the cores of a shared machine rarely
+    # run at the same speed, and equal halves would leave the faster one idle.
+    return max(16, min(CHUNK_TEXTS, -(-count // (8 * jobs))))
 
 
 def signatures(
@@ -395,11 +403,12 @@ def signatures(
         raise ValueError(f"unknown backend {backend!r}")
     texts = list(texts)
     compute = _signatures_numba if backend == "numba" else _signatures_numpy
-    if jobs <= 1 or len(texts) < 2 * jobs:
-        return compute(texts, config)
-    # More chunks than workers, handed out as workers free up: the cores of a shared machine rarely
-    # run at the same speed, and equal halves would leave the faster one idle.
-    parts = [texts[s:e] for s, e in _chunks(len(texts), min(len(texts) // 2, 8 * jobs))]
+    size = _chunk_size(len(texts), jobs)
+    parts = [texts[start : start + size] for start in range(0, len(texts), size)]
+    if not parts:
+        return np.empty((0, config.num_perm), dtype=np.uint32)
+    if jobs <= 1 or len(parts) == 1:
+        return np.concatenate([compute(part, config) for part in parts])
     if backend == "numba":
         with ThreadPoolExecutor(jobs) as pool:
             return np.concatenate(list(pool.map(compute, parts, [config] * len(parts))))

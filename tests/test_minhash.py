@@ -194,3 +194,12 @@ def test_bad_configs_are_rejected():
         mh.MinHashConfig(ngram=0)
     with pytest.raises(ValueError):
         mh.signatures(["新闻"], backend="cuda")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_corpora_larger_than_one_chunk_and_empty_corpora(backend, monkeypatch):
+    monkeypatch.setattr(mh, "CHUNK_TEXTS", 4)
+    texts = [NEWS[i:] for i in range(11)]
+    expected = np.array([datasketch_signature(mh.shingle_hashes(t), mh.MinHashConfig()) for t in texts])
+    assert np.array_equal(mh.signatures(texts, backend=backend), expected)
+    assert mh.signatures([], backend=backend).shape == (0, 128)
