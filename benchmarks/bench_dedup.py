@@ -50,6 +50,16 @@ def build_corpus(eval_dir: Path, count: int, seed: int = 7) -> list[str]:
     return docs
 
 
+def with_copies(docs: list[str], seed: int = 11) -> list[str]:
+    """The documents followed by one edited copy of each (a 100-character passage cut out)."""
+    rng = random.Random(seed)
+    copies = []
+    for doc in docs:
+        cut = rng.randrange(0, len(doc) - 100)
+        copies.append(doc[:cut] + doc[cut + 100 :])
+    return docs + copies
+
+
 def shingles(text: str) -> list[str]:
     """Character 5-grams as Python strings (what a user hands to rensa or datasketch)."""
     return [text[i : i + NGRAM] for i in range(len(text) - NGRAM + 1)]
@@ -216,6 +226,12 @@ def main() -> None:
     e2e_2 = args.docs / best_of(args.repeats, lambda: dedup_records([{"id": i, "text": d} for i, d in enumerate(docs)], DedupConfig(jobs=2)))
     rows.append(("newsclean end to end (signature + LSH + verify)", e2e_1))
     rows.append(("newsclean end to end, --jobs 2", e2e_2))
+    half = with_copies(docs[: args.docs // 2])
+    half_records = [{"id": i, "text": d} for i, d in enumerate(half)]
+    rows.append(("newsclean end to end, half the corpus edited copies",
+                 len(half) / best_of(args.repeats, lambda: dedup_records(half_records, DedupConfig(jobs=1)))))
+    rows.append(("newsclean end to end, half the corpus edited copies, --jobs 2",
+                 len(half) / best_of(args.repeats, lambda: dedup_records(half_records, DedupConfig(jobs=2)))))
     stream_docs = docs[: max(1, args.docs // 4)]
 
     def stream():

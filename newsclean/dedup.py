@@ -33,13 +33,30 @@ from datasketch import MinHashLSH
 from datasketch.lsh import _optimal_param
 from datasketch.storage import UnorderedStorage
 
-from .minhash import MAX_HASH, MinHashConfig, estimate_jaccard, exact_jaccard, signatures
+from .minhash import (
+    _C1 as _MM_C1,
+    _C2 as _MM_C2,
+    MAX_HASH,
+    MinHashConfig,
+    _numba,
+    code_points,
+    default_backend,
+    estimate_jaccard,
+    exact_jaccard,
+    fmix32,
+    normalize_code_points,
+    signatures,
+)
+
+if _numba is not None:
+    from .minhash import _nb_normalize
 
 MISSING_NUMBER = "missing_number"
 INDEX_FORMAT = "newsclean-dedup-index"
 INDEX_VERSION = 1
 
 # A figure: digits with decimal points, thousands separators, times or dates inside.
+# A figure in the text as written (for repair, which works on the unnormalised text).
 _NUMBER = re.compile(r"[0-9０-９]+(?:[.,:/．，][0-9０-９]+)*")
 # Characters of masked text on each side of a figure that identify "the same place" in two documents.
 NUMBER_CONTEXT = 8
@@ -49,6 +66,8 @@ REPAIR_MIN_SIDE = 3
 REPAIR_MIN_TOTAL = 10
 _NO_FIGURES = np.empty(0, dtype=np.uint64)
 _NO_FIGURES.flags.writeable = False
+# Figures are read on the normalised text that signatures see (full-width digits become ASCII).
+_FIGURE_NORMALISATION = MinHashConfig()
 
 
 @dataclass(frozen=True)
@@ -121,51 +140,154 @@ def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
 # ---------------------------------------------------------------- figures
 
 
-def number_fingerprint(text: str) -> np.ndarray:
-    """Each figure of the text as ``crc32(context) << 32 | crc32(digits)`` (uint64, sorted).
+def number_fingerprint(text: str, backend: str | None = None) -> np.ndarray:
+    """Each figure of the text as ``hash(context) << 32 | hash(figure)`` (uint64, sorted, unique).
 
-    The context is the NUMBER_CONTEXT characters on each side once whitespace is removed and every other
-    figure is replaced by "#", so the same sentence in two copies gives the same context even when a
-    neighbouring figure differs or was dropped.
+    Computed on the normalised code points (minhash normalisation: whitespace and invisible characters
+    dropped, full-width forms mapped to ASCII).  A figure is a run of digits with . , : / between digits;
+    its context is the NUMBER_CONTEXT code points on each side once every figure is replaced by "#", so the
+    same sentence in two copies gives the same context even when a neighbouring figure differs or was
+    dropped.  Thousands separators are not part of a figure's hash.  Hashes are MurmurHash3_x86_32 of the
+    code points (contexts padded with U+0000 at the text's edges), identical on both backends.
     """
-    squeezed = "".join(text.split())
-    spans = _figure_spans(squeezed)
-    if not spans:
+    cps = code_points(text)
+    if (backend or default_backend()) == "numba":
+        return _nb_fingerprint(cps, NUMBER_CONTEXT)
+    return _fingerprint_numpy(cps)
+
+
+def _murmur_rows(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """MurmurHash3_x86_32 (seed 0) of each row's first `lengths[i]` code points (numpy)."""
+    blocks = _mm_rotl(values * _MM_C1, 15) * _MM_C2
+    h = np.zeros(len(values), dtype=np.uint32)
+    for j in range(values.shape[1]):
+        stepped = _mm_rotl(h ^ blocks[:, j], 13) * np.uint32(5) + np.uint32(0xE6546B64)
+        h = np.where(j < lengths, stepped, h)
+    return fmix32(h ^ (lengths.astype(np.uint32) * np.uint32(4)))
+
+
+def _mm_rotl(x: np.ndarray, r: int) -> np.ndarray:
+    """Rotate uint32 values left by r bits."""
+    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+
+def _fingerprint_numpy(cps: np.ndarray) -> np.ndarray:
+    """number_fingerprint on the numpy path."""
+    norm = normalize_code_points(cps, _FIGURE_NORMALISATION)
+    digit = (norm >= 0x30) & (norm <= 0x39)
+    if not digit.any():
         return _NO_FIGURES
-    ends = [0] + [end for _, end in spans]
-    masked = "#".join(squeezed[ends[i] : start] for i, (start, _) in enumerate(spans)) + "#" + squeezed[ends[-1] :]
-    values = []
-    at = -1  # position of the current figure's "#" in the masked text
-    for i, (start, end) in enumerate(spans):
-        at += start - ends[i] + 1
-        context = masked[max(0, at - NUMBER_CONTEXT) : at + 1 + NUMBER_CONTEXT]
-        figure = squeezed[start:end]
-        if "," in figure or "，" in figure:
-            figure = figure.replace(",", "").replace("，", "")
-        values.append((zlib.crc32(context.encode()) << 32) | zlib.crc32(figure.encode()))
-    return np.unique(np.array(values, dtype=np.uint64))
+    joiner = (norm == 0x2E) | (norm == 0x2C) | (norm == 0x3A) | (norm == 0x2F)
+    figure = digit.copy()
+    figure[1:-1] |= joiner[1:-1] & digit[:-2] & digit[2:]
+    edges = np.diff(figure.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # The masked text: each figure collapses to one "#".
+    keep = ~figure
+    keep[starts] = True
+    masked = norm.copy()
+    masked[starts] = 0x23
+    at = np.cumsum(keep)[starts] - 1
+    masked = np.concatenate([np.zeros(NUMBER_CONTEXT, np.uint32), masked[keep], np.zeros(NUMBER_CONTEXT, np.uint32)])
+    width = 2 * NUMBER_CONTEXT + 1
+    contexts = masked[at[:, None] + np.arange(width)]
+    context_hash = _murmur_rows(contexts, np.full(len(at), width))
+    # Figures without their thousands separators, left-aligned in a zero-padded matrix.
+    owner = np.cumsum(edges[:-1] == 1) - 1
+    counted = figure & (norm != 0x2C)
+    owners = owner[counted]
+    lengths = np.bincount(owners, minlength=len(starts))
+    column = np.arange(len(owners)) - np.concatenate(([0], np.cumsum(lengths)[:-1]))[owners]
+    figures = np.zeros((len(starts), int(lengths.max())), dtype=np.uint32)
+    figures[owners, column] = norm[counted]
+    figure_hash = _murmur_rows(figures, lengths)
+    return np.unique((context_hash.astype(np.uint64) << np.uint64(32)) | figure_hash.astype(np.uint64))
 
 
-def _figure_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every figure: ASCII or full-width digits, with . , : / inside."""
-    return [m.span() for m in _NUMBER.finditer(text)]
+if _numba is not None:
+
+    @_numba.njit(inline="always")
+    def _nb_murmur(values, start, count):
+        """MurmurHash3_x86_32 (seed 0) of values[start:start+count]."""
+        h = np.uint32(0)
+        for j in range(count):
+            k = np.uint32(values[start + j] * np.uint32(0xCC9E2D51))
+            k = np.uint32(np.uint32(k << np.uint32(15)) | (k >> np.uint32(17)))
+            k = np.uint32(k * np.uint32(0x1B873593))
+            h = np.uint32(h ^ k)
+            h = np.uint32(np.uint32(h << np.uint32(13)) | (h >> np.uint32(19)))
+            h = np.uint32(h * np.uint32(5) + np.uint32(0xE6546B64))
+        h = np.uint32(h ^ np.uint32(4 * count))
+        h = np.uint32(h ^ (h >> np.uint32(16)))
+        h = np.uint32(h * np.uint32(0x85EBCA6B))
+        h = np.uint32(h ^ (h >> np.uint32(13)))
+        h = np.uint32(h * np.uint32(0xC2B2AE35))
+        return np.uint32(h ^ (h >> np.uint32(16)))
+
+    @_numba.njit(nogil=True, cache=True)
+    def _nb_fingerprint(cps, context):
+        """number_fingerprint on the numba path (same values as _fingerprint_numpy)."""
+        n = cps.shape[0]
+        norm = np.empty(n, dtype=np.uint32)
+        m = 0
+        for i in range(n):
+            c = _nb_normalize(cps[i])
+            if c != np.uint32(0xFFFFFFFF):
+                norm[m] = c
+                m += 1
+        figure = np.zeros(m, dtype=np.bool_)
+        for i in range(m):
+            figure[i] = 0x30 <= norm[i] <= 0x39
+        for i in range(1, m - 1):
+            c = norm[i]
+            if (c == 0x2E or c == 0x2C or c == 0x3A or c == 0x2F) and figure[i - 1] and 0x30 <= norm[i + 1] <= 0x39:
+                figure[i] = True
+        masked = np.zeros(m + 2 * context, dtype=np.uint32)
+        starts = np.empty(m, dtype=np.int64)
+        ends = np.empty(m, dtype=np.int64)
+        at = np.empty(m, dtype=np.int64)
+        count = 0
+        k = context
+        i = 0
+        while i < m:
+            if figure[i]:
+                starts[count] = i
+                while i < m and figure[i]:
+                    i += 1
+                ends[count] = i
+                at[count] = k
+                masked[k] = 0x23
+                k += 1
+                count += 1
+            else:
+                masked[k] = norm[i]
+                k += 1
+                i += 1
+        out = np.empty(count, dtype=np.uint64)
+        digits = np.empty(m, dtype=np.uint32)
+        for f in range(count):
+            context_hash = _nb_murmur(masked, at[f] - context, 2 * context + 1)
+            length = 0
+            for i in range(starts[f], ends[f]):
+                if norm[i] != 0x2C:
+                    digits[length] = norm[i]
+                    length += 1
+            figure_hash = _nb_murmur(digits, 0, length)
+            out[f] = (np.uint64(context_hash) << np.uint64(32)) | np.uint64(figure_hash)
+        return np.unique(out)
 
 
 def count_number_conflicts(fingerprint_a: np.ndarray, fingerprint_b: np.ndarray) -> int:
     """How many contexts hold a figure in both texts but not the same figures."""
     if len(fingerprint_a) == 0 or len(fingerprint_b) == 0:
         return 0
-    contexts_a, contexts_b = fingerprint_a >> np.uint64(32), fingerprint_b >> np.uint64(32)
-    shared = np.intersect1d(contexts_a, contexts_b)
-    if len(shared) == 0:
+    # Python sets of a few dozen ints beat numpy's set routines, whose per-call cost dominates here.
+    set_a, set_b = set(fingerprint_a.tolist()), set(fingerprint_b.tolist())
+    differing = set_a ^ set_b
+    if not differing:
         return 0
-    conflicts = 0
-    for context in shared:
-        # Fingerprints are sorted, so each context's figures are one contiguous run.
-        figures_a = fingerprint_a[contexts_a == context]
-        figures_b = fingerprint_b[contexts_b == context]
-        conflicts += not np.array_equal(figures_a, figures_b)
-    return conflicts
+    shared = {v >> 32 for v in set_a} & {v >> 32 for v in set_b}
+    return len({v >> 32 for v in differing} & shared)
 
 
 # ---------------------------------------------------------------- LSH
