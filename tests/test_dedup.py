@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from datasketch import LeanMinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsclean import minhash as mh
 from newsclean.cli_dedup import dedup_command
@@ -369,3 +371,21 @@ def test_records_without_ids_are_named_by_position_and_ids_can_be_given():
     assert named[1].duplicate_of == "a.jsonl:1"
     with pytest.raises(ValueError):
         dedup_records(records, ids=["only-one"])
+
+
+@pytest.mark.skipif(not mh.have_numba(), reason="needs the fast extra")
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("0123456789０１２.,:/，．%年月日元亿万人共计增长 \n\u3000")), max_size=80))
+def test_figure_fingerprints_are_identical_on_both_backends(text):
+    assert np.array_equal(number_fingerprint(text, backend="numba"), number_fingerprint(text, backend="numpy"))
+
+
+def test_figure_fingerprint_has_one_value_per_figure_in_context():
+    sentence = "全长32.6公里，共设车站24座，其中换乘站7座，总投资1,200亿元。"
+    backends = ["numpy"] + (["numba"] if mh.have_numba() else [])
+    for backend in backends:
+        values = number_fingerprint(sentence, backend=backend)
+        assert len(values) == 4 and values.dtype == np.uint64
+        assert len(number_fingerprint("没有数字的句子", backend=backend)) == 0
+    for text in [METRO, FUND_WEEK_1, METRO_OTHER_CITY]:
+        assert np.array_equal(number_fingerprint(text, backend="numpy"), number_fingerprint(text, backend=backends[-1]))
