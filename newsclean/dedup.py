@@ -483,11 +483,12 @@ class _Verifier:
         self.texts = texts
         self.fingerprints: Any = fingerprints if fingerprints is not None else {}
         self.number_conflicts = 0
+        self.backend = config.backend or default_backend()  # resolved once: it reads the environment
 
     def fingerprint(self, position: int) -> np.ndarray:
         """The figure fingerprint of an indexed document (computed once)."""
         if isinstance(self.fingerprints, dict) and position not in self.fingerprints:
-            self.fingerprints[position] = number_fingerprint(self.texts[position])
+            self.fingerprints[position] = number_fingerprint(self.texts[position], self.backend)
         return self.fingerprints[position]
 
     def check(self, sig: np.ndarray, text: str | None, fingerprint: Any, candidate: int) -> tuple[float, float | None] | None:
@@ -688,9 +689,9 @@ def _suggestion_for_gap(text: str, gap: int, figures: Sequence[tuple[str, str, l
 # ---------------------------------------------------------------- streaming
 
 
-def _lazy_fingerprint(text: str):
+def _lazy_fingerprint(text: str, backend: str):
     """A callable returning number_fingerprint(text), computed on first call only."""
-    return lru_cache(maxsize=None)(lambda: number_fingerprint(text))
+    return lru_cache(maxsize=None)(lambda: number_fingerprint(text, backend))
 
 
 class Deduplicator:
@@ -717,7 +718,7 @@ class Deduplicator:
 
     def _prepare(self, text: str) -> tuple[np.ndarray, list[int]]:
         """A text's signature and band keys."""
-        sig = signatures([text], self.config.minhash, backend=self.config.backend)
+        sig = signatures([text], self.config.minhash, backend=self._verifier.backend)
         return sig[0], self._index.keys(sig)[0]
 
     def _match(self, id: str | None, text: str, sig: np.ndarray, keys: list[int], fingerprint: Any) -> Match | None:
@@ -736,24 +737,24 @@ class Deduplicator:
     def is_duplicate(self, id: str | None, text: str) -> Match | None:
         """The indexed near-duplicate of this text, or None; the index is not changed."""
         sig, keys = self._prepare(text)
-        return self._match(id, text, sig, keys, _lazy_fingerprint(text))
+        return self._match(id, text, sig, keys, _lazy_fingerprint(text, self._verifier.backend))
 
     def add(self, id: str, text: str) -> None:
         """Index a document (ids are unique: adding a known id is an error)."""
-        self._add(id, text, *self._prepare(text), _lazy_fingerprint(text))
+        self._add(id, text, *self._prepare(text), _lazy_fingerprint(text, self._verifier.backend))
 
     def add_many(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         """Index many documents at once (signatures in bulk, with config.jobs workers)."""
         if len(ids) != len(texts):
             raise ValueError("ids and texts differ in length")
-        sigs = signatures(texts, self.config.minhash, jobs=self.config.jobs, backend=self.config.backend)
+        sigs = signatures(texts, self.config.minhash, jobs=self.config.jobs, backend=self._verifier.backend)
         for id, text, sig, keys in zip(ids, texts, sigs, self._index.keys(sigs)):
-            self._add(id, text, sig, keys, _lazy_fingerprint(text))
+            self._add(id, text, sig, keys, _lazy_fingerprint(text, self._verifier.backend))
 
     def check(self, id: str, text: str) -> Match | None:
         """is_duplicate, then add the text if it was new: the one call a crawler needs per page."""
         sig, keys = self._prepare(text)
-        fingerprint = _lazy_fingerprint(text)  # computed at most once, and only if needed
+        fingerprint = _lazy_fingerprint(text, self._verifier.backend)  # computed at most once, and only if needed
         match = self._match(id, text, sig, keys, fingerprint)
         if match is None and id not in self._positions:
             self._add(id, text, sig, keys, fingerprint)
