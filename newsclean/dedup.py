@@ -24,6 +24,7 @@ import json
 import re
 import zlib
 from dataclasses import asdict, dataclass, fields, replace
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -38,6 +39,7 @@ from .minhash import (
     _C2 as _MM_C2,
     MAX_HASH,
     MinHashConfig,
+    _chunk_size,
     _numba,
     code_points,
     default_backend,
@@ -275,6 +277,40 @@ if _numba is not None:
             figure_hash = _nb_murmur(digits, 0, length)
             out[f] = (np.uint64(context_hash) << np.uint64(32)) | np.uint64(figure_hash)
         return np.unique(out)
+
+    @_numba.njit(nogil=True, cache=True)
+    def _nb_fingerprints(cps, offsets, context):
+        """Fingerprints of the texts cps[offsets[d]:offsets[d+1]], concatenated, and their lengths."""
+        out = np.empty(cps.shape[0], dtype=np.uint64)  # a text has fewer figures than code points
+        lengths = np.zeros(offsets.shape[0] - 1, dtype=np.int64)
+        filled = 0
+        for d in range(offsets.shape[0] - 1):
+            values = _nb_fingerprint(cps[offsets[d] : offsets[d + 1]], context)
+            out[filled : filled + values.shape[0]] = values
+            lengths[d] = values.shape[0]
+            filled += values.shape[0]
+        return out[:filled], lengths
+
+
+def number_fingerprints(texts: Sequence[str], backend: str | None = None, jobs: int = 1) -> list[np.ndarray]:
+    """number_fingerprint of many texts: one kernel call per chunk, chunks in threads with jobs > 1."""
+    backend = backend or default_backend()
+    if backend != "numba":
+        return [number_fingerprint(text, backend) for text in texts]
+    size = _chunk_size(len(texts), jobs)
+    parts = [texts[start : start + size] for start in range(0, len(texts), size)]
+    if jobs <= 1 or len(parts) <= 1:
+        return [values for part in parts for values in _fingerprints_numba(part)]
+    with ThreadPoolExecutor(jobs) as pool:
+        return [values for chunk in pool.map(_fingerprints_numba, parts) for values in chunk]
+
+
+def _fingerprints_numba(texts: Sequence[str]) -> list[np.ndarray]:
+    """Fingerprints of one chunk of texts with the batch kernel."""
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=offsets[1:])
+    flat, lengths = _nb_fingerprints(code_points("".join(texts)), offsets, NUMBER_CONTEXT)
+    return np.split(flat, np.cumsum(lengths)[:-1])
 
 
 def count_number_conflicts(fingerprint_a: np.ndarray, fingerprint_b: np.ndarray) -> int:
@@ -540,6 +576,11 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     sharing = _shares_a_bucket(all_keys, blank)
     keys = dict(zip(np.flatnonzero(sharing).tolist(), all_keys[sharing].tolist()))
     verifier = _Verifier(config, sigs, texts)
+    if config.number_check and keys:
+        # Only documents that share a bucket can reach the figure check; fingerprint them in bulk.
+        sharing_positions = list(keys)
+        figures = number_fingerprints([texts[p] for p in sharing_positions], verifier.backend, config.jobs)
+        verifier.fingerprints.update(zip(sharing_positions, figures))
     order = keep_order(records, texts)
     rank = {position: r for r, position in enumerate(order)}
     kept_score = 1.0 if config.exact else None

@@ -389,3 +389,15 @@ def test_figure_fingerprint_has_one_value_per_figure_in_context():
         assert len(number_fingerprint("没有数字的句子", backend=backend)) == 0
     for text in [METRO, FUND_WEEK_1, METRO_OTHER_CITY]:
         assert np.array_equal(number_fingerprint(text, backend="numpy"), number_fingerprint(text, backend=backends[-1]))
+
+
+def test_bulk_fingerprints_match_one_by_one():
+    from newsclean.dedup import number_fingerprints
+
+    texts = [METRO, "", FUND_WEEK_1, "没有数字", FUND_WEEK_2, METRO_OTHER_CITY] * 3
+    for backend in ["numpy"] + (["numba"] if mh.have_numba() else []):
+        for jobs in (1, 2):
+            bulk = number_fingerprints(texts, backend, jobs)
+            assert len(bulk) == len(texts)
+            for values, text in zip(bulk, texts):
+                assert np.array_equal(values, number_fingerprint(text, backend))
