@@ -1,6 +1,15 @@
-"""The `newsclean` command: a thin shell over the library (newsclean.runner, newsclean.pipeline)."""
+"""The `newsclean` command: a thin shell over the library (newsclean.runner, newsclean.pipeline).
+
+Every error a user can cause -- an unknown option, a missing or unreadable input, a broken rule file, a
+resume that does not match -- ends the command with one line on stderr (``newsclean: error: ...``) and a
+non-zero exit status (2 for usage errors, 1 otherwise, 130 when interrupted), never a traceback. An
+unexpected failure prints one line too; ``NEWSCLEAN_DEBUG=1`` shows its traceback.
+"""
 from __future__ import annotations
 
+import errno
+import os
+import signal
 import sys
 
 import click
@@ -9,14 +18,54 @@ from . import __version__
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
 from .rules import RuleError, RuleSet
-from .runner import RunConfig, run
+from .runner import RunConfig, RunError, run
+
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
 
 
 def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _say_error(message: str) -> None:
+    click.echo(f"newsclean: error: {' '.join(message.split())}", err=True)
+
+
+class _OneLineErrors(click.Group):
+    """A group whose errors are one line each, whatever goes wrong."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _say_error(exc.format_message() + hint)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _say_error(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _say_error("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # `newsclean clean ... -o - | head`: the reader has gone
+                sys.exit(1)
+            if os.environ.get("NEWSCLEAN_DEBUG"):
+                raise
+            _say_error(f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}")
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - a bug: still one line, unless asked for the traceback
+            if os.environ.get("NEWSCLEAN_DEBUG"):
+                raise
+            _say_error(f"internal error: {type(exc).__name__}: {exc} (NEWSCLEAN_DEBUG=1 shows the traceback)")
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsclean")
 def main() -> None:
     """Clean scraped Chinese news: strip site chrome, collapse repeats, flag numbers with dropped digits."""
@@ -48,19 +97,24 @@ def _load_rules(rules: str | None) -> RuleSet:
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the document text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
 @click.option("--max-chars", type=click.IntRange(1), default=DEFAULT_MAX_CHARS, show_default=True, help="Reject documents longer than this.")
-@click.option("--rejects", type=click.Path(dir_okay=False), help="Write every rejected input unit with its reason here (JSONL).")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Write every rejected input unit (the raw line and the reason) here as JSONL.")
 @click.option("--stats", "stats_path", type=click.Path(dir_okay=False), help="Write the run summary here as JSON.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run with the same inputs and options from its checkpoint.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field, id_field, max_chars, rejects,
-                  stats_path, progress):
-    """Clean INPUTS (.txt, .jsonl, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL)."""
+                  stats_path, resume, progress):
+    """Clean INPUTS (.txt, .jsonl, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL).
+
+    The output appears only when the run is complete; an interrupted run can be continued with --resume.
+    """
     _load_rules(rules_dir)  # fail fast, with the file and rule named, before reading any input
     config = RunConfig(
         inputs=tuple(inputs), output=output, rules_dir=rules_dir, options=_options(t2s, mark, stages),
         read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars),
-        jobs=jobs, rejects=rejects, stats=stats_path,
+        jobs=jobs, rejects=rejects, stats=stats_path, resume=resume,
     )
     show = sys.stderr.isatty() if progress is None else progress
+    previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
         if show:
             from tqdm import tqdm
@@ -69,11 +123,33 @@ def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field
                 stats = run(config, on_progress=lambda n: bar.update(n - bar.n))
         else:
             stats = run(config)
-    except InputError as exc:
+    except (InputError, RunError) as exc:
         _fail(str(exc))
     except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise
         _fail(f"{exc.filename or output}: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        hint = "; run the same command with --resume to continue" if output != "-" else ""
+        raise _Interrupted(f"interrupted{hint}") from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     click.echo(stats.summary(), err=True)
+
+
+class _Interrupted(click.ClickException):
+    exit_code = EXIT_INTERRUPTED
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _terminate(signum, frame):  # SIGTERM ends a run like Ctrl-C: the checkpoint stays for --resume
+    raise KeyboardInterrupt
 
 
 @main.command("explain")

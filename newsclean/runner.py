@@ -1,20 +1,56 @@
 """Run the pipeline over whole dumps: read, clean (in parallel, output in input order), write, account.
 
 Every input unit ends up in exactly one place: the output, the rejects file, or (with dedup) the duplicates
-count. `RunStats` keeps the books, and `records_in == written + duplicates + rejected` always holds.
+count. `RunStats` keeps the books, and `records_in == written + duplicates + rejected` always holds -- also
+for a document the pipeline fails on, which becomes an ``internal-error`` reject instead of ending the run.
+
+Output is never half-written. The output and the rejects file are written to hidden partial files beside
+them (``.NAME.partial``) and renamed into place when the run succeeds. Every so often the run records a
+checkpoint (``.OUTPUT.checkpoint``): how many input units have been consumed, and how long each partial file
+was at that point, with the books so far. A run that is interrupted (Ctrl-C, a kill, a crash) keeps its
+partial files and checkpoint; ``resume=True`` truncates the partial files back to the checkpoint, skips that
+many input units and carries on, so the finished output is byte for byte the output of an uninterrupted
+run. The checkpoint also holds a fingerprint of the inputs (paths, sizes, modification times), the options
+and the rule files; a resume with anything different is refused. Without `resume`, leftover partial files
+are started afresh.
+
+The output depends only on the input: workers clean blocks of records in parallel and the blocks are written
+in input order, so any `jobs` gives the same bytes. (A rule that runs into its time limit is the one
+exception: whether it does can depend on the machine; the run reports it.)
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
+import os
+import signal
 import sys
-from collections import Counter
+import time
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
-from .io import AtomicWriter, ReadOptions, Record, Reject, dumps, read_records
+from . import __version__
+from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, dumps, expand_inputs,
+                 input_signature, read_records)
 from .pipeline import Options, Pipeline
+from .rules import parse_timeout_warning, rule_files
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows
+    fcntl = None  # type: ignore[assignment]
+
+CHECKPOINT_VERSION = 1
+
+
+class RunError(Exception):
+    """A run that cannot start: a resume that does not match, an output another run is writing."""
 
 
 @dataclass(slots=True)
@@ -30,10 +66,13 @@ class RunStats:
     chrome_removed: Counter = field(default_factory=Counter)  # chrome lines per rule
     repeats_removed: Counter = field(default_factory=Counter)
     normalized: Counter = field(default_factory=Counter)
+    rule_timeouts: Counter = field(default_factory=Counter)  # rule id -> documents where it ran out of time
     chars_in: int = 0
     chars_out: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: Counter = field(default_factory=Counter)  # message -> documents, in order of first appearance
     encodings: Counter = field(default_factory=Counter)
+    resumed_at: int = 0  # input units a previous, interrupted run had already written
+    notes: list[str] = field(default_factory=list)  # about the run itself ("nothing to resume", ...)
 
     def balanced(self) -> bool:
         return self.records_in == self.written + self.duplicates + self.rejected
@@ -50,6 +89,17 @@ class RunStats:
             elif kind == "normalize":
                 self.normalized[rule] += n
 
+    def add_warnings(self, warnings: Iterable[str]) -> None:
+        """One document's warnings: each distinct message counts the document once."""
+        timed_out = set()
+        for message in dict.fromkeys(warnings):
+            self.warnings[message] += 1
+            parsed = parse_timeout_warning(message)
+            if parsed:
+                timed_out.add(parsed[0])
+        for rule in sorted(timed_out):
+            self.rule_timeouts[rule] += 1
+
     def reject(self, reason: str) -> None:
         self.rejected += 1
         self.rejects_by_reason[reason.split(":", 1)[0]] += 1
@@ -65,56 +115,179 @@ class RunStats:
             "repeats_removed": sum(self.repeats_removed.values()),
             "repeats_by_rule": dict(sorted(self.repeats_removed.items())),
             "normalized_by_fix": dict(sorted(self.normalized.items())),
+            "rule_timeouts": dict(sorted(self.rule_timeouts.items())),
             "chars_in": self.chars_in, "chars_out": self.chars_out,
             "input_encodings": dict(sorted(self.encodings.items())),
-            "warnings": self.warnings[:100],
+            "warnings": [{"message": m, "documents": n} for m, n in list(self.warnings.items())[:100]],
+            "resumed_at": self.resumed_at, "notes": list(self.notes),
         }
 
+    # The checkpoint keeps the books exactly (every warning, counters in their order).
+    _COUNTERS = ("rejects_by_reason", "flags", "chrome_removed", "repeats_removed", "normalized", "rule_timeouts",
+                 "warnings", "encodings")
+    _NUMBERS = ("records_in", "written", "duplicates", "rejected", "chars_in", "chars_out", "resumed_at")
+
+    def state(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: getattr(self, k) for k in self._NUMBERS}
+        out.update({k: list(getattr(self, k).items()) for k in self._COUNTERS})
+        return out
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "RunStats":
+        stats = cls(**{k: int(state[k]) for k in cls._NUMBERS})
+        for k in cls._COUNTERS:
+            setattr(stats, k, Counter(dict((str(a), int(b)) for a, b in state[k])))
+        return stats
+
     def summary(self) -> str:
-        lines = [
+        lines = list(self.notes) + [
             f"records in {self.records_in}: written {self.written}, duplicates {self.duplicates}, "
-            f"rejected {self.rejected}" + ("" if self.balanced() else "  (UNBALANCED)"),
+            f"rejected {self.rejected}" + ("" if self.balanced() else "  (UNBALANCED)")
+            + (f"  (resumed after {self.resumed_at})" if self.resumed_at else ""),
             f"missing-number flags {sum(self.flags.values())}, chrome lines removed "
             f"{sum(self.chrome_removed.values())}, repeats removed {sum(self.repeats_removed.values())}",
         ]
         if self.rejects_by_reason:
             lines.append("rejects: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_reason.items())))
         if self.flags:
-            lines.append("flags by rule: " + ", ".join(f"{k} {v}" for k, v in self.flags.most_common()))
+            lines.append("flags by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.flags)))
         if self.chrome_removed:
-            lines.append("chrome by rule: " + ", ".join(f"{k} {v}" for k, v in self.chrome_removed.most_common()))
+            lines.append("chrome by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.chrome_removed)))
+        if self.repeats_removed:
+            lines.append("repeats by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.repeats_removed)))
+        other = {k: v for k, v in self.encodings.items() if k != "utf-8"}
+        if other:
+            lines.append("input encodings other than UTF-8: " + ", ".join(f"{k} {v}" for k, v in sorted(other.items())))
+        if self.rule_timeouts:
+            lines.append("rules that ran out of time (skipped for the rest of those documents): "
+                         + ", ".join(f"{k} in {v} document(s)" for k, v in _ranked(self.rule_timeouts)))
+        for message, n in self.warnings.items():
+            if not parse_timeout_warning(message):
+                lines.append(f"warning: {message} ({n} document(s))")
         return "\n".join(lines)
+
+
+def _ranked(counter: Counter) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 # ----------------------------------------------------------------------------- workers
 
 _worker: dict[str, Any] = {}
+_pipelines: dict[tuple, Pipeline] = {}
 
 
 def _init_worker(rules_dir: str | None, options: Options, text_field: str) -> None:
-    _worker["pipeline"] = Pipeline(rules_dir, options)
+    # Loading the rules takes a moment: runs in one process with the same rule files share a pipeline.
+    key = (rules_dir, options, _rules_digest(rules_dir))
+    if key not in _pipelines:
+        _pipelines.clear()
+        _pipelines[key] = Pipeline(rules_dir, options)
+    _worker["pipeline"] = _pipelines[key]
     _worker["text_field"] = text_field
 
 
-def _clean_one(item: tuple[str, str, dict[str, Any]]) -> tuple[str, dict[str, int], int, list[str]]:
-    """Clean one record in a worker; returns (output line, counts, clean length, warnings)."""
-    rid, text, fields = item
-    result = _worker["pipeline"].clean(text, id=rid)
-    record = result.to_record(fields, text_field=_worker["text_field"])
-    return dumps(record), result.counts, len(result.text), result.metadata.get("warnings", [])
+def _init_pool_worker(rules_dir: str | None, options: Options, text_field: str) -> None:
+    # Ctrl-C and SIGTERM are for the main process, which stops the pool and keeps the checkpoint.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _init_worker(rules_dir, options, text_field)
 
 
-def _clean_stream(items: Iterable[tuple[str, str, dict]], jobs: int, rules_dir: str | None, options: Options,
-                  text_field: str) -> Iterator[tuple[str, dict[str, int], int, list[str]]]:
-    if jobs <= 1:
-        _init_worker(rules_dir, options, text_field)
-        for item in items:
-            yield _clean_one(item)
-        return
-    ctx = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(rules_dir, options, text_field)) as pool:
-        # imap keeps input order, so the output is the same for any number of workers.
-        yield from pool.imap(_clean_one, items, chunksize=16)
+def _rules_digest(rules_dir: str | None) -> str:
+    digest = hashlib.sha256()
+    for path in rule_files(rules_dir):
+        try:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError:
+            digest.update(str(path).encode() + b"\0?\0")
+    return digest.hexdigest()
+
+
+Cleaned = tuple[bytes | None, dict[str, int], int, list[str], str | None]
+
+
+def _clean_block(items: list[tuple[str, str, dict[str, Any], str]]) -> list[Cleaned]:
+    """Clean a block of records in a worker: (output line, counts, clean length, warnings, error) each.
+
+    A document the pipeline fails on gives an error instead of a line, so that one bad page cannot end a run.
+    """
+    pipeline: Pipeline = _worker["pipeline"]
+    out: list[Cleaned] = []
+    for rid, text, fields, encoding in items:
+        try:
+            meta = {"input_encoding": encoding} if encoding != "utf-8" else None
+            result = pipeline.clean(text, id=rid, meta=meta)
+            line = _encode(dumps(result.to_record(fields, text_field=_worker["text_field"])))
+            out.append((line, result.counts, len(result.text), list(result.metadata.get("warnings", [])), None))
+        except Exception as exc:  # noqa: BLE001 - reported as a reject with the exception named
+            out.append((None, {}, 0, [], f"internal-error: {type(exc).__name__}: {exc}"))
+    return out
+
+
+def _encode(line: str) -> bytes:
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate the reader did not catch: never let it end the run
+        return line.encode("utf-8", errors="replace")
+
+
+class _Cleaner:
+    """Clean blocks of records in order, in this process (jobs=1) or in a pool of worker processes."""
+
+    def __init__(self, config: "RunConfig"):
+        self.config = config
+        self.pool: ProcessPoolExecutor | None = None
+        args = (config.rules_dir, config.options, config.read.text_field)
+        if config.jobs <= 1:
+            _init_worker(*args)
+        else:
+            ctx = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
+            self.pool = ProcessPoolExecutor(config.jobs, mp_context=ctx, initializer=_init_pool_worker,
+                                            initargs=args)
+            # Start the workers now, before the run opens (and locks) its partial files: a worker must not
+            # inherit them, or the lock would outlive an interrupted run in a worker still finishing a block.
+            self.pool.submit(int).result()
+
+    def map(self, blocks: Iterator[list[Record | Reject]]) -> Iterator[tuple[list[Record | Reject], list[Cleaned]]]:
+        """(block, cleaned records of the block) for every block, in input order."""
+        if self.pool is None:
+            for block in blocks:
+                yield block, _clean_block(_payload(block))
+            return
+        pending: deque[tuple[list[Record | Reject], Future]] = deque()
+        window = 2 * self.config.jobs  # blocks in flight: enough to keep the workers busy, never the whole input
+        for block in blocks:
+            pending.append((block, self.pool.submit(_clean_block, _payload(block))))
+            if len(pending) >= window:
+                done, future = pending.popleft()
+                yield done, _result(future)
+        while pending:
+            done, future = pending.popleft()
+            yield done, _result(future)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future: Future) -> list[Cleaned]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise RunError("a worker process died (out of memory, or killed); the run can be resumed with --resume") from None
+
+
+def _payload(block: list[Record | Reject]) -> list[tuple[str, str, dict[str, Any], str]]:
+    return [(u.id, u.text, u.fields, u.encoding) for u in block if isinstance(u, Record)]
+
+
+def _blocks(units: Iterator[Record | Reject], size: int) -> Iterator[list[Record | Reject]]:
+    while True:
+        block = list(islice(units, size))
+        if not block:
+            return
+        yield block
 
 
 # ----------------------------------------------------------------------------- the run
@@ -130,48 +303,277 @@ class RunConfig:
     rejects: str | None = None
     stats: str | None = None
     progress: bool = False
+    resume: bool = False
+    block_size: int = 64  # records sent to a worker at a time
+    checkpoint_units: int = 1000  # a checkpoint after at least this many units...
+    checkpoint_seconds: float = 10.0  # ...or this much time, whichever comes first
+
+
+def partial_path(path: str) -> Path:
+    """Where a file is written until the run is done: `.NAME.partial` beside it."""
+    p = Path(path)
+    return p.with_name(f".{p.name}.partial")
+
+
+def checkpoint_path(output: str) -> Path:
+    p = Path(output)
+    return p.with_name(f".{p.name}.checkpoint")
+
+
+class _Partial:
+    """One output file being written under its partial name."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        self.partial = partial_path(path)
+        self.fh: BinaryIO | None = None
+
+    def open(self, keep: int | None) -> None:
+        """Open the partial file, locked; keep its first `keep` bytes (None: start empty)."""
+        fd = os.open(self.partial, os.O_RDWR | os.O_CREAT, 0o666)
+        fh = os.fdopen(fd, "r+b")
+        if fcntl is not None:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                fh.close()
+                raise RunError(f"{self.path}: another newsclean run is writing it ({self.partial} is locked)") from None
+        size = os.fstat(fh.fileno()).st_size
+        if keep is not None and size < keep:
+            fh.close()
+            raise RunError(f"cannot resume: {self.partial} is shorter than its checkpoint says "
+                           f"({size} < {keep} bytes); run again without --resume")
+        fh.truncate(keep or 0)
+        fh.seek(keep or 0)
+        self.fh = fh
+
+    def position(self) -> int:
+        assert self.fh is not None
+        return self.fh.tell()
+
+    def sync(self) -> None:
+        assert self.fh is not None
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def commit(self) -> None:
+        self.sync()
+        os.chmod(self.partial, 0o666 & ~_umask())
+        os.replace(self.partial, self.path)
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fingerprint(config: RunConfig, sources: list[Source]) -> str:
+    """What a resumed run must share with the run it resumes."""
+    what = {
+        "version": __version__, "inputs": list(config.inputs), "files": input_signature(sources),
+        "output": os.path.abspath(config.output), "rejects": config.rejects and os.path.abspath(config.rejects),
+        "options": repr(config.options), "read": repr(config.read), "rules": _rules_digest(config.rules_dir),
+    }
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+class _Job:
+    """The files of one run: partial output and rejects, the checkpoint, and the final renames."""
+
+    def __init__(self, config: RunConfig, sources: list[Source]):
+        self.config = config
+        self.to_stdout = config.output == "-"
+        if config.resume and self.to_stdout:
+            raise RunError("--resume needs an output file (-o FILE), not standard output")
+        if config.resume and any(s.kind in ("stdin", "stream") for s in sources):
+            raise RunError("--resume cannot re-read standard input or a pipe; give the input as a file")
+        self.out = None if self.to_stdout else _Partial(config.output)
+        self.rejects = _Partial(config.rejects) if config.rejects else None
+        self.checkpoint = None if self.to_stdout else checkpoint_path(config.output)
+        self.fingerprint = "" if self.to_stdout else _fingerprint(config, sources)
+        self.units = 0
+        self.last_units = 0
+        self.last_time = time.monotonic()
+        self.note: str | None = None
+
+    def start(self) -> tuple[RunStats, int]:
+        """Open the files; returns the books to continue from and how many input units to skip."""
+        state = self._load_checkpoint() if self.config.resume else None
+        for target in (self.out, self.rejects):
+            if target is not None:
+                for d in (target.path.parent,):
+                    if not d.is_dir():
+                        raise RunError(f"{target.path}: folder {d} does not exist")
+        try:
+            if self.out is not None:
+                self.out.open(state["output_bytes"] if state else None)
+            if self.rejects is not None:
+                self.rejects.open(state["rejects_bytes"] if state else None)
+        except BaseException:
+            self.close()
+            raise
+        if state is None:
+            stats = RunStats()
+            self.units = 0
+        else:
+            stats = RunStats.from_state(state["stats"])
+            self.units = int(state["units"])
+            stats.resumed_at = self.units
+        self.last_units = self.units
+        if self.checkpoint is not None:
+            self.save(stats)
+        return stats, self.units
+
+    def _load_checkpoint(self) -> dict[str, Any] | None:
+        assert self.checkpoint is not None and self.out is not None
+        if not self.checkpoint.exists() or not self.out.partial.exists():
+            self.note = "nothing to resume: starting from the beginning"
+            return None
+        try:
+            state = json.loads(self.checkpoint.read_text(encoding="utf-8"))
+            ok = state.get("version") == CHECKPOINT_VERSION
+        except (OSError, ValueError, AttributeError):
+            ok = False
+        if not ok:
+            raise RunError(f"cannot resume: {self.checkpoint} is unreadable; run again without --resume")
+        if state.get("fingerprint") != self.fingerprint:
+            raise RunError("cannot resume: the inputs, options or rules differ from the interrupted run's; "
+                           "run again without --resume to start over")
+        if self.rejects is not None and state.get("rejects_bytes") is None:
+            raise RunError("cannot resume: the interrupted run wrote no rejects file; run again without --resume")
+        return state
+
+    def write_output(self, line: bytes) -> None:
+        if self.out is None:
+            sys.stdout.buffer.write(line)
+        else:
+            assert self.out.fh is not None
+            self.out.fh.write(line)
+
+    def write_reject(self, line: bytes) -> None:
+        if self.rejects is not None:
+            assert self.rejects.fh is not None
+            self.rejects.fh.write(line)
+
+    def due(self) -> bool:
+        return (self.units - self.last_units >= self.config.checkpoint_units
+                or time.monotonic() - self.last_time >= self.config.checkpoint_seconds)
+
+    def save(self, stats: RunStats) -> None:
+        """Record a checkpoint: everything written so far is on disk, and the books match it."""
+        if self.checkpoint is None:
+            return
+        for target in (self.out, self.rejects):
+            if target is not None:
+                target.sync()
+        state = {
+            "version": CHECKPOINT_VERSION, "fingerprint": self.fingerprint, "units": self.units,
+            "output_bytes": self.out.position() if self.out else None,
+            "rejects_bytes": self.rejects.position() if self.rejects else None,
+            "stats": stats.state(),
+        }
+        tmp = self.checkpoint.with_name(self.checkpoint.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(state, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.checkpoint)
+        self.last_units = self.units
+        self.last_time = time.monotonic()
+
+    def finish(self, stats: RunStats) -> None:
+        """Rename the finished files into place; the checkpoint goes last."""
+        if self.rejects is not None:
+            self.rejects.commit()
+        if self.out is not None:
+            self.out.commit()
+        else:
+            sys.stdout.buffer.flush()
+        if self.config.stats:
+            with AtomicWriter(self.config.stats) as fh:
+                fh.write(json.dumps(stats.to_json(), ensure_ascii=False, indent=1) + "\n")
+        if self.checkpoint is not None:
+            try:
+                self.checkpoint.unlink()
+            except FileNotFoundError:
+                pass
+
+    def close(self) -> None:
+        for target in (self.out, self.rejects):
+            if target is not None:
+                target.close()
 
 
 def run(config: RunConfig, on_progress: Callable[[int], None] | None = None) -> RunStats:
-    """Clean every record of `config.inputs` into `config.output`; returns the run's books."""
-    stats = RunStats()
-    rejects: list[Reject] = []
+    """Clean every record of `config.inputs` into `config.output`; returns the run's books.
 
-    def items() -> Iterator[tuple[str, str, dict]]:
-        # Rejects are interleaved with records in input order; records go to the workers, rejects are kept
-        # in `pending` order so the books and the rejects file follow the input.
-        for unit in read_records(list(config.inputs), config.read):
-            stats.records_in += 1
-            if isinstance(unit, Reject):
-                stats.reject(unit.reason)
-                rejects.append(unit)
-                continue
-            stats.encodings[unit.encoding] += 1
-            stats.chars_in += len(unit.text)
-            yield unit.id, unit.text, unit.fields
-
-    def write_all(out) -> None:
-        for line, counts, clean_len, warnings in _clean_stream(items(), config.jobs, config.rules_dir,
-                                                               config.options, config.read.text_field):
-            out.write(line)
-            stats.written += 1
-            stats.chars_out += clean_len
-            stats.add_counts(counts)
-            stats.warnings.extend(warnings)
-            if on_progress:
-                on_progress(stats.records_in)
-
-    if config.output == "-":
-        write_all(sys.stdout)
-        sys.stdout.flush()
-    else:
-        with AtomicWriter(config.output) as out:
-            write_all(out)
-    if config.rejects:
-        with AtomicWriter(config.rejects) as fh:
-            for r in rejects:
-                fh.write(dumps(r.to_json()))
-    if config.stats:
-        with AtomicWriter(config.stats) as fh:
-            fh.write(json.dumps(stats.to_json(), ensure_ascii=False, indent=1) + "\n")
+    Raises InputError (a named input is missing or unreadable) or RunError (a resume that does not match,
+    an output another run holds) before anything is written. `on_progress(records_in)` is called after each
+    input unit is accounted for.
+    """
+    exclude = [p for p in (config.output, config.rejects, config.stats) if p]
+    sources = expand_inputs(config.inputs, exclude=exclude)
+    if config.output != "-" and os.path.isdir(config.output):
+        raise RunError(f"{config.output}: is a folder, not an output file")
+    job = _Job(config, sources)
+    cleaner: _Cleaner | None = _Cleaner(config)
+    try:
+        stats, skip = job.start()
+        if job.note:
+            stats.notes.append(job.note)
+        units = read_records(list(config.inputs), config.read, sources=sources)
+        for _ in islice(units, skip):  # written by the interrupted run: read past them, do not clean them
+            pass
+        assert cleaner is not None
+        for block, cleaned in cleaner.map(_blocks(units, config.block_size)):
+            results = iter(cleaned)
+            for unit in block:
+                _account(unit, results, stats, job)
+                job.units += 1
+                if on_progress:
+                    on_progress(stats.records_in)
+            if job.due():
+                job.save(stats)
+        cleaner.close()
+        cleaner = None
+        job.finish(stats)
+    finally:
+        if cleaner is not None:
+            cleaner.close()
+        job.close()
     return stats
+
+
+def _account(unit: Record | Reject, results: Iterator[Cleaned], stats: RunStats, job: _Job) -> None:
+    """Write one input unit where it belongs and enter it in the books."""
+    if isinstance(unit, Reject):
+        job.write_reject(_encode(dumps(unit.to_json())))
+        stats.records_in += 1
+        stats.reject(unit.reason)
+        return
+    line, counts, clean_len, warnings, error = next(results)
+    if line is None:
+        assert error is not None
+        reject = Reject(unit.source, error, unit.text[:RAW_LIMIT], unit.id,
+                        {"raw_chars": len(unit.text)} if len(unit.text) > RAW_LIMIT else {})
+        job.write_reject(_encode(dumps(reject.to_json())))
+        stats.records_in += 1
+        stats.reject(error)
+        return
+    job.write_output(line)
+    stats.records_in += 1
+    stats.written += 1
+    stats.encodings[unit.encoding] += 1
+    stats.chars_in += len(unit.text)
+    stats.chars_out += clean_len
+    stats.add_counts(counts)
+    stats.add_warnings(warnings)
+
+
+__all__ = ["RunConfig", "RunStats", "RunError", "InputError", "run", "partial_path", "checkpoint_path"]
