@@ -15,6 +15,7 @@ import sys
 import click
 
 from . import __version__
+from .dedup import DedupConfig
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
 from .rules import RuleError, RuleSet
@@ -99,10 +100,15 @@ def _load_rules(rules: str | None) -> RuleSet:
 @click.option("--max-chars", type=click.IntRange(1), default=DEFAULT_MAX_CHARS, show_default=True, help="Reject documents longer than this.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write every rejected input unit (the raw line and the reason) here as JSONL.")
 @click.option("--stats", "stats_path", type=click.Path(dir_okay=False), help="Write the run summary here as JSON.")
+@click.option("--dedup", is_flag=True, help="Also keep one document per cluster of near-duplicates (see `newsclean dedup`).")
+@click.option("--clusters", "clusters_path", type=click.Path(dir_okay=False),
+              help="With --dedup: one JSON line per cleaned document: id, cluster, kept, duplicate_of, jaccard.")
+@click.option("--dedup-threshold", type=click.FloatRange(0, 1, min_open=True), default=DedupConfig.threshold,
+              show_default=True, help="With --dedup: Jaccard similarity of character 5-grams that makes a duplicate.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run with the same inputs and options from its checkpoint.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field, id_field, max_chars, rejects,
-                  stats_path, resume, progress):
+                  stats_path, dedup, clusters_path, dedup_threshold, resume, progress):
     """Clean INPUTS (.txt, .jsonl, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL).
 
     The output appears only when the run is complete; an interrupted run can be continued with --resume.
@@ -112,6 +118,8 @@ def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field
         inputs=tuple(inputs), output=output, rules_dir=rules_dir, options=_options(t2s, mark, stages),
         read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars),
         jobs=jobs, rejects=rejects, stats=stats_path, resume=resume,
+        dedup=DedupConfig(threshold=dedup_threshold, jobs=jobs) if dedup or clusters_path else None,
+        clusters=clusters_path,
     )
     show = sys.stderr.isatty() if progress is None else progress
     previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None

@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,6 +39,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 from . import __version__
 from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, dumps, expand_inputs,
                  input_signature, read_records)
+from .dedup import DedupConfig, dedup_records
 from .pipeline import Options, Pipeline
 from .rules import parse_timeout_warning, rule_files
 
@@ -73,6 +75,7 @@ class RunStats:
     encodings: Counter = field(default_factory=Counter)
     resumed_at: int = 0  # input units a previous, interrupted run had already written
     notes: list[str] = field(default_factory=list)  # about the run itself ("nothing to resume", ...)
+    dedup: dict[str, int] = field(default_factory=dict)  # with --dedup: clusters, suggestions, figure conflicts
 
     def balanced(self) -> bool:
         return self.records_in == self.written + self.duplicates + self.rejected
@@ -119,7 +122,7 @@ class RunStats:
             "chars_in": self.chars_in, "chars_out": self.chars_out,
             "input_encodings": dict(sorted(self.encodings.items())),
             "warnings": [{"message": m, "documents": n} for m, n in list(self.warnings.items())[:100]],
-            "resumed_at": self.resumed_at, "notes": list(self.notes),
+            "resumed_at": self.resumed_at, "notes": list(self.notes), "dedup": dict(self.dedup),
         }
 
     # The checkpoint keeps the books exactly (every warning, counters in their order).
@@ -147,6 +150,10 @@ class RunStats:
             f"missing-number flags {sum(self.flags.values())}, chrome lines removed "
             f"{sum(self.chrome_removed.values())}, repeats removed {sum(self.repeats_removed.values())}",
         ]
+        if self.dedup:
+            lines.append(f"near-duplicates: {self.duplicates} dropped from {self.dedup['clusters_with_duplicates']} "
+                         f"clusters, digit suggestions {self.dedup['suggestions']}, pairs kept apart by differing "
+                         f"figures {self.dedup['number_conflicts']} (the counts above include the dropped copies)")
         if self.rejects_by_reason:
             lines.append("rejects: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_reason.items())))
         if self.flags:
@@ -304,6 +311,8 @@ class RunConfig:
     stats: str | None = None
     progress: bool = False
     resume: bool = False
+    dedup: DedupConfig | None = None  # keep one document per cluster of near-duplicates (None: keep all)
+    clusters: str | None = None  # with dedup: one JSON line per written document, its cluster and fate
     block_size: int = 64  # records sent to a worker at a time
     checkpoint_units: int = 1000  # a checkpoint after at least this many units...
     checkpoint_seconds: float = 10.0  # ...or this much time, whichever comes first
@@ -379,6 +388,7 @@ def _fingerprint(config: RunConfig, sources: list[Source]) -> str:
         "version": __version__, "inputs": list(config.inputs), "files": input_signature(sources),
         "output": os.path.abspath(config.output), "rejects": config.rejects and os.path.abspath(config.rejects),
         "options": repr(config.options), "read": repr(config.read), "rules": _rules_digest(config.rules_dir),
+        "dedup": config.dedup and config.dedup.to_dict(),
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
@@ -394,6 +404,13 @@ class _Job:
         if config.resume and any(s.kind in ("stdin", "stream") for s in sources):
             raise RunError("--resume cannot re-read standard input or a pipe; give the input as a file")
         self.out = None if self.to_stdout else _Partial(config.output)
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        if self.to_stdout and config.dedup is not None:
+            # Dedup needs the whole cleaned corpus before it writes a line: keep it in a scratch file.
+            self._scratch = tempfile.TemporaryDirectory(prefix="newsclean-")
+            self.out = _Partial(os.path.join(self._scratch.name, "cleaned.jsonl"))
+        if config.clusters and config.dedup is None:
+            raise RunError("--clusters needs --dedup")
         self.rejects = _Partial(config.rejects) if config.rejects else None
         self.checkpoint = None if self.to_stdout else checkpoint_path(config.output)
         self.fingerprint = "" if self.to_stdout else _fingerprint(config, sources)
@@ -489,9 +506,12 @@ class _Job:
 
     def finish(self, stats: RunStats) -> None:
         """Rename the finished files into place; the checkpoint goes last."""
+        if self.config.dedup is not None:
+            self.save(stats)  # every document is cleaned: a resume from here only redoes the dedup
+            self._dedup(stats)
         if self.rejects is not None:
             self.rejects.commit()
-        if self.out is not None:
+        if self.config.dedup is None and self.out is not None and not self.to_stdout:
             self.out.commit()
         else:
             sys.stdout.buffer.flush()
@@ -504,10 +524,70 @@ class _Job:
             except FileNotFoundError:
                 pass
 
+    def _dedup(self, stats: RunStats) -> None:
+        """Keep one document per near-duplicate cluster of the cleaned partial output, in input order."""
+        assert self.out is not None and self.config.dedup is not None
+        self.out.sync()
+        cleaned = self.out.partial
+        result = dedup_cleaned(cleaned, self.config.dedup, self.config.read.id_field, self.config.read.text_field)
+        if self.to_stdout:
+            _write_kept(cleaned, result, sys.stdout.buffer)
+        else:
+            final = cleaned.with_name(cleaned.name + ".dedup")
+            with open(final, "wb") as fh:
+                _write_kept(cleaned, result, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(final, 0o666 & ~_umask())
+            os.replace(final, self.out.path)
+        if self.config.clusters:
+            with AtomicWriter(self.config.clusters) as fh:
+                for entry in result.entries:
+                    fh.write(dumps(entry.to_json()))
+        self.out.close()
+        cleaned.unlink()
+        summary = result.summary()
+        stats.written -= summary["dropped"]
+        stats.duplicates += summary["dropped"]
+        stats.dedup = {k: summary[k] for k in ("clusters_with_duplicates", "suggestions", "number_conflicts")}
+
     def close(self) -> None:
         for target in (self.out, self.rejects):
             if target is not None:
                 target.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+
+def dedup_cleaned(path: Path, config: DedupConfig, id_field: str = "id", text_field: str = "text"):
+    """Run `dedup_records` over a file of cleaned records (the output of a run), holding only their ids,
+    texts and missing_number annotations in memory; returns the `DedupResult` (records in file order)."""
+    ids, records = [], []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            rid = record.get(id_field, record.get("id"))
+            ids.append(rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False))
+            flags = [a for a in record.get("annotations") or () if a.get("type") == "missing_number"]
+            records.append({"text": record.get(text_field) or "", "annotations": flags})
+    return dedup_records(records, config, ids=ids)
+
+
+def _write_kept(cleaned: Path, result, out: BinaryIO) -> None:
+    """Copy the kept lines of `cleaned` to `out`; a kept record that gained digit suggestions is rewritten."""
+    with open(cleaned, "rb") as fh:
+        for line, entry, light in zip(fh, result.entries, result.records):
+            if not entry.kept:
+                continue
+            suggested = iter(light["annotations"])
+            if not any("suggestion" in (a.get("info") or {}) for a in light["annotations"]):
+                out.write(line)
+                continue
+            record = json.loads(line)
+            record["annotations"] = [next(suggested) if a.get("type") == "missing_number" else a
+                                     for a in record["annotations"]]
+            out.write(_encode(dumps(record)))
 
 
 def run(config: RunConfig, on_progress: Callable[[int], None] | None = None) -> RunStats:
