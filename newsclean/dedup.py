@@ -21,7 +21,9 @@ copies has digits in the same place, the annotation gets ``info["suggestion"] = 
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 import zlib
 from dataclasses import asdict, dataclass, fields, replace
 from concurrent.futures import ThreadPoolExecutor
@@ -823,18 +825,31 @@ class Deduplicator:
         self._verifier.sigs = grown
 
     def save(self, path: str | Path) -> None:
-        """Write the index as one .npz file (arrays and JSON only, no pickle); the LSH is rebuilt on load."""
+        """Write the index as one .npz file (arrays and JSON only, no pickle); the LSH is rebuilt on load.
+
+        The file is written under a temporary name and renamed into place, so a crawler killed while saving
+        keeps its previous index instead of a truncated one.
+        """
         n = len(self._ids)
         lengths = np.array([len(f) for f in self._fingerprints], dtype=np.int64)
         meta = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "config": self.config.to_dict(), "ids": self._ids}
-        with open(path, "wb") as fh:
-            np.savez(
-                fh,
-                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
-                signatures=self._sigs[:n],
-                fingerprints=np.concatenate(self._fingerprints) if n else np.empty(0, np.uint64),
-                fingerprint_lengths=lengths,
-            )
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+                    signatures=self._sigs[:n],
+                    fingerprints=np.concatenate(self._fingerprints) if n else np.empty(0, np.uint64),
+                    fingerprint_lengths=lengths,
+                )
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: str | Path, jobs: int = 1, backend: str | None = None) -> Deduplicator:

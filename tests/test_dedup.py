@@ -288,6 +288,25 @@ def test_deduplicator_answers_remembers_and_survives_a_restart(tmp_path):
         restored.add("fund-2", FUND_WEEK_2)
 
 
+def test_a_save_that_fails_midway_keeps_the_previous_index(tmp_path, monkeypatch):
+    dedup = Deduplicator()
+    dedup.check("metro-a", METRO)
+    path = tmp_path / "index.npz"
+    dedup.save(path)
+    dedup.check("fund-1", FUND_WEEK_1)
+
+    def crash(fh, **arrays):
+        fh.write(b"PK\x03\x04 half an archive")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(OSError, match="disk full"):
+        dedup.save(path)
+    monkeypatch.undo()
+    assert len(Deduplicator.load(path)) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["index.npz"]
+
+
 def test_deduplicator_refuses_files_that_are_not_its_index(tmp_path):
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, meta=np.frombuffer(json.dumps({"format": "other"}).encode(), dtype=np.uint8))
