@@ -4,54 +4,81 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import sys
+import tempfile
 from contextlib import contextmanager
-from typing import Any, Iterator, TextIO
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
 
 import click
 
 from .dedup import DedupConfig, Deduplicator, dedup_records
-from .io import InputError, ReadOptions, Reject, read_records
+from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, read_records
 
 
-def _read(inputs: tuple[str, ...], text_field: str, id_field: str) -> tuple[list[dict[str, Any]], list[str], list[Reject]]:
-    """Records (with their text back under `text_field`), their ids, and the units that could not be read."""
-    records, ids, rejects = [], [], []
-    for item in read_records(list(inputs), ReadOptions(text_field=text_field, id_field=id_field)):
+def _read(inputs: tuple[str, ...], options: ReadOptions) -> tuple[list[dict[str, Any]], list[str], list[Reject], list[str]]:
+    """Records (with their text back under the text field), their ids, the units that could not be read, and
+    the encoding of each record."""
+    records, ids, rejects, encodings = [], [], [], []
+    for item in read_records(list(inputs), options):
         if isinstance(item, Reject):
             rejects.append(item)
             continue
-        records.append({**item.fields, text_field: item.text})
+        records.append({**item.fields, options.text_field: item.text})
         ids.append(item.id)
-    return records, ids, rejects
+        encodings.append(item.encoding)
+    return records, ids, rejects, encodings
 
 
 @contextmanager
-def _open_output(path: str) -> Iterator[TextIO]:
-    """A text stream for `path`: standard output for "-", gzip/zstd compressed by extension."""
+def _atomic_binary(path: str) -> Iterator[BinaryIO]:
+    """A binary file written under a temporary name beside `path` and renamed into place when complete."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _open_output(path: str) -> Iterator[io.TextIOBase]:
+    """A text stream for `path`: standard output for "-", gzip/zstd compressed by extension, always atomic."""
     if path == "-":
         yield sys.stdout
         return
-    if path.endswith(".gz"):
-        with gzip.open(path, "wt", encoding="utf-8", newline="\n") as fh:
+    with _atomic_binary(path) as raw:
+        if path.endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+                with io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as fh:
+                    yield fh
+        elif path.endswith((".zst", ".zstd")):
+            import zstandard
+
+            with zstandard.ZstdCompressor().stream_writer(raw, closefd=False) as packed:
+                with io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as fh:
+                    yield fh
+        else:
+            fh = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
             yield fh
-        return
-    if path.endswith((".zst", ".zstd")):
-        import zstandard
-
-        with open(path, "wb") as raw, zstandard.ZstdCompressor().stream_writer(raw) as compressed:
-            with io.TextIOWrapper(compressed, encoding="utf-8", newline="\n") as fh:
-                yield fh
-        return
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        yield fh
+            fh.flush()
+            fh.detach()  # the file itself is closed by _atomic_binary, after it is synced
 
 
-def _write_jsonl(path: str, rows: list[dict[str, Any]]) -> None:
+def _write_jsonl(path: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:
     """Write rows as JSON lines (UTF-8 as is, compact separators)."""
     with _open_output(path) as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            fh.write(dumps(row))
 
 
 @click.command("dedup")
@@ -78,33 +105,51 @@ def _write_jsonl(path: str, rows: list[dict[str, Any]]) -> None:
               help="Also save the kept documents as a streaming Deduplicator index (.npz).")
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the document text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
+@click.option("--max-chars", type=click.IntRange(1), default=DEFAULT_MAX_CHARS, show_default=True,
+              help="Reject documents longer than this.")
+@click.option("--rejects", type=click.Path(dir_okay=False),
+              help="Write every input unit that could not be read (the raw line and the reason) here as JSONL.")
+@click.option("--stats", "stats_path", type=click.Path(dir_okay=False), help="Write the run summary here as JSON.")
 def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, seed, exact, number_check, zero_digits,
-                  repair, jobs, index_path, text_field, id_field):
+                  repair, jobs, index_path, text_field, id_field, max_chars, rejects, stats_path):
     """Keep one document per cluster of near-duplicates in INPUTS (JSONL, e.g. the output of `newsclean clean`).
 
-    The copy kept has the fewest missing_number flags, then the longest text, then comes first.
+    The copy kept has the fewest missing_number flags, then the longest text, then comes first. Every file is
+    written under a temporary name and renamed into place when complete.
     """
     config = DedupConfig(ngram=ngram, num_perm=num_perm, seed=seed, threshold=threshold, exact=exact,
                          number_check=number_check, zero_digits=zero_digits, repair=repair, jobs=jobs)
+    read = ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars)
     try:
-        records, ids, rejects = _read(inputs, text_field, id_field)
+        records, ids, unreadable, encodings = _read(inputs, read)
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
     result = dedup_records(records, config, text_field=text_field, ids=ids)
     _write_jsonl(output, result.kept_records())
     if clusters_path:
         _write_jsonl(clusters_path, [entry.to_json() for entry in result.entries])
+    if rejects:
+        _write_jsonl(rejects, [reject.to_json() for reject in unreadable])
     if index_path:
         index = Deduplicator(config)
         kept = [(e.id, r[text_field]) for e, r in zip(result.entries, result.records) if e.kept]
         index.add_many([i for i, _ in kept], [t for _, t in kept])
         index.save(index_path)
+    stats = _books(result, unreadable, encodings)
+    if stats_path:
+        _write_jsonl(stats_path, [stats.to_json()])
+    click.echo(stats.summary(), err=True)
+
+
+def _books(result, unreadable: list[Reject], encodings: list[str]):
+    """The run's books in the same form as `newsclean clean`'s: records in = written + duplicates + rejected."""
+    from .runner import RunStats
+
     summary = result.summary()
-    click.echo(
-        f"records in {summary['records']}: kept {summary['kept']}, dropped {summary['dropped']} "
-        f"(from {summary['clusters_with_duplicates']} clusters), digit suggestions {summary['suggestions']}, "
-        f"pairs kept apart by differing figures {summary['number_conflicts']}, unreadable {len(rejects)}",
-        err=True,
-    )
-    for reject in rejects:
-        click.echo(f"  skipped {reject.source}: {reject.reason}", err=True)
+    stats = RunStats(records_in=summary["records"] + len(unreadable), written=summary["kept"],
+                     duplicates=summary["dropped"])
+    for reject in unreadable:
+        stats.reject(reject.reason)
+    stats.encodings.update(encodings)
+    stats.dedup = {k: summary[k] for k in ("clusters_with_duplicates", "suggestions", "number_conflicts")}
+    return stats

@@ -143,17 +143,20 @@ class RunStats:
         return stats
 
     def summary(self) -> str:
+        cleaned = self.chars_in > 0  # False for `newsclean dedup`, which reads text that is already clean
         lines = list(self.notes) + [
             f"records in {self.records_in}: written {self.written}, duplicates {self.duplicates}, "
             f"rejected {self.rejected}" + ("" if self.balanced() else "  (UNBALANCED)")
             + (f"  (resumed after {self.resumed_at})" if self.resumed_at else ""),
-            f"missing-number flags {sum(self.flags.values())}, chrome lines removed "
-            f"{sum(self.chrome_removed.values())}, repeats removed {sum(self.repeats_removed.values())}",
         ]
+        if cleaned:
+            lines.append(f"missing-number flags {sum(self.flags.values())}, chrome lines removed "
+                         f"{sum(self.chrome_removed.values())}, repeats removed {sum(self.repeats_removed.values())}")
         if self.dedup:
             lines.append(f"near-duplicates: {self.duplicates} dropped from {self.dedup['clusters_with_duplicates']} "
                          f"clusters, digit suggestions {self.dedup['suggestions']}, pairs kept apart by differing "
-                         f"figures {self.dedup['number_conflicts']} (the counts above include the dropped copies)")
+                         f"figures {self.dedup['number_conflicts']}"
+                         + (" (the counts above include the dropped copies)" if cleaned else ""))
         if self.rejects_by_reason:
             lines.append("rejects: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_reason.items())))
         if self.flags:

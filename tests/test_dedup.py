@@ -348,7 +348,7 @@ def test_dedup_command_writes_kept_records_clusters_and_index(tmp_path):
     result = CliRunner().invoke(dedup_command, [str(source), "-o", str(out), "--clusters", str(clusters),
                                                "--index", str(index), "--jobs", "2"])
     assert result.exit_code == 0, result.output
-    assert "kept 4, dropped 4" in result.output
+    assert "records in 8: written 4, duplicates 4, rejected 0" in result.output
     kept = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in kept] == ["metro-other-city", "fund-week-1", "metro-site-b", "fund-week-2"]
     assert kept[2]["text"] == CHROME_TOP_B + METRO + CHROME_BOTTOM_B
@@ -374,6 +374,27 @@ def test_dedup_command_options_reach_the_library(tmp_path):
     assert runner.invoke(dedup_command, args + ["--no-number-check"]).exit_code == 0
     kept = zstandard.ZstdDecompressor().decompress(out.read_bytes(), max_output_size=1 << 20).decode().splitlines()
     assert len(kept) == 1
+
+
+def test_dedup_command_accounts_for_unreadable_lines_and_writes_the_same_bytes_twice(tmp_path):
+    records, _ = corpus()
+    source = tmp_path / "cleaned.jsonl"
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    lines[2:2] = ['{"id": "cut", "text": "地铁5号线', '{"id": "no-text", "body": "正文"}']
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = []
+    for run in ("a", "b"):
+        out, rejects, stats = tmp_path / f"kept-{run}.jsonl.gz", tmp_path / f"rej-{run}.jsonl", tmp_path / f"st-{run}.json"
+        result = CliRunner().invoke(dedup_command, [str(source), "-o", str(out), "--rejects", str(rejects),
+                                                   "--stats", str(stats)])
+        assert result.exit_code == 0, result.output
+        assert "records in 10: written 4, duplicates 4, rejected 2" in result.output
+        book = json.loads(stats.read_text(encoding="utf-8"))
+        assert book["balanced"] and book["rejects_by_reason"] == {"broken-json": 1, "missing-field": 1}
+        assert [json.loads(x)["source"].rsplit(":", 1)[1] for x in rejects.read_text(encoding="utf-8").splitlines()] == ["3", "4"]
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and len(gzip.decompress(outputs[0]).splitlines()) == 4
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary files left
 
 
 def test_drop_digits_helper_flags_the_gap_before_the_unit():
