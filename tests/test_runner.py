@@ -193,6 +193,25 @@ def test_jobs_2_writes_the_same_bytes_as_jobs_1(tmp_path):
     assert results[1][0].count(b"\n") > 100
 
 
+def test_outputs_named_gz_or_zst_are_compressed_and_resume_to_the_same_bytes(tmp_path):
+    dirty_dump(tmp_path)
+    run(config(tmp_path))
+    plain = (tmp_path / "out.jsonl").read_bytes(), (tmp_path / "rejects.jsonl").read_bytes()
+    for suffix, unpack in ((".gz", gzip.decompress),
+                           (".zst", lambda b: zstandard.ZstdDecompressor().decompressobj().decompress(b))):
+        out, rej = tmp_path / f"out.jsonl{suffix}", tmp_path / f"rejects.jsonl{suffix}"
+        packed = config(tmp_path, output=str(out), rejects=str(rej), block_size=8, checkpoint_units=20)
+        run(packed)
+        first = out.read_bytes()
+        assert (unpack(first), unpack(rej.read_bytes())) == plain
+        with pytest.raises(Stop):
+            run(packed, on_progress=stop_after(50))
+        assert not out.exists() or out.read_bytes() == first  # never a half-written archive
+        run(RunConfig(**{**{f: getattr(packed, f) for f in packed.__dataclass_fields__}, "resume": True}))
+        assert out.read_bytes() == first
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
 def test_two_runs_write_the_same_bytes(tmp_path):
     dirty_dump(tmp_path)
     first = run(config(tmp_path))
