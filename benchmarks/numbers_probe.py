@@ -126,11 +126,12 @@ def main(argv=None) -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--copies", type=int, default=8, help="gapped copies of each sentence (default 8)")
     ap.add_argument("--seed", type=int, default=20261123)
+    ap.add_argument("--rules", type=Path, default=None, help="rule directory instead of the shipped rules")
     ap.add_argument("--show", type=int, default=0, help="list up to N missed gaps and N wrong flags")
     args = ap.parse_args(argv)
 
     items = load(args.data)
-    pipeline = Pipeline()
+    pipeline = Pipeline(args.rules)
     rng = random.Random(args.seed)
 
     gaps_by = collections.Counter()
