@@ -342,3 +342,150 @@ def test_chrome_can_be_switched_off():
     result = clean(raw, stages=("normalize", "repeats", "numbers"))
     assert result.text == raw
     assert result.removed == []
+
+
+# ------------------------------------------------------------------ chrome of other kinds of sites
+# Portals, app and WeChat reposts, forums, government pages, e-paper pages: one example per rule, written for
+# this test (benchmarks/chrome_probe.jsonl holds other examples of the same kinds).
+
+OTHER_HEAD_CHROME = [
+    ("江城网首页 | 时政 | 民生 | 文旅 | 视频 | 更多", "pipe-menu"),
+    ("第B02版：城事", "epaper-page"),
+    ("C05 文体", "epaper-page"),
+    ("江城晚报 2024-03-15 09:30", "dated-line"),
+    ("原创 2024-03-15 09:30·城事观察", "dated-line"),
+    ("发表于 2024-3-15 21:05:44 | 只看该作者", "dated-line"),
+    ("2024年03月15日 星期五", "dated-line"),
+    ("《 江城日报 》（ 2024年03月15日 06 版）", "dated-line"),
+    ("IP属地：湖北", "ip-location"),
+    ("索引号：11420100MB1234567X/2024-01234", "record-fields"),
+    ("主题分类：劳动、人事、监察", "record-fields"),
+    ("江城网新闻中心", "channel-name"),
+    ("江城台消息（晚间新闻）：", "site-dateline"),
+    ("【江城网报道 记者 周晓雯】", "dateline-agency"),
+    ("【作者】 周晓雯 【来源】 江城+", "meta-fields"),
+    ("【编者的话】", "labelled-summary"),
+    ("+ 关注", "widget-words"),
+    ("查看: 2048|回复: 17", "reading-stats"),
+]
+
+
+@pytest.mark.parametrize("line, rule", OTHER_HEAD_CHROME)
+def test_other_sites_chrome_above_the_body_is_removed(line, rule):
+    result = page(head=[line])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+OTHER_TAIL_CHROME = [
+    ("关于本站 | 广告刊例 | 招聘英才 | 隐私保护 | English", "pipe-menu"),
+    ("江城网 | 江城+客户端", "pipe-menu"),
+    ("网站标识码：4201000003", "record-fields"),
+    ("主办：江城市人民政府办公厅 技术支持：江城市信息中心", "site-owner"),
+    ("江城晚报记者 周晓雯 编辑 孙雅琪 校对 何佳", "byline-with-staff"),
+    ("编辑 | 孙雅琪", "staff-credits"),
+    ("责编/孙雅琪", "staff-credits"),
+    ("图片编辑：林立 责任编辑：孙雅琪", "staff-credits"),
+    ("2024-03-15 09:30 来源：江城网 作者：周晓雯 选稿：何佳", "meta-fields"),
+    ("本文来源：江城晚报 作者：周晓雯 责任编辑：孙雅琪_JC0012", "meta-fields"),
+    ("江城日报APP", "app-name"),
+    ("海量资讯，尽在江城新闻客户端", "app-name"),
+    ("关注江城号", "follow-account"),
+    ("江城网、江城日报联合出品", "production-credit"),
+    ("点赞、转发、在看，一键三连", "engagement-call"),
+    ("返回江城网，查看更多", "more-link"),
+    ("两会全景报道，详情请戳>>", "more-link"),
+    ("江城晚报报料热线：0710-88886666", "tip-line"),
+    ("—— 全文完 ——", "end-mark"),
+    ("· 城西新建三所幼儿园", "related-item"),
+    ("微信扫一扫赞赏作者", "wechat-ui"),
+    ("收录于话题 #民生 8个", "tags-line"),
+    ("文章关键词：就业 技能培训", "tags-line"),
+    ("阅读 3.5万", "reading-stats"),
+    ("56 条评论", "reading-stats"),
+    ("10万+", "reading-stats"),
+    ("评论 12 | 点赞 30", "reading-stats"),
+    ("返回列表 发新帖", "widget-words"),
+    ("上一版 下一版", "widget-words"),
+    ("我要反馈", "widget-words"),
+    ("上一篇 下一篇", "prev-next"),
+    ("收藏本文 小 中 大", "font-size-widget"),
+    ("阅读剩余全文（）", "full-version-footer"),
+    ("Powered by PHPWind v9.0", "copyright"),
+    ("凡本网注明“来源：江城网”的作品，版权均属于江城网。", "disclaimer"),
+    ("本网站所刊载信息，不代表本网观点。", "disclaimer"),
+    ("未经书面授权，严禁转载或镜像", "disclaimer"),
+    ("区县新闻精选：", "related-header"),
+    ("相关稿件", "related-header"),
+    ("您需要登录后才可以发帖", "forum-post"),
+]
+
+
+@pytest.mark.parametrize("line, rule", OTHER_TAIL_CHROME)
+def test_other_sites_chrome_below_the_body_is_removed(line, rule):
+    result = page(tail=[line])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("（图片来源：江城日报）", "image-credit"),
+    ("图源：东方IC", "image-credit"),
+    ("视频来源：江城台", "image-credit"),
+    ("（资料图片）", "image-credit"),
+    ("江城晚报记者 林立 供图", "photo-byline"),
+    ("图/CFP", "image-credit"),
+    ("（江城日报 图）", "image-credit"),
+    ("▲资料图", "image-credit"),
+    ("本文图片均来自网络", "image-credit"),
+    ("新华社记者 林立 摄", "photo-byline"),
+    ("本报记者 林立/摄", "photo-byline"),
+    ("本帖最后由 江城老李 于 2024-3-15 10:20 编辑", "forum-post"),
+    ("↓↓↓", "arrow-line"),
+])
+def test_credits_and_marks_between_body_paragraphs_are_removed(line, rule):
+    result = page(body=[BODY[0], line, BODY[1], BODY[2]])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+def test_metadata_from_other_meta_lines():
+    result = page(head=["【作者】 周晓雯 【来源】 江城+", "江城晚报 2024-03-15 09:30"], tail=["编辑 | 孙雅琪"])
+    assert result.text == "\n".join(BODY)
+    assert {k: result.metadata.get(k) for k in ("source", "published", "editor")} == {
+        "source": None, "published": "2024-03-15T09:30:00", "editor": "孙雅琪"}
+
+
+# Body lines that mention what chrome is made of, short paragraphs and the lines articles themselves end with:
+# they must stay first, in the middle and last.
+KEEP_LINES = [
+    "打开手机APP，就能预约挂号。",
+    "关注我们的还有不少外地游客。",
+    "欢迎关注我们的后续报道。",
+    "来源：市统计局的数据显示，一季度全市GDP同比增长。",
+    "时间：3月20日至22日",
+    "地点：江城国际博览中心",
+    "点赞、转发、评论，她一样不落。",
+    "收藏家李先生说，这幅画至少有两百年历史。",
+    "编辑部主任何佳说，今年将推出更多融媒体产品。",
+    "下载量突破百万后，团队开始筹划新版本。",
+    "声明发出后，双方均未再作回应。",
+    "2024年3月15日，这一天他一直记得。",
+    "微信、支付宝都能缴纳水电费。",
+    "他说。",
+    "“回来吧！”",
+    "（完）",
+    "（记者：周晓雯）",
+    "（来源：江城日报）",
+    "何佳/文",
+    "图为江城大桥夜景。",
+]
+
+
+@pytest.mark.parametrize("line", KEEP_LINES)
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_body_lines_that_look_like_chrome_stay(line, where):
+    body = {"first": [line, *BODY], "middle": [BODY[0], line, *BODY[1:]], "last": [*BODY, line]}[where]
+    result = page(head=["首页 > 民生 > 就业", "江城晚报 2024-03-15 09:30"], tail=["江城日报APP", "编辑 | 孙雅琪"],
+                  body=body)
+    assert result.text == "\n".join(body)
