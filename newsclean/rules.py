@@ -18,8 +18,6 @@ import regex
 # but honest document never runs out of time (`regex` counts the time of a whole `finditer`).
 PATTERN_TIMEOUT_S = 0.25
 PATTERN_TIMEOUT_PER_MCHAR = 2.0
-# The chrome sieve only saves time: when it is slow it is better skipped, and skipping it changes nothing.
-SIEVE_TIMEOUT_S = 0.05
 
 RULE_FILES = ("normalize.toml", "chrome.toml", "numbers.toml")
 ZONES = ("anywhere", "edge", "head", "tail")
@@ -91,29 +89,6 @@ class Pattern:
 
 
 @dataclass(slots=True)
-class Sieve(Pattern):
-    """The chrome prefilter: one alternation of every whole-line rule, asked first whether any could match.
-
-    It only saves time, so it must never cost much: it runs with a short limit, and once it has run out of
-    time (some rule in it backtracks badly) it stays off for good -- every `fullmatch` then raises
-    `RuleTimeout` at once, which the chrome stage reads as "maybe" and asks each rule itself, exactly as it
-    would have. The output is the same either way.
-    """
-
-    tripped: bool = False
-
-    def fullmatch(self, text: str):
-        if self.tripped:
-            raise RuleTimeout(self.rule_id, self.path, 0.0)
-        limit = _limit(text, SIEVE_TIMEOUT_S)
-        try:
-            return self.compiled.fullmatch(text, timeout=limit)
-        except TimeoutError:
-            self.tripped = True
-            raise RuleTimeout(self.rule_id, self.path, limit) from None
-
-
-@dataclass(slots=True)
 class ChromeRule:
     id: str
     description: str
@@ -141,9 +116,13 @@ class RuleSet:
     chrome: list[ChromeRule] = field(default_factory=list)
     chrome_lexicons: dict[str, list[str]] = field(default_factory=dict)
     gaps: list[GapRule] = field(default_factory=list)
-    # One pattern that matches a whole line if any whole-line chrome rule might: most lines are prose, and
-    # one C call that says "no rule can match this" is cheaper than asking thirty rules in turn.
-    chrome_prefilter: Pattern | None = None
+    # The chrome rules that look at one line, those that look at a line joined with the next, and each
+    # rule's position (candidates are reported in rule order).
+    chrome_single: list[ChromeRule] = field(default_factory=list)
+    chrome_joined: list[ChromeRule] = field(default_factory=list)
+    chrome_order: dict[str, int] = field(default_factory=dict)
+    # line text -> the single-line rules that match it (filled by the chrome stage; never part of equality)
+    line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> "RuleSet":
@@ -160,7 +139,9 @@ class RuleSet:
         rules.normalize = data["normalize.toml"][1]
         rules._load_chrome(*data["chrome.toml"])
         rules._load_gaps(*data["numbers.toml"])
-        rules.chrome_prefilter = _prefilter(rules.chrome)
+        rules.chrome_single = [r for r in rules.chrome if not r.join_next]
+        rules.chrome_joined = [r for r in rules.chrome if r.join_next]
+        rules.chrome_order = {r.id: n for n, r in enumerate(rules.chrome)}
         return rules
 
     def _load_chrome(self, path: str, doc: dict) -> None:
@@ -214,17 +195,6 @@ def _matches_empty(pattern: Pattern) -> bool:
         return pattern.compiled.search("", timeout=PATTERN_TIMEOUT_S) is not None
     except TimeoutError:
         return False
-
-
-def _prefilter(chrome: list[ChromeRule]) -> Pattern | None:
-    """An alternation of every whole-line chrome pattern, used as a sieve with `fullmatch`."""
-    branches = [f"(?:{r.pattern.compiled.pattern})" for r in chrome if not r.join_next and not r.search]
-    if not branches:
-        return None
-    try:
-        return Sieve("chrome-prefilter", "(all chrome rules)", regex.compile("|".join(branches)))
-    except (regex.error, OverflowError, ValueError, RecursionError):
-        return None  # e.g. user rules whose group names clash: fall back to asking each rule
 
 
 def _top_level(path: str, doc: dict, known: tuple[str, ...]) -> None:

@@ -9,6 +9,7 @@ metadata instead of being thrown away.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -16,6 +17,8 @@ from ..document import Document, Line
 from ..rules import ChromeRule, RuleSet, RuleTimeout
 
 NAME = "chrome"
+# Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
+LINE_CACHE_SIZE = 50_000
 
 _PROSE_MARK = regex.compile(r"[，。！？；,!?;]")
 _HAN = regex.compile(r"\p{Han}")
@@ -37,7 +40,13 @@ class ChromeOptions:
 def _is_body(text: str, options: ChromeOptions) -> bool:
     if len(text) < options.body_min_han or not _PROSE_MARK.search(text):
         return False
-    return len(_HAN.findall(text)) >= options.body_min_han
+    return _enough_han(options.body_min_han).match(text) is not None
+
+
+@lru_cache(maxsize=8)
+def _enough_han(n: int):
+    """A pattern that stops at the n-th Han character (counting them all would read every long paragraph)."""
+    return regex.compile(r"(?:\P{Han}*\p{Han}){%d}" % n)
 
 
 def _zone_allows(rule: ChromeRule, index: int, first_body: int, last_body: int) -> bool:
@@ -94,7 +103,7 @@ class _Scanner:
         self.candidates: list[list[tuple[ChromeRule, object]]] = [self._candidates(i) for i in range(len(self.lines))]
 
     def _match(self, rule: ChromeRule, text: str):
-        if rule.id in self.disabled or len(text) > rule.max_chars:
+        if len(text) > rule.max_chars or rule.id in self.disabled:
             return None
         try:
             return rule.pattern.search(text) if rule.search else rule.pattern.fullmatch(text)
@@ -108,22 +117,34 @@ class _Scanner:
         text = self.lines[i].text
         if len(text) > self.longest:
             return []
-        nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
-        sieve = self.rules.chrome_prefilter
-        try:
-            maybe_whole = sieve is None or sieve.fullmatch(text) is not None
-        except RuleTimeout:
-            maybe_whole = True  # let the rules themselves find (and report) the slow one
+        found = self._line_matches(text)
+        if self.rules.chrome_joined:
+            nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
+            if nxt is not None:
+                for rule in self.rules.chrome_joined:
+                    m = self._match(rule, text + nxt)
+                    if m:
+                        found.append((rule, m))
+                found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
+        return found
+
+    def _line_matches(self, text: str) -> list[tuple[ChromeRule, object]]:
+        """Every rule that matches the line on its own. Sites repeat their chrome on every page, so the
+        answer is remembered per line text (for the rule set's lifetime, within a bound)."""
+        cache = self.rules.line_matches
+        cached = cache.get(text)
+        if cached is not None:
+            return list(cached)
+        disabled_before = len(self.disabled)
         found = []
-        for rule in self.rules.chrome:
-            if not (rule.join_next or rule.search or maybe_whole):
-                continue
-            if rule.join_next:
-                m = self._match(rule, text + nxt) if nxt is not None else None
-            else:
-                m = self._match(rule, text)
+        for rule in self.rules.chrome_single:
+            m = self._match(rule, text)
             if m:
                 found.append((rule, m))
+        if len(self.disabled) == disabled_before and not self.disabled:  # a timed-out answer is not an answer
+            if len(cache) >= LINE_CACHE_SIZE:
+                cache.clear()
+            cache[text] = tuple(found)
         return found
 
     def body_bounds(self) -> tuple[int, int]:
