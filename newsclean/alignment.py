@@ -116,6 +116,8 @@ class AlignedText:
         edits = sorted((e for e in edits if self.text[e.start:e.end] != e.replacement), key=lambda e: (e.start, e.end))
         if not edits:
             return 0
+        if all(len(e.replacement) == e.end - e.start for e in edits):
+            return self._rewrite_in_place(edits)
         pieces: list[str] = []
         segments: list[_Segment] = []
         pos = 0
@@ -142,6 +144,21 @@ class AlignedText:
         self.text = "".join(pieces)
         self._segments = segments
         self._starts = [s.clean_start for s in segments]
+        return len(edits)
+
+    def _rewrite_in_place(self, edits: list[Edit]) -> int:
+        """Same-length replacements only (punctuation widened, characters simplified): every character keeps
+        its place, so the map stays exactly as it is and only the text changes."""
+        pieces: list[str] = []
+        pos = 0
+        for edit in edits:
+            if edit.start < pos:
+                raise ValueError(f"overlapping edits at offset {edit.start}")
+            pieces.append(self.text[pos:edit.start])
+            pieces.append(edit.replacement)
+            pos = edit.end
+        pieces.append(self.text[pos:])
+        self.text = "".join(pieces)
         return len(edits)
 
     def substitute(self, new_text: str) -> None:
