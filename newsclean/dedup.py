@@ -32,9 +32,6 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-from datasketch import MinHashLSH
-from datasketch.lsh import _optimal_param
-from datasketch.storage import UnorderedStorage
 
 from .minhash import (
     _C1 as _MM_C1,
@@ -138,6 +135,8 @@ class DedupConfig:
 @lru_cache(maxsize=32)
 def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """datasketch's (bands, rows) minimising 0.2 x false positives + 0.8 x false negatives (slow: cached)."""
+    from datasketch.lsh import _optimal_param  # datasketch (and the scipy it loads) only when a run needs it
+
     return _optimal_param(threshold, num_perm, 0.2, 0.8)
 
 
@@ -375,8 +374,9 @@ def _add_member(buckets: dict, key: Any, member: Any) -> None:
 _ABSENT = object()
 
 
-class CompactBuckets(UnorderedStorage):
-    """In-memory bucket storage for MinHashLSH: a single member is stored bare, several as a tuple.
+class CompactBuckets:
+    """In-memory bucket storage for MinHashLSH (datasketch's `UnorderedStorage` interface): a single member is
+    stored bare, several as a tuple.
 
     datasketch's default ``defaultdict(set)`` spends a 216-byte set on every bucket, and nearly every
     bucket of a corpus that is mostly distinct holds one document; this keeps the index near 2 KB a
@@ -422,6 +422,8 @@ class _LSHIndex:
     """A datasketch MinHashLSH fed band keys computed in bulk (the public `lsh.query` sees the same keys)."""
 
     def __init__(self, config: DedupConfig):
+        from datasketch import MinHashLSH
+
         self.bands, self.rows = config.bands_rows
         self.lsh = MinHashLSH(num_perm=config.num_perm, params=(self.bands, self.rows), hashfunc=_band_key_of_bytes)
         self.lsh.hashtables = [CompactBuckets() for _ in range(self.bands)]
