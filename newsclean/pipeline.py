@@ -75,6 +75,7 @@ class Pipeline:
         self._stages = [(name, table[name]) for name in STAGES if name in o.stages]
 
     def process(self, doc: Document) -> Document:
+        normalize.replace_lone_surrogates(doc)  # whatever the stages: none of them can take a lone surrogate
         for _, stage in self._stages:
             stage(doc)
         return doc

@@ -214,3 +214,34 @@ def test_normalize_counts_what_it_changed():
     assert result.counts.get("normalize:to_simplified", 0) > 0
     assert result.counts.get("normalize:widen_punctuation", 0) == 1
     assert result.counts.get("normalize:drop_invisible", 0) == 1
+
+
+# ------------------------------------------------------------------ lone surrogates (found by benchmarks/fuzz.py)
+
+def _replaced(raw: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in raw)
+
+
+@pytest.mark.parametrize("raw, t2s", [
+    ("\ud800", True),  # OpenCC encodes to UTF-8: UnicodeEncodeError in to_simplified
+    ("\udcc2", True),
+    ("\udc8c\udced\udcbf\udcbf\udc83区生态\n阳经开区高新区底", False),  # the MinHash kernel encodes to UTF-32
+])
+def test_lone_surrogates_become_replacement_characters_one_for_one(raw, t2s):
+    # A `str` from `bytes.decode(errors="surrogateescape")` or from JSON with `\ud800` escapes: the library
+    # call must not fail on it, whatever stages run, and the output must be writable as UTF-8.
+    for stages in (("normalize", "chrome", "repeats", "numbers"), ("repeats",), ("chrome", "numbers")):
+        result = clean(raw, t2s=t2s, mark=True, stages=stages)
+        result.text.encode("utf-8")
+        assert "\ufffd" in result.text
+    result = clean(raw, t2s=t2s, stages=("repeats",))
+    assert result.text == _replaced(raw)  # one for one: every offset stays where it was
+    assert result.counts["normalize:replace_lone_surrogates"] == sum("\ud800" <= ch <= "\udfff" for ch in raw)
+
+
+def test_a_gap_after_a_lone_surrogate_keeps_its_raw_offsets():
+    raw = "园区\udce8\udcbf外贸进出口总额同比下降%。"
+    result = clean(raw, mark=True)
+    [gap] = result.annotations
+    assert result.text[gap["start"]:gap["end"]] == "〔?〕%"
+    assert raw[gap["raw_start"]:gap["raw_end"]] == "%"

@@ -80,6 +80,20 @@ def _diff_edits(old: str, new: str, offset: int) -> list[Edit]:
     ]
 
 
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(doc: Document) -> None:
+    """Lone surrogates (a `str` can hold them, UTF-8 cannot; every later step would fail on them) become
+    U+FFFD one for one, so every offset stays the same. The pipeline does this before any stage runs."""
+    text = doc.text
+    if _SURROGATE.search(text) is None:
+        return
+    fixed, n = _SURROGATE.subn("\ufffd", text)
+    doc.aligned.substitute(fixed)
+    doc.count(f"{NAME}:replace_lone_surrogates", n)
+
+
 def repair_mojibake(text: str) -> list[Edit]:
     """UTF-8 read as Latin-1/cp1252 (`æµ\\x8fé\\x98³` -> `浏阳`), line by line, with ftfy."""
     edits: list[Edit] = []
