@@ -5,6 +5,8 @@ they went in, because the numbers stage decides from them whether a scraper drop
 """
 from __future__ import annotations
 
+import time
+
 import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec used below)
 import pytest
 from hypothesis import given, settings
@@ -245,3 +247,14 @@ def test_a_gap_after_a_lone_surrogate_keeps_its_raw_offsets():
     [gap] = result.annotations
     assert result.text[gap["start"]:gap["end"]] == "〔?〕%"
     assert raw[gap["raw_start"]:gap["raw_end"]] == "%"
+
+
+def test_a_long_run_of_spaces_inside_a_line_is_folded_without_a_hang():
+    # Found by benchmarks/fuzz.py: a seed paragraph with 136,967 ideographic spaces in the middle of a line.
+    # The trailing-space pattern was tried from every space of the run, which took time quadratic in its
+    # length (minutes; 10 s for 30,000 spaces). It now takes milliseconds.
+    head, tail = "只争朝夕,与时间赛跑。短短一年时间,作", "为长沙“一体两翼”的东翼,浏阳经开区(高新区)聚焦“三主两特三链”产业。"
+    start = time.perf_counter()
+    text = norm(head + "\u3000" * 136_967 + tail, t2s=False)
+    assert time.perf_counter() - start < 5  # a hang guard, not a speed target
+    assert text == "只争朝夕，与时间赛跑。短短一年时间，作 为长沙“一体两翼”的东翼，浏阳经开区（高新区）聚焦“三主两特三链”产业。"

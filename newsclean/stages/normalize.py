@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import html
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,7 +54,9 @@ _INVISIBLE = regex.compile(r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206
 _CR = regex.compile(r"\r\n?")
 
 _HSPACE = r"[^\S\n]"  # whitespace other than a line break (includes \u3000 and \xa0)
-_LINE_EDGE_SPACE = regex.compile(rf"^{_HSPACE}+|{_HSPACE}+$", regex.MULTILINE)
+# A trailing run is only tried from its first space: tried from every space of a long run in the middle of a
+# line, `{_HSPACE}+$` would take time quadratic in the run's length.
+_LINE_EDGE_SPACE = regex.compile(rf"^{_HSPACE}++|(?<!{_HSPACE}){_HSPACE}++$", regex.MULTILINE)
 _SPACE_RUN = regex.compile(rf"{_HSPACE}{{2,}}|[\t\u3000\xa0]")
 _BLANK_LINES = regex.compile(r"\n{2,}")
 
@@ -180,9 +183,10 @@ def tidy_whitespace(text: str) -> list[Edit]:
     """Trim each line, fold runs of spaces (and tabs, \\u3000, \\xa0) to one space, drop blank lines."""
     edits = [Edit(m.start(), m.end(), "") for m in _LINE_EDGE_SPACE.finditer(text)]
     edits = _non_overlapping(edits)
-    taken = [(e.start, e.end) for e in edits]
+    starts = [e.start for e in edits]  # sorted, and the edits do not overlap
     for m in _SPACE_RUN.finditer(text):
-        if not any(s <= m.start() < e for s, e in taken):
+        k = bisect_right(starts, m.start()) - 1
+        if k < 0 or m.start() >= edits[k].end:
             edits.append(Edit(m.start(), m.end(), " "))
     return _non_overlapping(edits)
 
