@@ -6,6 +6,7 @@ they went in, because the numbers stage decides from them whether a scraper drop
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec used below)
 import pytest
@@ -13,6 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import clean
+
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def norm(text: str, **options) -> str:
@@ -258,3 +262,42 @@ def test_a_long_run_of_spaces_inside_a_line_is_folded_without_a_hang():
     text = norm(head + "\u3000" * 136_967 + tail, t2s=False)
     assert time.perf_counter() - start < 5  # a hang guard, not a speed target
     assert text == "只争朝夕，与时间赛跑。短短一年时间，作 为长沙“一体两翼”的东翼，浏阳经开区（高新区）聚焦“三主两特三链”产业。"
+
+
+# ------------------------------------------------------------------ repaired mojibake maps back character by character
+
+@pytest.mark.parametrize("raw, options, unit, source", [
+    # Reproducers from benchmarks/fuzz.py. A repaired run of mojibake used to map back as one block: a flag on
+    # 枚 pointed at the mojibake of 到枚, and when the diff split a run into an insertion and a deletion, a
+    # flag on 年 pointed at nothing (raw_start == raw_end).
+    ("å\x88°æ\x9e\x9a,", {"t2s": False}, "枚", "æ\x9e\x9a"),
+    ("å¹´çº\x90å", {"mark": True}, "年", "å¹´"),
+    ("º)å¹´ç¬¬ä¸»å", {}, "年", "å¹´"),
+    ("é¢�11äº„ä¸Žå…ƒåœ�ä�Žé�ž", {"t2s": True}, "元", "å…ƒ"),  # a run partly lost to �
+    ("Ââ\x80\x9eÃ¤Â¸â\x80¡Ã§Â¾Å½Ã¥â\x80¦Æ\x92", {}, "万美元", "Ã¤Â¸â\x80¡Ã§Â¾Å½Ã¥â\x80¦Æ\x92"),  # misread twice
+])
+def test_each_repaired_character_maps_back_to_its_own_mojibake(raw, options, unit, source):
+    result = clean(raw, **options)
+    [gap] = result.annotations
+    assert gap["info"]["unit"] == unit
+    assert raw[gap["raw_start"]:gap["raw_end"]] == source
+
+
+def test_a_removed_line_of_mojibake_keeps_all_its_raw_characters():
+    # From benchmarks/fuzz.py: the repeat removed here started one raw character late, so `æ` was neither in
+    # the clean text nor in the removal.
+    raw = ("制造商2022目已进入装修收尾备调试阶段\næ�¥åŒ»ç–—è®¾åˆ¶é€\xa0å•†2022å¹Ÿé¡¹ç›®ã€‚ç›®é¡¹ç›®å·²è¿›å…¥è£…ä¿®æ”¶å°¾ã€�"
+           "è®¾å¤‡è°ƒè¯•é˜¶æ®µ")
+    result = clean(raw, mark=True)
+    [removed] = result.removed
+    assert raw[removed["raw_start"]:removed["raw_end"]] == raw.split("\n")[1]
+
+
+def test_a_long_line_of_mojibake_is_repaired_without_a_hang():
+    # From benchmarks/fuzz.py: seeds/expected.jsonl read as Latin-1. SequenceMatcher took 6.7 s on its second
+    # line (26,153 characters) and a dump of such lines hung; the repair now walks the line once.
+    line = (SEEDS / "expected.jsonl").read_bytes().splitlines()[1].decode("latin-1")
+    start = time.perf_counter()
+    result = clean("\n".join([line] * 3), stages=("normalize",), t2s=False)
+    assert time.perf_counter() - start < 5  # a hang guard, not a speed target
+    assert result.text == norm("\n".join([line.encode("latin-1").decode("utf-8")] * 3), t2s=False)

@@ -15,11 +15,11 @@ the scraper kept, and a digit mapped to anything else would hide or invent a gap
 """
 from __future__ import annotations
 
-import difflib
 import html
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
 import ftfy
 import regex
@@ -73,14 +73,188 @@ def _t2s_converter():
     return opencc.OpenCC("t2s")
 
 
+# The single-byte encodings UTF-8 gets misread in (ftfy's list): how a repaired character looked before.
+_MISREAD_ENCODINGS = ("latin-1", "sloppy-windows-1252", "sloppy-windows-1251", "sloppy-windows-1250",
+                      "sloppy-windows-1253", "sloppy-windows-1254", "sloppy-windows-1257", "iso-8859-2", "macroman",
+                      "cp437")
+
+
+@lru_cache(maxsize=8192)
+def _misread_forms(ch: str) -> tuple[str, ...]:
+    """What `ch` may have looked like before ftfy repaired it, likeliest first: its UTF-8 bytes read in a
+    single-byte encoding (its mojibake); that mojibake misread once more, wholly or character by character
+    (Latin-1 or Windows-1252 the second time); a C1 control standing for a Windows-1252 character (`\\x85`
+    for `…`)."""
+    once = _misread_once(ch)
+    twice: set[str] = set()
+    for form in once:
+        twice |= _misread_once(form, _MISREAD_ENCODINGS[:2])
+        if len(form) <= 4 and form in _misread_once(ch, _MISREAD_ENCODINGS[:2]):
+            choices = [(c, *_misread_once(c, _MISREAD_ENCODINGS[:2])) for c in form]
+            twice |= {"".join(p) for p in product(*choices)}
+    try:
+        byte = ch.encode("cp1252")
+    except UnicodeEncodeError:
+        byte = b""
+    c1 = {chr(byte[0])} if len(byte) == 1 and 0x80 <= byte[0] <= 0x9F else set()
+    return (tuple(sorted(once, key=len)) + tuple(sorted(twice - once, key=len))
+            + tuple(c1 - once - twice))
+
+
+def _misread_once(s: str, encodings: tuple[str, ...] = _MISREAD_ENCODINGS) -> set[str]:
+    """`s` as it reads when its UTF-8 bytes are decoded in each of `encodings`."""
+    data = s.encode("utf-8", "surrogatepass")
+    if len(data) == len(s):
+        return set()  # ASCII reads the same in every one of these encodings
+    forms: set[str] = set()
+    for enc in encodings:
+        try:
+            form = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        forms.add(form)
+        if "\xa0" in form:
+            forms.add(form.replace("\xa0", " "))  # ftfy's restore_byte_a0: the no-break byte became a space
+    return forms
+
+
+# A run of mojibake that lost bytes to `�` or `?` (or to `ï¿½`, the mojibake of `�`) before it was misread
+# again: ftfy replaces such a run, at most a few characters long, by one `�`.
+_LOSSY = regex.compile("\ufffd|\\?|ï¿½")
+_LOSSY_MAX = 8
+
+
+@lru_cache(maxsize=8192)
+def _misread_index(ch: str) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """`ch`'s mojibake forms by the character they start with, and by the one they end with."""
+    by_first: dict[str, list[str]] = {}
+    by_last: dict[str, list[str]] = {}
+    for form in _misread_forms(ch):
+        by_first.setdefault(form[0], []).append(form)
+        by_last.setdefault(form[-1], []).append(form)
+    return ({c: tuple(fs) for c, fs in by_first.items()}, {c: tuple(fs) for c, fs in by_last.items()})
+
+
+def _steps(old: str, i: int, lo: int, hi: int, ch: str, backward: bool) -> list[int]:
+    """How many characters of `old` from `i` on (backward: up to `i`) can stand for the repaired `ch`,
+    likeliest first: `ch` itself, its mojibake, or -- for a U+FFFD, which ftfy puts in place of a run of
+    mojibake already partly lost to `�` or `?` (`å�‘` -> `�`) -- such a run."""
+    if (i <= lo) if backward else (i >= hi):
+        return []
+    here = old[i - 1] if backward else old[i]
+    ks = [1] if here == ch else []
+    forms = _misread_index(ch)[1 if backward else 0].get(here, ())
+    ks += [len(f) for f in forms if (old.endswith(f, lo, i) if backward else old.startswith(f, i, hi))]
+    if ch == "\ufffd":
+        for k in range(1, _LOSSY_MAX + 1):  # the shortest run after which the next character lines up
+            start, end = (i - k, i) if backward else (i, i + k)
+            if start >= lo and end <= hi and k not in ks and _LOSSY.search(old, start, end):
+                ks.append(k)
+    return ks
+
+
+def _walk(old: str, new: str, lo: int, hi: int, jlo: int, jhi: int, backward: bool
+          ) -> tuple[int, int, list[tuple[int, int, str]]]:
+    """Match `old[lo:hi]` with `new[jlo:jhi]` character by character from one end (see `_steps`); where a
+    character can be matched more than one way, the way after which the next character still matches wins.
+    Returns where the match stopped and the (start, end, replacement) edits found on the way."""
+    out = []
+    i, j = (hi, jhi) if backward else (lo, jlo)
+    i_end, j_end = (lo, jlo) if backward else (hi, jhi)
+    while i != i_end and j != j_end:
+        ch = new[j - 1] if backward else new[j]
+        if ch == (old[i - 1] if backward else old[i]):
+            # Nothing else can stand for ASCII; and an equal character followed by an equal one needs no
+            # weighing of other readings.
+            ni, nj = (i - 1, j - 1) if backward else (i + 1, j + 1)
+            if ch < "\x80" or nj == j_end or (ni != i_end and (new[nj - 1] == old[ni - 1] if backward
+                                                                 else new[nj] == old[ni])):
+                i, j = ni, nj
+                continue
+        ks = _steps(old, i, lo, hi, ch, backward)
+        if not ks:
+            break
+        k = ks[0]
+        if len(ks) > 1:
+            nj = j - 1 if backward else j + 1
+            for cand in ks:
+                ni = i - cand if backward else i + cand
+                if nj == j_end:
+                    fits = ni == i_end
+                else:
+                    fits = bool(_steps(old, ni, lo, hi, new[nj - 1] if backward else new[nj], backward))
+                if fits:
+                    k = cand
+                    break
+        start, end = (i - k, i) if backward else (i, i + k)
+        if old[start:end] != ch:
+            out.append((start, end, ch))
+        i, j = (i - k, j - 1) if backward else (i + k, j + 1)
+    return i, j, out[::-1] if backward else out
+
+
+def _resync(old: str, new: str, i: int, j: int, hi: int, jhi: int) -> tuple[int, int] | None:
+    """Where `old[i:hi]` and `new[j:jhi]` agree again after a change neither walk could explain: the nearest
+    (di, dj) after which `_RESYNC_RUN` characters are equal (or both ends are reached), replacements of
+    similar length first. None when there is no such place within `_RESYNC_REACH` characters."""
+    for total in range(1, 2 * _RESYNC_REACH + 1):
+        for di, dj in sorted(((d, total - d) for d in range(total + 1)), key=lambda p: abs(p[0] - p[1])):
+            if di > _RESYNC_REACH or dj > _RESYNC_REACH or i + di > hi or j + dj > jhi:
+                continue
+            a, b = i + di, j + dj
+            if (a == hi and b == jhi) or (old[a:a + _RESYNC_RUN] == new[b:b + _RESYNC_RUN]
+                                          and min(hi - a, jhi - b) >= _RESYNC_RUN):
+                return di, dj
+    return None
+
+
+_RESYNC_REACH = 12
+_RESYNC_RUN = 3
+
+
 def _diff_edits(old: str, new: str, offset: int) -> list[Edit]:
-    """The smallest edits that turn `old` (found at `offset`) into `new`, so untouched characters keep their map."""
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    return [
-        Edit(offset + i1, offset + i2, new[j1:j2])
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-    ]
+    """The smallest edits that turn `old` (found at `offset`) into `new`, so untouched characters keep their map.
+
+    A repaired character replaces exactly its own mojibake (`æµ\\x8f` -> `浏`), so an annotation on it maps
+    back to those raw characters and not to the whole run of mojibake around it. Linear in the length of the
+    line (SequenceMatcher is quadratic, and worse on long runs of one character): a walk from each end, and in
+    between, where a change is not mojibake, a short edit up to where the two agree again.
+    """
+    i, j, head = _walk(old, new, 0, len(old), 0, len(new), backward=False)
+    i2, j2, tail = _walk(old, new, i, len(old), j, len(new), backward=True)
+    middle: list[tuple[int, int, str]] = []
+    while i < i2 or j < j2:
+        found = _resync(old, new, i, j, i2, j2)
+        if found is None:
+            middle.append((i, i2, new[j:j2]))
+            break
+        middle.append((i, i + found[0], new[j:j + found[1]]))
+        i, j, more = _walk(old, new, i + found[0], i2, j + found[1], j2, backward=False)
+        middle += more
+    return _anchor_insertions(old, head + middle + tail, offset)
+
+
+def _anchor_insertions(old: str, edits: list[tuple[int, int, str]], offset: int) -> list[Edit]:
+    """Edits in order, where text inserted from nowhere takes a neighbouring character with it: every clean
+    character then maps back to some raw character (an insertion alone would map to an empty raw span)."""
+    out: list[list] = []
+    for k, (a, b, r) in enumerate(edits):
+        if a == b and r:
+            nxt = edits[k + 1] if k + 1 < len(edits) else None
+            if out and out[-1][1] == a:
+                out[-1][2] += r
+                continue
+            if a > 0:
+                a, r = a - 1, old[a - 1] + r
+            elif nxt is not None and nxt[0] == a:
+                edits[k + 1] = (a, nxt[1], r + nxt[2])
+                continue
+            elif a < len(old):
+                b, r = a + 1, r + old[a]
+        if out and out[-1][1] > a:  # cannot happen for edits in order; kept as a guard
+            raise ValueError("overlapping edits")
+        out.append([a, b, r])
+    return [Edit(offset + a, offset + b, r) for a, b, r in out if old[a:b] != r]
 
 
 _SURROGATE = regex.compile("[\ud800-\udfff]")
