@@ -11,8 +11,9 @@ span. Raw text that was deleted has no segment; it sits between two segments.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Iterable, NamedTuple
 
 
@@ -36,13 +37,14 @@ class _Segment:
 class AlignedText:
     """A string plus the map from each of its offsets to the raw input it was derived from."""
 
-    __slots__ = ("text", "raw_length", "_segments", "_starts")
+    __slots__ = ("text", "raw_length", "_segments", "_starts", "_reach")
 
     def __init__(self, raw: str):
         self.text = raw
         self.raw_length = len(raw)
         self._segments = [_Segment(0, len(raw), 0, len(raw), True)] if raw else []
         self._starts = [0] if raw else []
+        self._reach: list[int] | None = None  # running maximum of the segments' raw ends, built when needed
 
     # ----------------------------------------------------------------- lookups
     def _segment_index(self, offset: int) -> int:
@@ -78,7 +80,14 @@ class AlignedText:
 
     def clean_offset(self, raw: int) -> int:
         """Clean offset where raw offset `raw` lives now (deleted raw text maps to the next surviving char)."""
-        for seg in self._segments:  # segments are few (about one per edit): a scan is fine here
+        # Every segment before the first one reaching `raw` ends before it and cannot hold it: start there.
+        # (Scanning from the first segment made placing the removals quadratic: 36 s for a 700,000-character
+        # page of repaired mojibake, one segment per character, with 22,000 repeated lines removed.)
+        if self._reach is None:
+            self._reach = list(accumulate((seg.raw_end for seg in self._segments), max))
+        segments = self._segments
+        for i in range(bisect_left(self._reach, raw), len(segments)):
+            seg = segments[i]
             if raw < seg.raw_start:
                 return seg.clean_start
             if raw < seg.raw_end or (raw == seg.raw_end and raw == seg.raw_start):
@@ -144,6 +153,7 @@ class AlignedText:
         self.text = "".join(pieces)
         self._segments = segments
         self._starts = [s.clean_start for s in segments]
+        self._reach = None
         return len(edits)
 
     def _rewrite_in_place(self, edits: list[Edit]) -> int:
