@@ -116,15 +116,25 @@ def check_maps_back(raw: str, result: Any, mark: bool = False, t2s: bool = False
         # the removed line is the raw line it came from, after normalisation
         piece = raw[r["raw_start"]:r["raw_end"]]
         if _norm(r["text"]) != _norm(piece):
-            # ftfy decides from a whole line (an invisible character beside the slice can tip it)
-            lines = raw[raw.rfind("\n", 0, r["raw_start"]) + 1:_line_end(raw, r["raw_end"])]
-            assert _norm(r["text"]) in {_norm(f) for f in _repairs(piece, t2s) + _repairs(lines, t2s)}, \
+            forms = _repairs(piece, t2s) + _repaired_in_its_line(raw, r["raw_start"], r["raw_end"], t2s)
+            assert _norm(r["text"]) in {_norm(f) for f in forms}, \
                 f"removal raw slice is not its text: {piece!r} -> {r['text']!r}"
 
 
-def _line_end(raw: str, i: int) -> int:
-    end = raw.find("\n", i)
-    return len(raw) if end < 0 else end
+def _repaired_in_its_line(raw: str, start: int, end: int, t2s: bool) -> list[str]:
+    """`raw[start:end]` repaired as the stage repairs it: ftfy decides from a whole line (what stands beside
+    the slice can tip it), so repair the line and take off the repaired text before and after the slice --
+    when that text is the start and the end of the repaired line (else the slice is not a part of it)."""
+    line_start = raw.rfind("\n", 0, start) + 1
+    line_end = raw.find("\n", end)
+    line_end = len(raw) if line_end < 0 else line_end
+    whole = ftfy.fix_text(raw[line_start:line_end], _FTFY_CONFIG)
+    before = ftfy.fix_text(raw[line_start:start], _FTFY_CONFIG)
+    after = ftfy.fix_text(raw[end:line_end], _FTFY_CONFIG)
+    if len(before) + len(after) > len(whole) or not (whole.startswith(before) and whole.endswith(after)):
+        return []
+    middle = whole[len(before):len(whole) - len(after)]
+    return [middle, html.unescape(middle)] + ([_t2s(middle)] if t2s else [])
 
 
 def check_gains_nothing(raw: str, text: str, mark: bool = False, t2s: bool = False) -> None:

@@ -84,7 +84,7 @@ def _misread_forms(ch: str) -> tuple[str, ...]:
     """What `ch` may have looked like before ftfy repaired it, likeliest first: its UTF-8 bytes read in a
     single-byte encoding (its mojibake); that mojibake misread once more, wholly or character by character
     (Latin-1 or Windows-1252 the second time); a C1 control standing for a Windows-1252 character (`\\x85`
-    for `…`)."""
+    for `…`), itself misread or not."""
     once = _misread_once(ch)
     twice: set[str] = set()
     for form in once:
@@ -97,8 +97,9 @@ def _misread_forms(ch: str) -> tuple[str, ...]:
     except UnicodeEncodeError:
         byte = b""
     c1 = {chr(byte[0])} if len(byte) == 1 and 0x80 <= byte[0] <= 0x9F else set()
+    c1 |= {f for c in c1 for f in _misread_once(c, _MISREAD_ENCODINGS[:2])}  # `Â\x80` for `€`
     return (tuple(sorted(once, key=len)) + tuple(sorted(twice - once, key=len))
-            + tuple(c1 - once - twice))
+            + tuple(sorted(c1 - once - twice, key=len)))
 
 
 def _misread_once(s: str, encodings: tuple[str, ...] = _MISREAD_ENCODINGS) -> set[str]:
