@@ -713,7 +713,8 @@ def report(c: Campaign, elapsed: float) -> None:
     print(f"\ndistinct failures: {len(c.failures)}")
     for f in sorted(c.failures.values(), key=lambda f: (f.lane, f.first)):
         print(f"- [{f.lane}] {f.check} {f.exc_type} at {f.where}: {f.message[:200]}")
-        print(f"    {f.count} input(s), first: input {f.first} ({f.mutation}); reproducer {f.saved}")
+        what = "text(s) cleaned" if f.lane == "lib" else "input(s)"  # a JSONL input gives up to three texts
+        print(f"    {f.count} {what}, first: input {f.first} ({f.mutation}); reproducer {f.saved}")
 
 
 def replay(path: Path) -> int:
