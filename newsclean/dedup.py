@@ -17,15 +17,24 @@ the kept copies only, so every dropped document was verified directly against th
 Cross-document repair: where a kept document has a ``missing_number`` annotation and one of its dropped
 copies has digits in the same place, the annotation gets ``info["suggestion"] = {"digits", "source_id",
 "evidence", "context_chars", "sources"}``.  It is a suggestion only; the text is never changed.
+
+The Bloom index (``DedupConfig(index="bloom")``), for runs too large for the LSH's ~2.8 KB a document:
+datasketch's `MinHashLSHBloom`, one Bloom filter per band over the same band keys (and the same bands and
+rows) as the LSH path, a few bytes per band per document, saved to a directory.  It only answers "did a
+document share a band with one indexed before?", never which one, so documents are taken in input order
+and one the filters have seen is dropped unverified: the keep policy, the Jaccard and figure checks and
+the digit suggestions do not apply, and a dropped document has no cluster or ``duplicate_of``.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import tempfile
+import warnings
 import zlib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +64,11 @@ if _numba is not None:
 MISSING_NUMBER = "missing_number"
 INDEX_FORMAT = "newsclean-dedup-index"
 INDEX_VERSION = 1
+INDEXES = ("lsh", "bloom")
+BLOOM_FORMAT = "newsclean-bloom-index"
+BLOOM_VERSION = 1
+BLOOM_META = "newsclean-bloom.json"  # the file in an index directory that names its current filters
+BLOOM_INSTALL = "the Bloom index needs pybloomfiltermmap3: pip install 'newsclean[bloom]'"
 
 # A figure: digits with decimal points, thousands separators, times or dates inside.
 # A figure in the text as written (for repair, which works on the unnormalised text).
@@ -94,10 +108,32 @@ class DedupConfig:
     lsh_params: tuple[int, int] | None = None
     jobs: int = 1
     backend: str | None = None
+    # "lsh" (candidates verified, ~2.8 KB a document in memory) or "bloom" (MinHashLSHBloom: unverified
+    # "seen before?", a few bytes per band per document; see the module docstring for what it gives up).
+    index: str = "lsh"
+    # Bloom only: documents the filters are sized for (more degrade them), and each filter's false-positive
+    # rate.  A new document is wrongly dropped with probability about bands x bloom_fp (23e-6 at the
+    # defaults) once the filters hold expected_docs documents: ~1,100 of 50 million, far below the
+    # unverified LSH candidates a Bloom run drops anyway, for 28.8 bits per band and document (1e-5 would
+    # save 17% of that and lose ten times as many).
+    expected_docs: int | None = None
+    bloom_fp: float = 1e-6
+    # Bloom only: a directory the filters are read from (when it holds them) and saved to; None: memory only.
+    index_dir: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
+        if self.index not in INDEXES:
+            raise ValueError(f"index must be one of {', '.join(INDEXES)}, not {self.index!r}")
+        if self.index == "bloom":
+            if self.expected_docs is None or int(self.expected_docs) < 1:
+                raise ValueError("the bloom index needs expected_docs >= 1 (how many documents it will hold)")
+            object.__setattr__(self, "expected_docs", int(self.expected_docs))
+            if not 0.0 < self.bloom_fp < 1.0:
+                raise ValueError("bloom_fp must be in (0, 1)")
+            if self.exact:
+                raise ValueError("exact needs the matched document's text; the bloom index never names it")
         self.minhash  # validates ngram and num_perm
         if self.lsh_params is not None:
             object.__setattr__(self, "lsh_params", tuple(int(v) for v in self.lsh_params))
@@ -116,10 +152,13 @@ class DedupConfig:
         return self.lsh_params or _optimal_bands(self.threshold, self.num_perm)
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings that shape an index, as a JSON-able dict (jobs and backend do not)."""
+        """The settings that shape an index, as a JSON-able dict (jobs, backend and index_dir do not; the
+        Bloom settings only appear with the Bloom index, so LSH indexes are written as they always were)."""
         out = asdict(self)
         out["lsh_params"] = list(self.bands_rows)
-        del out["jobs"], out["backend"]
+        del out["jobs"], out["backend"], out["index_dir"]
+        if self.index == "lsh":
+            del out["index"], out["expected_docs"], out["bloom_fp"]
         return out
 
     @classmethod
@@ -455,21 +494,174 @@ class _LSHIndex:
             _add_member(buckets, key, position)
 
 
+def require_bloom():
+    """The pybloomfilter module (from pybloomfiltermmap3), or an ImportError saying how to install it."""
+    try:
+        import pybloomfilter
+    except ImportError:
+        raise ImportError(BLOOM_INSTALL) from None
+    return pybloomfilter
+
+
+def _bloom_band_key(hashvalues) -> int:
+    """The band hash of the Bloom tables: the same 60-bit key as `band_keys` for one band's hash values.
+
+    datasketch's own BloomTable hash is the sum of the band's values, which spans only ~34 bits: with 23
+    bands and tens of millions of documents it would make ~10% of new documents collide with an old band.
+    """
+    values = np.asarray(hashvalues, dtype=np.uint32)
+    return int(band_keys(values[None, :], 1, len(values))[0, 0])
+
+
+def _bloom_hash_seeds(band: int, count: int) -> list[int]:
+    """Fixed hash seeds for one band's filter (pybloomfilter draws random ones: runs would differ)."""
+    x = (np.uint64(band + 1) << np.uint64(32)) | np.arange(count, dtype=np.uint64)
+    return (_mix64(x * _BAND_MULTIPLIER) >> np.uint64(32)).astype(np.uint32).tolist()
+
+
+class _BloomIndex:
+    """A datasketch MinHashLSHBloom whose per-band filters are fed band keys computed in bulk.
+
+    The filters have fixed hash seeds and use `_bloom_band_key`, so the public ``lsh.query(minhash)`` /
+    ``lsh.insert(minhash)`` (with a MinHash or LeanMinHash of newsclean's signature) agree with
+    `seen`/`insert`.  The filters live in memory; `save` writes them to a directory.
+    """
+
+    def __init__(self, config: DedupConfig, arrays: Sequence[bytes] | None = None, documents: int = 0):
+        pybloomfilter = require_bloom()
+        from datasketch import MinHashLSHBloom  # loads scipy: only when a run needs it
+
+        self.config = config
+        self.bands, self.rows = config.bands_rows
+        with warnings.catch_warnings():
+            # "index will not be persisted": newsclean writes the filters itself (save).
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # n=1: datasketch's own filters are placeholders, replaced below by seeded ones.
+            self.lsh = MinHashLSHBloom(threshold=config.threshold, num_perm=config.num_perm, n=1, fp=config.bloom_fp,
+                                       params=(self.bands, self.rows))
+        hashes = pybloomfilter.BloomFilter(1, config.bloom_fp).num_hashes
+        for band, table in enumerate(self.lsh.hashtables):
+            extra = {"data_array": arrays[band]} if arrays is not None else {}
+            table.bloom_filter = pybloomfilter.BloomFilter(config.expected_docs, config.bloom_fp,
+                                                           hash_seeds=_bloom_hash_seeds(band, hashes), **extra)
+            table._band_hash = _bloom_band_key
+        self._filters = [table.bloom_filter for table in self.lsh.hashtables]
+        self.documents = documents  # how many documents were inserted
+
+    def keys(self, sigs: np.ndarray) -> list[list[int]]:
+        """Band keys of many signatures (the LSH path's keys)."""
+        return band_keys(sigs, self.bands, self.rows).tolist()
+
+    def seen(self, keys: Sequence[int]) -> bool:
+        """Whether any band key is in its band's filter (a true hit or a Bloom false positive)."""
+        for bloom, key in zip(self._filters, keys):
+            if key in bloom:
+                return True
+        return False
+
+    def insert(self, keys: Sequence[int]) -> None:
+        """Add a document's band keys to the filters."""
+        for bloom, key in zip(self._filters, keys):
+            bloom.add(key)
+        self.documents += 1
+
+    def bytes(self) -> int:
+        """Size of the filters (in memory and on disk)."""
+        return sum(len(bloom.data_array) for bloom in self._filters)
+
+    def false_positive_rate(self) -> float:
+        """The chance, at the filters' present fill, that a new distinct document is dropped by a false positive."""
+        per_band = 1.0
+        for bloom in self._filters:
+            per_band *= 1.0 - (bloom.bit_count / bloom.num_bits) ** bloom.num_hashes
+        return 1.0 - per_band
+
+    def notes(self) -> list[str]:
+        """A warning when the filters hold more documents than they were sized for."""
+        if self.documents <= self.config.expected_docs:
+            return []
+        return [f"the Bloom index holds {self.documents} documents, more than the {self.config.expected_docs} it was "
+                f"sized for: a new document is now wrongly dropped with probability {self.false_positive_rate():.2g}"]
+
+    @staticmethod
+    def read_meta(directory: str | Path) -> dict[str, Any] | None:
+        """The index directory's description, or None when it holds no index."""
+        path = Path(directory) / BLOOM_META
+        if not path.exists():
+            return None
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if meta.get("format") != BLOOM_FORMAT or meta.get("version") != BLOOM_VERSION:
+            raise ValueError(f"{directory}: not a newsclean Bloom index (version {BLOOM_VERSION})")
+        return meta
+
+    @classmethod
+    def open(cls, config: DedupConfig) -> _BloomIndex:
+        """The index in ``config.index_dir`` when it holds one (made with the same settings), else a new one."""
+        meta = cls.read_meta(config.index_dir) if config.index_dir is not None else None
+        if meta is None:
+            return cls(config)
+        if meta["config"] != config.to_dict():
+            differ = sorted(k for k in set(meta["config"]) | set(config.to_dict())
+                            if meta["config"].get(k) != config.to_dict().get(k))
+            raise ValueError(f"{config.index_dir}: holds a Bloom index made with other settings ({', '.join(differ)})")
+        bands = Path(config.index_dir) / meta["filters"]
+        arrays = [(bands / f"band-{band:03d}.bin").read_bytes() for band in range(config.bands_rows[0])]
+        return cls(config, arrays, int(meta["documents"]))
+
+    def save(self, directory: str | Path) -> None:
+        """Write the filters into a new folder of `directory`, then switch its description file to it.
+
+        The description file is replaced in one rename, so a run killed while saving leaves the previous
+        index whole; the folders it no longer names are removed afterwards.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="filters-", dir=directory))
+        for band, bloom in enumerate(self._filters):
+            with open(folder / f"band-{band:03d}.bin", "wb") as fh:
+                fh.write(bloom.data_array)
+                fh.flush()
+                os.fsync(fh.fileno())
+        meta = {"format": BLOOM_FORMAT, "version": BLOOM_VERSION, "config": self.config.to_dict(),
+                "documents": self.documents, "filters": folder.name, "band_key": "newsclean band_keys (splitmix64, 60 bits)"}
+        fd, tmp = tempfile.mkstemp(prefix=f".{BLOOM_META}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(meta, fh, ensure_ascii=False, indent=1)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, directory / BLOOM_META)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        for old in directory.glob("filters-*"):
+            if old.is_dir() and old.name != folder.name:
+                shutil.rmtree(old, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- matches
 
 
 @dataclass(frozen=True)
 class Match:
-    """A verified near-duplicate: the document matched and how similar it is."""
+    """A verified near-duplicate: the document matched and how similar it is.
 
-    id: str
-    jaccard: float  # MinHash estimate
+    The Bloom index cannot name the document it saw: its matches are `BLOOM_SEEN`, ``Match(None, None)``
+    (truthy like any match), meaning "shares a band with a document indexed before", unverified.
+    """
+
+    id: str | None
+    jaccard: float | None  # MinHash estimate
     exact_jaccard: float | None = None
 
     @property
-    def score(self) -> float:
-        """The similarity the threshold was applied to."""
+    def score(self) -> float | None:
+        """The similarity the threshold was applied to (None for a Bloom match)."""
         return self.exact_jaccard if self.exact_jaccard is not None else self.jaccard
+
+
+BLOOM_SEEN = Match(None, None)
 
 
 @dataclass(frozen=True)
@@ -477,18 +669,22 @@ class ClusterEntry:
     """One input record's fate: its cluster (the kept copy's id), kept or duplicate_of, and similarity."""
 
     id: str
-    cluster: str
+    cluster: str | None  # None: dropped by the Bloom index, which cannot say which document it matched
     kept: bool
     duplicate_of: str | None
-    jaccard: float
+    jaccard: float | None  # None with the Bloom index (nothing is compared)
     exact_jaccard: float | None = None
+    matched: str | None = None  # why a document without duplicate_of was dropped: "bloom"
 
     def to_json(self) -> dict[str, Any]:
         """The clusters-file line for this record."""
         out: dict[str, Any] = {"id": self.id, "cluster": self.cluster, "kept": self.kept,
-                               "duplicate_of": self.duplicate_of, "jaccard": round(self.jaccard, 4)}
+                               "duplicate_of": self.duplicate_of,
+                               "jaccard": None if self.jaccard is None else round(self.jaccard, 4)}
         if self.exact_jaccard is not None:
             out["exact_jaccard"] = round(self.exact_jaccard, 4)
+        if self.matched is not None:
+            out["matched"] = self.matched
         return out
 
 
@@ -500,17 +696,22 @@ class DedupResult:
     records: list[dict[str, Any]]
     suggestions: int = 0
     number_conflicts: int = 0  # candidate pairs refused because a figure differed
+    notes: list[str] = field(default_factory=list)  # about the index (a Bloom index over its expected size)
+    index: str = "lsh"  # the index that found the duplicates
 
     def kept_records(self) -> list[dict[str, Any]]:
         """The records to keep, in input order."""
         return [r for r, e in zip(self.records, self.entries) if e.kept]
 
     def summary(self) -> dict[str, int]:
-        """Counts for a run report."""
+        """Counts for a run report (with the Bloom index also "seen_before": documents it dropped unverified)."""
         kept = sum(e.kept for e in self.entries)
-        return {"records": len(self.entries), "kept": kept, "dropped": len(self.entries) - kept,
-                "clusters_with_duplicates": len({e.cluster for e in self.entries if not e.kept}),
-                "suggestions": self.suggestions, "number_conflicts": self.number_conflicts}
+        out = {"records": len(self.entries), "kept": kept, "dropped": len(self.entries) - kept,
+               "clusters_with_duplicates": len({e.cluster for e in self.entries if not e.kept and e.cluster is not None}),
+               "suggestions": self.suggestions, "number_conflicts": self.number_conflicts}
+        if self.index == "bloom":
+            out["seen_before"] = sum(e.matched == "bloom" for e in self.entries)
+        return out
 
 
 class _Verifier:
@@ -564,6 +765,14 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
 
     `ids` overrides the records' own ids in the result; otherwise records without an id are named by
     their input position.  The result does not depend on `config.jobs` or `config.backend`.
+
+    With ``config.index == "bloom"`` documents are taken in input order and one whose band keys the Bloom
+    filters have seen is dropped, unverified; the others are indexed and kept.  The keep policy (fewest
+    missing_number flags, longest, earliest), the Jaccard and figure checks and the digit suggestions do not
+    apply (the filters never say which document was seen); a kept entry is its own cluster with jaccard
+    None, a dropped one has cluster, duplicate_of and jaccard None and ``matched="bloom"``.  With
+    ``config.index_dir`` the filters are read from that directory when it holds some (documents indexed
+    by earlier runs count as seen) and the updated filters are saved back to it at the end.
     """
     records = list(records)
     texts = [r.get(text_field) or "" for r in records]
@@ -571,6 +780,8 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
         ids = [str(r[id_field]) if r.get(id_field) is not None else str(i) for i, r in enumerate(records)]
     elif len(ids) != len(records):
         raise ValueError("ids and records differ in length")
+    if config.index == "bloom":
+        return _dedup_bloom(records, texts, ids, config)
     sigs = signatures(texts, config.minhash, jobs=config.jobs, backend=config.backend)
     blank = _empty_signatures(sigs)  # nothing left to compare: kept as they are, never matched
     index = _LSHIndex(config)
@@ -606,6 +817,30 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     if config.repair:
         _repair_kept(result, texts, ids, copies)
     return result
+
+
+# Documents signed at a time by the Bloom path: its memory stays flat however long the run.
+BLOOM_CHUNK = 8192
+
+
+def _dedup_bloom(records: list[dict[str, Any]], texts: Sequence[str], ids: Sequence[str], config: DedupConfig) -> DedupResult:
+    """dedup_records with the Bloom index: input order, first seen kept, unverified (see dedup_records)."""
+    index = _BloomIndex.open(config)
+    entries: list[ClusterEntry] = []
+    for start in range(0, len(texts), BLOOM_CHUNK):
+        sigs = signatures(texts[start : start + BLOOM_CHUNK], config.minhash, jobs=config.jobs, backend=config.backend)
+        blank = _empty_signatures(sigs).tolist()  # kept, never indexed or matched, as on the LSH path
+        for offset, keys in enumerate(index.keys(sigs)):
+            id = ids[start + offset]
+            if not blank[offset] and index.seen(keys):
+                entries.append(ClusterEntry(id, None, False, None, None, matched="bloom"))
+                continue
+            if not blank[offset]:
+                index.insert(keys)
+            entries.append(ClusterEntry(id, id, True, None, None))
+    if config.index_dir is not None:
+        index.save(config.index_dir)
+    return DedupResult(entries, records, notes=index.notes(), index="bloom")
 
 
 def _empty_signatures(sigs: np.ndarray) -> np.ndarray:
@@ -744,7 +979,15 @@ class Deduplicator:
 
     `check(id, text)` answers and remembers; `is_duplicate` only answers; `add` only remembers.
     Verification uses the MinHash estimate (texts are not stored) and the figure check.
+
+    ``Deduplicator(DedupConfig(index="bloom", expected_docs=..., index_dir=...))`` gives the Bloom variant
+    instead (see `_BloomDeduplicator`): a few bytes per band per document, unverified, no ids.
     """
+
+    def __new__(cls, config: DedupConfig = DedupConfig()):
+        if cls is Deduplicator and config.index == "bloom":
+            return super().__new__(_BloomDeduplicator)
+        return super().__new__(cls)
 
     def __init__(self, config: DedupConfig = DedupConfig()):
         self.config = config
@@ -855,7 +1098,14 @@ class Deduplicator:
 
     @classmethod
     def load(cls, path: str | Path, jobs: int = 1, backend: str | None = None) -> Deduplicator:
-        """Read an index written by `save` (refusing pickled objects and other formats)."""
+        """Read an index written by `save` (refusing pickled objects and other formats); a directory is a
+        Bloom index, opened with the settings it was made with."""
+        if Path(path).is_dir():
+            meta = _BloomIndex.read_meta(path)
+            if meta is None:
+                raise ValueError(f"{path}: holds no newsclean Bloom index ({BLOOM_META} is missing)")
+            config = replace(DedupConfig.from_dict(meta["config"]), jobs=jobs, backend=backend, index_dir=str(path))
+            return cls(config)
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(data["meta"].tobytes().decode())
             if meta.get("format") != INDEX_FORMAT or meta.get("version") != INDEX_VERSION:
@@ -878,3 +1128,74 @@ class Deduplicator:
             if not empty[position]:
                 dedup._index.insert(position, keys)
         return dedup
+
+
+class _BloomDeduplicator(Deduplicator):
+    """The Deduplicator over a Bloom index (``DedupConfig(index="bloom")``), for crawls too large for the LSH.
+
+    Its matches are `BLOOM_SEEN` (``Match(id=None, jaccard=None)``): the text shares a band with a document
+    indexed before, unverified (no Jaccard or figure check) and unnamed.  No ids are kept, so ``id in
+    dedup`` is an error, ids are not checked for uniqueness, and checking a text already added says seen.
+    With ``config.index_dir`` a new object starts from the filters saved there; `save()` (by default to
+    that directory) writes them back atomically: a crash loses what was added since the last save.
+    """
+
+    def __init__(self, config: DedupConfig = DedupConfig()):
+        self.config = config
+        self._index = _BloomIndex.open(config)
+        self._backend = config.backend or default_backend()
+
+    def __len__(self) -> int:
+        return self._index.documents
+
+    def __contains__(self, id: str) -> bool:
+        raise TypeError("a Bloom index keeps no ids: ask is_duplicate(id, text) instead")
+
+    def _keyed(self, texts: Sequence[str], jobs: int = 1) -> list[list[int] | None]:
+        """Band keys of each text, None for a blank one (never indexed or matched)."""
+        sigs = signatures(texts, self.config.minhash, jobs=jobs, backend=self._backend)
+        blank = _empty_signatures(sigs).tolist()
+        return [None if b else keys for b, keys in zip(blank, self._index.keys(sigs))]
+
+    def is_duplicate(self, id: str | None, text: str) -> Match | None:
+        """BLOOM_SEEN when the filters have seen this text's band keys, else None; nothing is added."""
+        keys = self._keyed([text])[0]
+        return BLOOM_SEEN if keys is not None and self._index.seen(keys) else None
+
+    def add(self, id: str, text: str) -> None:
+        """Add a text's band keys to the filters."""
+        keys = self._keyed([text])[0]
+        if keys is not None:
+            self._index.insert(keys)
+
+    def add_many(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Add many texts (signatures in bulk, with config.jobs workers)."""
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts differ in length")
+        for start in range(0, len(texts), BLOOM_CHUNK):
+            for keys in self._keyed(texts[start : start + BLOOM_CHUNK], self.config.jobs):
+                if keys is not None:
+                    self._index.insert(keys)
+
+    def check(self, id: str, text: str) -> Match | None:
+        """is_duplicate, then add the text if it was new."""
+        keys = self._keyed([text])[0]
+        if keys is None:
+            return None
+        if self._index.seen(keys):
+            return BLOOM_SEEN
+        self._index.insert(keys)
+        return None
+
+    def save(self, path: str | Path | None = None) -> None:
+        """Write the filters to a directory (default: config.index_dir); `load` or a new object reads them."""
+        path = path if path is not None else self.config.index_dir
+        if path is None:
+            raise ValueError("a Bloom index is saved to a directory: give one (or config.index_dir)")
+        if Path(path).exists() and not Path(path).is_dir():
+            raise ValueError(f"{path}: a Bloom index is saved to a directory, not a file")
+        self._index.save(path)
+
+    def notes(self) -> list[str]:
+        """A warning when the filters hold more documents than they were sized for."""
+        return self._index.notes()

@@ -153,7 +153,11 @@ class RunStats:
         if cleaned:
             lines.append(f"missing-number flags {sum(self.flags.values())}, chrome lines removed "
                          f"{sum(self.chrome_removed.values())}, repeats removed {sum(self.repeats_removed.values())}")
-        if self.dedup:
+        if "seen_before" in self.dedup:
+            lines.append(f"near-duplicates: {self.duplicates} dropped as seen before by the Bloom index (unverified: "
+                         f"no clusters, figure check or digit suggestions)"
+                         + (" (the counts above include the dropped copies)" if cleaned else ""))
+        elif self.dedup:
             lines.append(f"near-duplicates: {self.duplicates} dropped from {self.dedup['clusters_with_duplicates']} "
                          f"clusters, digit suggestions {self.dedup['suggestions']}, pairs kept apart by differing "
                          f"figures {self.dedup['number_conflicts']}"
@@ -592,7 +596,8 @@ class _Job:
         summary = result.summary()
         stats.written -= summary["dropped"]
         stats.duplicates += summary["dropped"]
-        stats.dedup = {k: summary[k] for k in ("clusters_with_duplicates", "suggestions", "number_conflicts")}
+        stats.dedup = dedup_books(summary)
+        stats.notes.extend(result.notes)
 
     def close(self) -> None:
         for target in (self.out, self.rejects):
@@ -601,6 +606,12 @@ class _Job:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
+
+
+def dedup_books(summary: dict[str, int]) -> dict[str, int]:
+    """The dedup part of a run's books (with the Bloom index also "seen_before")."""
+    keys = ("clusters_with_duplicates", "suggestions", "number_conflicts", "seen_before")
+    return {k: summary[k] for k in keys if k in summary}
 
 
 def dedup_cleaned(path: Path, config: DedupConfig, id_field: str = "id", text_field: str = "text"):
