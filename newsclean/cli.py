@@ -15,6 +15,7 @@ import sys
 import click
 
 from . import __version__
+from .cli_dedup import index_options, index_settings
 from .dedup import DedupConfig
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
@@ -107,18 +108,25 @@ def _load_rules(rules: str | None) -> RuleSet:
               show_default=True, help="With --dedup: Jaccard similarity of character 5-grams that makes a duplicate.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run with the same inputs and options from its checkpoint.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+@index_options
 def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field, id_field, max_chars, rejects,
-                  stats_path, dedup, clusters_path, dedup_threshold, resume, progress):
+                  stats_path, dedup, clusters_path, dedup_threshold, resume, progress, index_type, expected_docs,
+                  bloom_fp, index_dir):
     """Clean INPUTS (.txt, .jsonl, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL).
 
     The output appears only when the run is complete; an interrupted run can be continued with --resume.
+    --index-type and the Bloom options choose the dedup index (see `newsclean dedup --help`).
     """
+    dedup = dedup or bool(clusters_path)
+    if not dedup and (index_type != DedupConfig.index or expected_docs or bloom_fp or index_dir):
+        raise click.UsageError("--index-type, --expected-docs, --bloom-fp and --index-dir need --dedup")
+    settings = index_settings(index_type, expected_docs, bloom_fp, index_dir)
     _load_rules(rules_dir)  # fail fast, with the file and rule named, before reading any input
     config = RunConfig(
         inputs=tuple(inputs), output=output, rules_dir=rules_dir, options=_options(t2s, mark, stages),
         read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars),
         jobs=jobs, rejects=rejects, stats=stats_path, resume=resume,
-        dedup=DedupConfig(threshold=dedup_threshold, jobs=jobs) if dedup or clusters_path else None,
+        dedup=DedupConfig(threshold=dedup_threshold, jobs=jobs, **settings) if dedup else None,
         clusters=clusters_path,
     )
     show = sys.stderr.isatty() if progress is None else progress

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO, Iterator
 
 import click
 
-from .dedup import DedupConfig, Deduplicator, dedup_records
+from .dedup import DedupConfig, Deduplicator, dedup_records, require_bloom
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, read_records
 
 
@@ -81,6 +81,51 @@ def _write_jsonl(path: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]
             fh.write(dumps(row))
 
 
+INDEX_HELP = ("lsh: every candidate verified (Jaccard, figures), keep policy and digit suggestions, ~2.8 KB of memory "
+              "a document. bloom: datasketch MinHashLSHBloom, a few bytes per band per document, for very large runs: "
+              "documents in input order, one sharing a band with an earlier one is dropped unverified -- no keep "
+              "policy, no figure check, no digit suggestions, no cluster ids. Needs pip install 'newsclean[bloom]'.")
+
+
+def index_options(command):
+    """The index choice and the Bloom settings, shared by `newsclean dedup` and `newsclean clean --dedup`."""
+    options = [
+        click.option("--index-type", type=click.Choice(["lsh", "bloom"]), default=DedupConfig.index, show_default=True,
+                     help=INDEX_HELP),
+        click.option("--expected-docs", type=click.IntRange(1), default=None,
+                     help="With --index-type bloom (required): documents the Bloom filters are sized for, including "
+                          "those of earlier runs kept in --index-dir; more than this raises the false-positive rate."),
+        click.option("--bloom-fp", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+                     help=f"With --index-type bloom: false-positive rate of each band's filter [default: {DedupConfig.bloom_fp:g}]."),
+        click.option("--index-dir", type=click.Path(file_okay=False),
+                     help="With --index-type bloom: directory the filters are read from (documents of earlier runs "
+                          "count as seen) and saved to; Deduplicator.load(DIR) opens it."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def index_settings(index_type: str, expected_docs: int | None, bloom_fp: float | None, index_dir: str | None) -> dict[str, Any]:
+    """DedupConfig keywords for the index options; one-line usage errors for combinations that cannot work."""
+    if index_type != "bloom":
+        given = [name for name, value in (("--expected-docs", expected_docs), ("--bloom-fp", bloom_fp),
+                                          ("--index-dir", index_dir)) if value is not None]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only apply to --index-type bloom")
+        return {}
+    if expected_docs is None:
+        raise click.UsageError("--index-type bloom needs --expected-docs N (how many documents the filters will hold)")
+    try:
+        require_bloom()
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    settings: dict[str, Any] = {"index": "bloom", "expected_docs": expected_docs, "index_dir": index_dir}
+    if bloom_fp is not None:
+        settings["bloom_fp"] = bloom_fp
+    return settings
+
+
 @click.command("dedup")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, help="Kept records as JSONL (.gz/.zst compress; - for standard output).")
@@ -110,15 +155,27 @@ def _write_jsonl(path: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]
 @click.option("--rejects", type=click.Path(dir_okay=False),
               help="Write every input unit that could not be read (the raw line and the reason) here as JSONL.")
 @click.option("--stats", "stats_path", type=click.Path(dir_okay=False), help="Write the run summary here as JSON.")
+@index_options
 def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, seed, exact, number_check, zero_digits,
-                  repair, jobs, index_path, text_field, id_field, max_chars, rejects, stats_path):
+                  repair, jobs, index_path, text_field, id_field, max_chars, rejects, stats_path, index_type,
+                  expected_docs, bloom_fp, index_dir):
     """Keep one document per cluster of near-duplicates in INPUTS (JSONL, e.g. the output of `newsclean clean`).
 
     The copy kept has the fewest missing_number flags, then the longest text, then comes first. Every file is
     written under a temporary name and renamed into place when complete.
+
+    With --index-type bloom the first of each group in input order is kept and the rest are dropped
+    unverified: the keep policy, the figure check (--number-check), the digit suggestions (--repair) and
+    cluster ids do not apply; a dropped document's clusters line has "matched": "bloom".
     """
+    settings = index_settings(index_type, expected_docs, bloom_fp, index_dir)
+    if settings and exact:
+        raise click.UsageError("--exact needs the matched document's text; --index-type bloom never names it")
+    if settings and index_path:
+        raise click.UsageError("--index saves an LSH index; with --index-type bloom the filters saved in --index-dir "
+                               "are the streaming index")
     config = DedupConfig(ngram=ngram, num_perm=num_perm, seed=seed, threshold=threshold, exact=exact,
-                         number_check=number_check, zero_digits=zero_digits, repair=repair, jobs=jobs)
+                         number_check=number_check, zero_digits=zero_digits, repair=repair, jobs=jobs, **settings)
     read = ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars)
     try:
         records, ids, unreadable, encodings = _read(inputs, read)
@@ -143,7 +200,7 @@ def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, see
 
 def _books(result, unreadable: list[Reject], encodings: list[str]):
     """The run's books in the same form as `newsclean clean`'s: records in = written + duplicates + rejected."""
-    from .runner import RunStats
+    from .runner import RunStats, dedup_books
 
     summary = result.summary()
     stats = RunStats(records_in=summary["records"] + len(unreadable), written=summary["kept"],
@@ -151,5 +208,6 @@ def _books(result, unreadable: list[Reject], encodings: list[str]):
     for reject in unreadable:
         stats.reject(reject.reason)
     stats.encodings.update(encodings)
-    stats.dedup = {k: summary[k] for k in ("clusters_with_duplicates", "suggestions", "number_conflicts")}
+    stats.dedup = dedup_books(summary)
+    stats.notes.extend(result.notes)
     return stats
