@@ -138,6 +138,28 @@ def index_memory_per_doc(docs: list[str], config: DedupConfig) -> float:
     return held / len(docs)
 
 
+def bloom_config(count: int, index_dir: str | None = None) -> DedupConfig:
+    """The Bloom index sized for `count` documents, default false-positive rate."""
+    return DedupConfig(index="bloom", expected_docs=count, index_dir=index_dir)
+
+
+def bloom_bytes_per_doc(docs: list[str]) -> tuple[float, float]:
+    """(memory, disk) bytes per document of a Bloom Deduplicator sized for and holding all of `docs`.
+
+    The filters are C buffers (tracemalloc does not see them): memory is their size, which does not grow
+    as documents are added; disk is the saved directory (filters and their description file).
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        dedup = Deduplicator(bloom_config(len(docs)))
+        dedup.add_many([str(i) for i in range(len(docs))], docs)
+        dedup.save(directory)
+        disk = sum(f.stat().st_size for f in Path(directory).rglob("*") if f.is_file())
+        memory = dedup._index.bytes()
+    return memory / len(docs), disk / len(docs)
+
+
 def duplicate_pairs(cluster_of: dict[str, str]) -> set[tuple[str, str]]:
     """Unordered id pairs that share a cluster."""
     members: dict[str, list[str]] = {}
@@ -247,6 +269,14 @@ def main() -> None:
                  len(half) / best_of(args.repeats, lambda: dedup_records(half_records, DedupConfig(jobs=1)))))
     rows.append(("newsclean end to end, half the corpus edited copies, --jobs 2",
                  len(half) / best_of(args.repeats, lambda: dedup_records(half_records, DedupConfig(jobs=2)))))
+    try:
+        bloom_records = [{"id": i, "text": d} for i, d in enumerate(docs)]
+        rows.append(("newsclean end to end, --index-type bloom (signature + Bloom filters, unverified)",
+                     args.docs / best_of(args.repeats, lambda: dedup_records(bloom_records, bloom_config(args.docs)))))
+        bloom_memory, bloom_disk = bloom_bytes_per_doc(docs)
+    except ImportError:
+        rows.append(("newsclean --index-type bloom (pybloomfiltermmap3 not installed)", float("nan")))
+        bloom_memory = bloom_disk = float("nan")
     stream_docs = docs[: max(1, args.docs // 4)]
 
     def stream():
@@ -271,6 +301,9 @@ def main() -> None:
     print()
     print(f"index memory: {memory:,.0f} bytes per document "
           f"(Deduplicator of {args.docs} distinct documents: LSH buckets, signatures, figure fingerprints, ids)")
+    print(f"Bloom index: {bloom_memory:,.0f} bytes per document in memory, {bloom_disk:,.0f} on disk "
+          f"(sized for {args.docs} documents, false-positive rate {DedupConfig.bloom_fp:g} per band, "
+          f"{config.bands_rows[0]} bands)")
     if have_numba:
         print(f"--jobs 2 speed-up: signatures x{numba_2 / numba_1:.2f}, end to end x{e2e_2 / e2e_1:.2f}")
 
