@@ -276,6 +276,8 @@ def test_a_long_run_of_spaces_inside_a_line_is_folded_without_a_hang():
     ("é¢�11äº„ä¸Žå…ƒåœ�ä�Žé�ž", {"t2s": True}, "元", "å…ƒ"),  # a run partly lost to �
     ("Ââ\x80\x9eÃ¤Â¸â\x80¡Ã§Â¾Å½Ã¥â\x80¦Æ\x92", {}, "万美元", "Ã¤Â¸â\x80¡Ã§Â¾Å½Ã¥â\x80¦Æ\x92"),  # misread twice
     ("Ã¥ï¿½Å\xa0Ã¥ï¿½Â¥ÂÂ¿Ã¥â\x80¦Æ\x92Â\x80", {"t2s": True}, "元", "Ã¥â\x80¦Æ\x92"),  # and `Â\x80` -> `€`
+    # a stray `Ã` before a run lost to `�` let the run be read one character too short, so 元 could not end there
+    ("ÂÅ¡ÃÂ¿Ã¥â\x80¦Æ\x92ÃÃ¦ï¿½ï¿½", {"t2s": True}, "元", "Ã¥â\x80¦Æ\x92"),
 ])
 def test_each_repaired_character_maps_back_to_its_own_mojibake(raw, options, unit, source):
     result = clean(raw, **options)

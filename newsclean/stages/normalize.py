@@ -179,12 +179,7 @@ def _walk(old: str, new: str, lo: int, hi: int, jlo: int, jhi: int, backward: bo
         if len(ks) > 1:
             nj = j - 1 if backward else j + 1
             for cand in ks:
-                ni = i - cand if backward else i + cand
-                if nj == j_end:
-                    fits = ni == i_end
-                else:
-                    fits = bool(_steps(old, ni, lo, hi, new[nj - 1] if backward else new[nj], backward))
-                if fits:
+                if _fits(old, new, i - cand if backward else i + cand, nj, lo, hi, j_end, backward, _LOOKAHEAD):
                     k = cand
                     break
         start, end = (i - k, i) if backward else (i, i + k)
@@ -192,6 +187,25 @@ def _walk(old: str, new: str, lo: int, hi: int, jlo: int, jhi: int, backward: bo
             out.append((start, end, ch))
         i, j = (i - k, j - 1) if backward else (i + k, j + 1)
     return i, j, out[::-1] if backward else out
+
+
+# How many repaired characters a reading must leave room for: one is not always enough, since a stray byte
+# left by a damaged run can make a wrong reading look as good as the right one for the next character.
+_LOOKAHEAD = 2
+
+
+def _fits(old: str, new: str, i: int, j: int, lo: int, hi: int, j_end: int, backward: bool, depth: int) -> bool:
+    """Whether the next `depth` repaired characters from `new[j]` on can be read from `old` at `i`."""
+    i_end = lo if backward else hi
+    if j == j_end:
+        return i == i_end
+    if depth == 0:
+        return True
+    nj = j - 1 if backward else j + 1
+    for k in _steps(old, i, lo, hi, new[j - 1] if backward else new[j], backward):
+        if _fits(old, new, i - k if backward else i + k, nj, lo, hi, j_end, backward, depth - 1):
+            return True
+    return False
 
 
 def _resync(old: str, new: str, i: int, j: int, hi: int, jhi: int) -> tuple[int, int] | None:
