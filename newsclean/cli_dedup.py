@@ -181,7 +181,8 @@ def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, see
         records, ids, unreadable, encodings = _read(inputs, read)
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
-    result = dedup_records(records, config, text_field=text_field, ids=ids)
+    # A Bloom index directory is updated after the outputs are in place: a run killed before then can be rerun.
+    result = dedup_records(records, config, text_field=text_field, ids=ids, save_index=False)
     _write_jsonl(output, result.kept_records())
     if clusters_path:
         _write_jsonl(clusters_path, [entry.to_json() for entry in result.entries])
@@ -195,6 +196,7 @@ def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, see
     stats = _books(result, unreadable, encodings)
     if stats_path:
         _write_jsonl(stats_path, [stats.to_json()])
+    result.save_index()
     click.echo(stats.summary(), err=True)
 
 

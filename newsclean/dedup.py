@@ -698,6 +698,15 @@ class DedupResult:
     number_conflicts: int = 0  # candidate pairs refused because a figure differed
     notes: list[str] = field(default_factory=list)  # about the index (a Bloom index over its expected size)
     index: str = "lsh"  # the index that found the duplicates
+    # The Bloom filters to write to config.index_dir, when the caller chose to save them after its outputs.
+    unsaved_index: Any = field(default=None, repr=False)
+    unsaved_index_dir: str | None = None
+
+    def save_index(self) -> None:
+        """Write the Bloom filters held back by ``dedup_records(..., save_index=False)`` to their directory."""
+        if self.unsaved_index is not None:
+            self.unsaved_index.save(self.unsaved_index_dir)
+            self.unsaved_index = None
 
     def kept_records(self) -> list[dict[str, Any]]:
         """The records to keep, in input order."""
@@ -760,7 +769,8 @@ def keep_order(records: Sequence[dict[str, Any]], texts: Sequence[str]) -> list[
 
 
 def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = DedupConfig(),
-                  text_field: str = "text", id_field: str = "id", ids: Sequence[str] | None = None) -> DedupResult:
+                  text_field: str = "text", id_field: str = "id", ids: Sequence[str] | None = None,
+                  save_index: bool = True) -> DedupResult:
     """Find near-duplicates among records ({"id", "text", optional "annotations"}) and pick one per cluster.
 
     `ids` overrides the records' own ids in the result; otherwise records without an id are named by
@@ -772,7 +782,10 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     apply (the filters never say which document was seen); a kept entry is its own cluster with jaccard
     None, a dropped one has cluster, duplicate_of and jaccard None and ``matched="bloom"``.  With
     ``config.index_dir`` the filters are read from that directory when it holds some (documents indexed
-    by earlier runs count as seen) and the updated filters are saved back to it at the end.
+    by earlier runs count as seen) and the updated filters are saved back to it at the end -- or, with
+    ``save_index=False``, by ``result.save_index()``: a command saves them only once its outputs are in
+    place, so a run killed before that leaves filters that have not seen its documents (a rerun keeps them
+    again) rather than filters that would drop every one of them as seen.
     """
     records = list(records)
     texts = [r.get(text_field) or "" for r in records]
@@ -781,7 +794,7 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     elif len(ids) != len(records):
         raise ValueError("ids and records differ in length")
     if config.index == "bloom":
-        return _dedup_bloom(records, texts, ids, config)
+        return _dedup_bloom(records, texts, ids, config, save_index)
     sigs = signatures(texts, config.minhash, jobs=config.jobs, backend=config.backend)
     blank = _empty_signatures(sigs)  # nothing left to compare: kept as they are, never matched
     index = _LSHIndex(config)
@@ -823,7 +836,8 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
 BLOOM_CHUNK = 8192
 
 
-def _dedup_bloom(records: list[dict[str, Any]], texts: Sequence[str], ids: Sequence[str], config: DedupConfig) -> DedupResult:
+def _dedup_bloom(records: list[dict[str, Any]], texts: Sequence[str], ids: Sequence[str], config: DedupConfig,
+                 save_index: bool) -> DedupResult:
     """dedup_records with the Bloom index: input order, first seen kept, unverified (see dedup_records)."""
     index = _BloomIndex.open(config)
     entries: list[ClusterEntry] = []
@@ -838,9 +852,12 @@ def _dedup_bloom(records: list[dict[str, Any]], texts: Sequence[str], ids: Seque
             if not blank[offset]:
                 index.insert(keys)
             entries.append(ClusterEntry(id, id, True, None, None))
+    result = DedupResult(entries, records, notes=index.notes(), index="bloom")
     if config.index_dir is not None:
-        index.save(config.index_dir)
-    return DedupResult(entries, records, notes=index.notes(), index="bloom")
+        result.unsaved_index, result.unsaved_index_dir = index, config.index_dir
+        if save_index:
+            result.save_index()
+    return result
 
 
 def _empty_signatures(sigs: np.ndarray) -> np.ndarray:

@@ -558,10 +558,11 @@ class _Job:
         self.last_time = time.monotonic()
 
     def finish(self, stats: RunStats) -> None:
-        """Rename the finished files into place; the checkpoint goes last."""
+        """Rename the finished files into place; the checkpoint goes after them, a Bloom dedup index last."""
+        dedup = None
         if self.config.dedup is not None:
             self.save(stats)  # every document is cleaned: a resume from here only redoes the dedup
-            self._dedup(stats)
+            dedup = self._dedup(stats)
         if self.rejects is not None:
             self.rejects.commit()
         if self.config.dedup is None and self.out is not None and not self.to_stdout:
@@ -576,8 +577,12 @@ class _Job:
                 self.checkpoint.unlink()
             except FileNotFoundError:
                 pass
+        if dedup is not None:
+            # Saved once nothing can redo this run: filters that had seen its documents would make a resume
+            # drop every one of them as seen before.
+            dedup.save_index()
 
-    def _dedup(self, stats: RunStats) -> None:
+    def _dedup(self, stats: RunStats):
         """Keep one document per near-duplicate cluster of the cleaned partial output, in input order."""
         assert self.out is not None and self.config.dedup is not None
         self.out.sync()
@@ -598,6 +603,7 @@ class _Job:
         stats.duplicates += summary["dropped"]
         stats.dedup = dedup_books(summary)
         stats.notes.extend(result.notes)
+        return result
 
     def close(self) -> None:
         for target in (self.out, self.rejects):
@@ -616,7 +622,8 @@ def dedup_books(summary: dict[str, int]) -> dict[str, int]:
 
 def dedup_cleaned(path: Path, config: DedupConfig, id_field: str = "id", text_field: str = "text"):
     """Run `dedup_records` over a file of cleaned records (the output of a run), holding only their ids,
-    texts and missing_number annotations in memory; returns the `DedupResult` (records in file order)."""
+    texts and missing_number annotations in memory; returns the `DedupResult` (records in file order). A Bloom
+    index directory is left as it was until `result.save_index()`."""
     ids, records = [], []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -625,7 +632,7 @@ def dedup_cleaned(path: Path, config: DedupConfig, id_field: str = "id", text_fi
             ids.append(rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False))
             flags = [a for a in record.get("annotations") or () if a.get("type") == "missing_number"]
             records.append({"text": record.get(text_field) or "", "annotations": flags})
-    return dedup_records(records, config, ids=ids)
+    return dedup_records(records, config, ids=ids, save_index=False)
 
 
 def _write_kept(cleaned: Path, result, out: BinaryIO) -> None:
