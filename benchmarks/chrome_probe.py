@@ -2,6 +2,7 @@
 
     python benchmarks/chrome_probe.py              # per site style, then every miss
     python benchmarks/chrome_probe.py --quiet      # per site style and the summary line only
+    python benchmarks/chrome_probe.py --data benchmarks/chrome_probe_b.jsonl --half dev   # the second probe, one half
 
 `benchmarks/chrome_probe.jsonl` holds, one object a line:
 
@@ -19,7 +20,12 @@ decide what a line is (normalise, chrome: a body paragraph a page repeats is the
 this probe's); a chrome line is
 left when it is still a line of the output (compared as the evaluation's scorer does: NFKC, no whitespace), a
 body line is lost when it is no longer one (a lost line is reported with the rule that removed it).
-Everything is deterministic. The last line is the summary:
+Everything is deterministic.
+
+A site style or keep line may carry `"half": "dev"` or `"half": "check"` (`chrome_probe_b.jsonl`: 41 more site
+styles, alternating): rules are written against the dev half only, and the check half is run only to measure,
+before and after. `--half dev|check` runs one half (objects without `half` are in both). The last line is the
+summary:
 
     probe: chrome_left X/Y content_lost A/B
 """
@@ -46,12 +52,14 @@ def norm(s: str) -> str:
     return "".join(unicodedata.normalize("NFKC", s).split())
 
 
-def load(data: Path):
+def load(data: Path, half: str | None = None):
     sites, keep = [], []
     for line in open(data, encoding="utf-8"):
         if not line.strip():
             continue
         obj = json.loads(line)
+        if half and obj.get("half", half) != half:
+            continue
         if "keep" in obj:
             keep.append(obj["keep"])
         else:
@@ -113,9 +121,10 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--gold", type=Path, default=GOLD)
     ap.add_argument("--quiet", action="store_true", help="no list of misses")
+    ap.add_argument("--half", choices=("dev", "check"), help="only the site styles and keep lines of this half")
     args = ap.parse_args(argv)
 
-    sites, keep = load(args.data)
+    sites, keep = load(args.data, args.half)
     body_pool = bodies(args.gold, len(sites) * ARTICLES_PER_SITE)
     pipeline = Pipeline(stages=("normalize", "chrome"))
     per_site: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
