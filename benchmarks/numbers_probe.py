@@ -4,6 +4,7 @@ check where newsclean puts its flags.
     python benchmarks/numbers_probe.py                    # summary, by kind, by genre
     python benchmarks/numbers_probe.py --show 40          # also list missed gaps and false flags
     python benchmarks/numbers_probe.py --copies 8 --seed 7 --data FILE
+    python benchmarks/numbers_probe.py --data benchmarks/numbers_probe_b.txt --half dev    # or --half check
 
 `numbers_probe.txt` holds realistic news sentences (one per line, `genre<TAB>text`) written in the style of the
 THUCNews genres. Each is cleaned as it is (every flag there is a false flag) and, in `--copies` gapped copies,
@@ -19,6 +20,9 @@ with digits dropped the way the evaluation set drops them:
 A gap counts as found when a flag sits at it, with the evaluation scorer's own matching (the three characters
 before and two after the gap, one position of slack); a flag that sits at no gap is a wrong flag. The summary
 line is `probe: gap_recall R gap_precision P false_flags/10k F`.
+
+`--half dev` keeps the 1st, 3rd, 5th… sentence of the file (comments and blank lines not counted), `--half check`
+the 2nd, 4th, 6th…: rules may be written against the dev half, the check half is only measured.
 """
 from __future__ import annotations
 
@@ -127,10 +131,14 @@ def main(argv=None) -> None:
     ap.add_argument("--copies", type=int, default=8, help="gapped copies of each sentence (default 8)")
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--rules", type=Path, default=None, help="rule directory instead of the shipped rules")
+    ap.add_argument("--half", choices=("all", "dev", "check"), default="all",
+                    help="every sentence, or only the odd-numbered (dev) or even-numbered (check) ones")
     ap.add_argument("--show", type=int, default=0, help="list up to N missed gaps and N wrong flags")
     args = ap.parse_args(argv)
 
     items = load(args.data)
+    if args.half != "all":
+        items = items[(args.half == "check")::2]
     pipeline = Pipeline(args.rules)
     rng = random.Random(args.seed)
 
