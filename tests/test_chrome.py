@@ -489,3 +489,126 @@ def test_body_lines_that_look_like_chrome_stay(line, where):
     result = page(head=["首页 > 民生 > 就业", "江城晚报 2024-03-15 09:30"], tail=["江城日报APP", "编辑 | 孙雅琪"],
                   body=body)
     assert result.text == "\n".join(body)
+
+
+# ------------------------------------------------------------------ more site styles: self-media, portals' tabs,
+# university and government footers, finance notices, English-mixed chrome
+
+MORE_HEAD_CHROME = [
+    ("江城师范学院新闻网 > 校园动态", "breadcrumb"),
+    ("财经 | 宏观", "breadcrumb-slash"),
+    ("行情", "channel-name"),
+    ("第B06版：体育 上一版 下一版", "epaper-page"),
+]
+
+
+@pytest.mark.parametrize("line, rule", MORE_HEAD_CHROME)
+def test_more_chrome_above_the_body_is_removed(line, rule):
+    result = page(head=[line])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+MORE_TAIL_CHROME = [
+    ("版面编辑：孙雅琪", "staff-credits"),
+    ("本版编辑：孙雅琪 美术编辑：何佳", "staff-credits"),
+    ("供稿：城建学院", "staff-credits"),
+    ("撰稿：周晓雯 摄影：林立 终审：高峰", "staff-credits"),
+    ("（责任编辑：JC027）", "staff-credits"),
+    ("一审一校：何佳", "staff-credits"),
+    ("Editor: Zhou Xiaowen", "english-credits"),
+    ("Source: Jiangcheng Evening News", "english-credits"),
+    ("Share", "widget-words"),
+    ("Back to top", "widget-words"),
+    ("选择字体大小：", "widget-words"),
+    ("申请转载", "widget-words"),
+    ("Related News", "related-header"),
+    ("微博热搜榜", "related-header"),
+    ("相关个股：", "related-header"),
+    ("写下您的评论…", "comment-box"),
+    ("说说你的看法", "comment-box"),
+    ("共 36 条评论", "reading-stats"),
+    ("赞同 88", "reading-stats"),
+    ("#江城美食# #春日出游", "hashtag-line"),
+    ("本文被以下合集收录", "tags-line"),
+    ("政府网站标识码 4201000003", "licence-number"),
+    ("广播电视节目制作经营许可证（鄂）字第01234号", "licence-number"),
+    ("您是本站第 8,812 位访客", "visitor-counter"),
+    ("通讯地址：江城市解放大道88号 邮政编码：430010", "site-contact"),
+    ("风险提示：以上内容仅供参考，不作为买卖依据。", "disclaimer"),
+    ("基金有风险，投资需谨慎", "disclaimer"),
+    ("本文来自微信公众号“江城财经”（ID：jccj2020），作者：周晓雯。", "disclaimer"),
+    ("著作权归江城晚报所有", "disclaimer"),
+    ("转载请与本网联系", "disclaimer"),
+    ("订阅本报电子早报", "follow-promo"),
+    ("更多财经资讯请关注江城晚报", "more-link"),
+    ("更多内容详见本报明日第五版", "more-link"),
+    ("江城晚报社主办", "production-credit"),
+    ("字号 A- A+", "font-size-widget"),
+    ("分享这篇文章：", "share-widget"),
+    ("« 上一篇 下一篇 »", "prev-next"),
+    ("积分榜", "channel-name"),
+    ("↓↓ 点击阅读原文报名", "app-promo"),
+]
+
+
+@pytest.mark.parametrize("line, rule", MORE_TAIL_CHROME)
+def test_more_chrome_below_the_body_is_removed(line, rule):
+    result = page(tail=[line])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("▲点击查看大图", "media-placeholder"),
+    ("音频加载中…", "media-placeholder"),
+    ("长按扫描二维码", "media-placeholder"),
+    ("点击播放视频", "media-placeholder"),
+    ("15楼 2024-03-15 09:30", "forum-post"),
+    ("来自 iPad 客户端", "forum-post"),
+])
+def test_placeholders_and_forum_floors_between_paragraphs_are_removed(line, rule):
+    result = page(body=[BODY[0], line, BODY[1], BODY[2]])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+def test_english_credits_and_editor_code_are_metadata():
+    result = page(tail=["（责任编辑：JC027）"])
+    assert result.metadata["editor"] == "JC027"
+    result = page(tail=["撰稿：周晓雯 摄影：林立 终审：高峰"])
+    assert result.metadata["photographer"] == "林立"
+    assert result.metadata["reviewer"] == "高峰"
+
+
+# Body lines that look like the chrome above: a sentence about a 免责声明, a list of dates, an event notice's
+# 主办单位 or 地址 alone, labels followed by prose, calls that end a sentence.
+MORE_LOOKALIKES = [
+    "公司在免责声明中称，上述数据仅供投资者参考。",
+    "2023年3月15日、4月2日、5月20日",
+    "风险提示函发出后，多家机构下调了评级。",
+    "著作权归作者所有，这是法律的基本原则。",
+    "更多详情请见市政府网站。",
+    "更多精彩，敬请期待。",
+    "主办单位：江城市文化和旅游局",
+    "地址：江城市人民路1号",
+    "本版编辑部今年新招了三名记者。",
+    "一审判决后，被告当庭表示上诉。",
+    "赞同的人占到了六成。",
+    "喜欢读书的孩子越来越多。",
+    "说什么也不能让老人寒心。",
+    "15楼的住户最先发现了火情。",
+    "来自客户端的订单量同比增长三成。",
+    "点击查看大图后，市民可以放大地图上的每一条街道。",
+    "江城晚报社主办的征文活动，已收到稿件两千余篇。",
+    "第二届读书节由市图书馆承办。",
+    "许可证到期后，企业须重新申请。",
+]
+
+
+@pytest.mark.parametrize("sentence", MORE_LOOKALIKES)
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_body_lines_like_the_new_chrome_stay(sentence, where):
+    body = {"first": [sentence, *BODY], "middle": [BODY[0], sentence, *BODY[1:]], "last": [*BODY, sentence]}[where]
+    result = page(head=["首页 > 民生 > 就业"], tail=["责任编辑：孙雅琪"], body=body)
+    assert result.text == "\n".join(body)
