@@ -612,3 +612,21 @@ def test_body_lines_like_the_new_chrome_stay(sentence, where):
     body = {"first": [sentence, *BODY], "middle": [BODY[0], sentence, *BODY[1:]], "last": [*BODY, sentence]}[where]
     result = page(head=["首页 > 民生 > 就业"], tail=["责任编辑：孙雅琪"], body=body)
     assert result.text == "\n".join(body)
+
+
+@pytest.mark.parametrize("sentence", [
+    "“Copyright一词最早出现在十八世纪的英国。”讲座上，教授这样开场。",
+    "协会随即发表声明：“我们将全力配合调查。”",
+    "市政府随后作出声明：相关传言不实。",
+])
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_sentences_quoting_copyright_or_a_statement_stay(sentence, where):
+    body = [sentence, *BODY] if where == "first" else [*BODY, sentence]
+    result = page(head=["首页 > 民生 > 就业"], tail=["责任编辑：孙雅琪"], body=body)
+    assert result.text == "\n".join(body)
+
+
+@pytest.mark.parametrize("line", ["Copyright 2008-2024 江城网", "郑重声明：本网转载稿件均注明来源。", "平台声明：该文观点仅代表作者本人。"])
+def test_copyright_and_site_statements_still_go(line):
+    result = page(tail=[line])
+    assert result.text == "\n".join(BODY)
