@@ -1,4 +1,4 @@
-"""The cleaning pipeline: a `Document` goes through normalise -> chrome -> repeats -> numbers.
+"""The cleaning pipeline: a `Document` goes through normalise -> chrome -> repeats -> rejoin -> numbers.
 
 `clean(text)` is the one-call hook for crawlers; `Pipeline` holds the loaded rules and options for batches.
 """
@@ -11,9 +11,9 @@ from typing import Any, Callable
 
 from .document import Document
 from .rules import RuleSet
-from .stages import chrome, normalize, numbers, repeats
+from .stages import chrome, normalize, numbers, rejoin, repeats
 
-STAGES = ("normalize", "chrome", "repeats", "numbers")
+STAGES = ("normalize", "chrome", "repeats", "rejoin", "numbers")
 
 
 @dataclass(slots=True)
@@ -50,6 +50,7 @@ class Options:
     stages: tuple[str, ...] = STAGES
     chrome: chrome.ChromeOptions = chrome.ChromeOptions()
     repeats: repeats.RepeatOptions = repeats.RepeatOptions()
+    rejoin: rejoin.RejoinOptions = rejoin.RejoinOptions()
 
     def __post_init__(self):
         unknown = [s for s in self.stages if s not in STAGES]
@@ -69,6 +70,7 @@ class Pipeline:
             "normalize": lambda d: normalize.run(d, self.rules, normalize.NormalizeOptions(t2s=o.t2s)),
             "chrome": lambda d: chrome.run(d, self.rules, o.chrome),
             "repeats": lambda d: repeats.run(d, self.rules, o.repeats),
+            "rejoin": lambda d: rejoin.run(d, self.rules, o.rejoin),
             "numbers": lambda d: numbers.run(d, self.rules, numbers.NumberOptions(mark=o.mark)),
         }
         # Stages always run in pipeline order, whatever order they were asked for in.

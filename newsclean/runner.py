@@ -68,6 +68,7 @@ class RunStats:
     flags: Counter = field(default_factory=Counter)  # missing_number annotations per rule
     chrome_removed: Counter = field(default_factory=Counter)  # chrome lines per rule
     repeats_removed: Counter = field(default_factory=Counter)
+    rejoined: Counter = field(default_factory=Counter)  # line breaks removed inside cut paragraphs, per rule
     normalized: Counter = field(default_factory=Counter)
     rule_timeouts: Counter = field(default_factory=Counter)  # rule id -> documents where it ran out of time
     chars_in: int = 0
@@ -90,6 +91,8 @@ class RunStats:
                 self.chrome_removed[rule] += n
             elif kind == "repeat":
                 self.repeats_removed[rule] += n
+            elif kind == "layout":
+                self.rejoined[rule] += n
             elif kind == "normalize":
                 self.normalized[rule] += n
 
@@ -118,6 +121,8 @@ class RunStats:
             "chrome_by_rule": dict(sorted(self.chrome_removed.items())),
             "repeats_removed": sum(self.repeats_removed.values()),
             "repeats_by_rule": dict(sorted(self.repeats_removed.items())),
+            "paragraphs_rejoined": sum(self.rejoined.values()),
+            "rejoined_by_rule": dict(sorted(self.rejoined.items())),
             "normalized_by_fix": dict(sorted(self.normalized.items())),
             "rule_timeouts": dict(sorted(self.rule_timeouts.items())),
             "chars_in": self.chars_in, "chars_out": self.chars_out,
@@ -127,8 +132,8 @@ class RunStats:
         }
 
     # The checkpoint keeps the books exactly (every warning, counters in their order).
-    _COUNTERS = ("rejects_by_reason", "flags", "chrome_removed", "repeats_removed", "normalized", "rule_timeouts",
-                 "warnings", "encodings")
+    _COUNTERS = ("rejects_by_reason", "flags", "chrome_removed", "repeats_removed", "rejoined", "normalized",
+                 "rule_timeouts", "warnings", "encodings")
     _NUMBERS = ("records_in", "written", "duplicates", "rejected", "chars_in", "chars_out", "resumed_at")
 
     def state(self) -> dict[str, Any]:
@@ -152,7 +157,8 @@ class RunStats:
         ]
         if cleaned:
             lines.append(f"missing-number flags {sum(self.flags.values())}, chrome lines removed "
-                         f"{sum(self.chrome_removed.values())}, repeats removed {sum(self.repeats_removed.values())}")
+                         f"{sum(self.chrome_removed.values())}, repeats removed {sum(self.repeats_removed.values())}, "
+                         f"cut paragraphs rejoined {sum(self.rejoined.values())}")
         if "seen_before" in self.dedup:
             lines.append(f"near-duplicates: {self.duplicates} dropped as seen before by the Bloom index (unverified: "
                          f"no clusters, figure check or digit suggestions)"

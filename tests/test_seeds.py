@@ -102,7 +102,11 @@ def test_paper_seed_flags_the_two_dropped_counts():
 def test_paper_seed_keeps_each_caption_and_paragraph_once():
     raw = PAPER.read_text(encoding="utf-8")
     result = clean(raw)
-    lines = [_norm(l) for l in result.text.split("\n") if l.strip()]
+    # The rejoin stage put paragraphs cut by the layout back together; count the raw paragraphs apart.
+    text = result.text
+    for at in sorted((r["start"] for r in result.removed if r["reason"] == "layout"), reverse=True):
+        text = text[:at] + "\n" + text[at:]
+    lines = [_norm(l) for l in text.split("\n") if l.strip()]
     for caption in ["▲浏阳全力打造“三湘民宿第一高地”,五号山谷等一批精品民宿受到游客青睐。",
                     "▼浏阳经开区北园威尔曼项目即将投入生产,预计年产值将达15亿元。",
                     "桂花水库预计2024年8月完成大坝浇筑,年底实现大坝下闸蓄水。",
@@ -138,3 +142,12 @@ def test_farm_body_paragraphs_are_intact():
     assert len(body) > 20
     for paragraph in body:
         assert _norm(paragraph) in whole
+
+
+def test_paragraphs_the_paper_layout_cut_are_joined_and_captions_left_alone():
+    paper = clean(PAPER.read_text(encoding="utf-8"))
+    assert "15项行政审批事项进一步优化。" in paper.text
+    assert "从去年年初的一场大会就奠定了基调——2023年2月4日" in paper.text
+    # a sentence cut off above a picture caption stays cut: the caption is not its rest
+    assert "腾地2000余\n" in paper.text and "将进一步\n" in paper.text
+    assert sorted(r["rule"] for r in paper.removed if r["reason"] == "layout") == ["cut-mid-sentence"] * 2

@@ -24,7 +24,7 @@ NAME = "repeats"
 _NOT_TEXT = regex.compile(r"[\s\p{P}\p{S}]+")
 _SPACES = regex.compile(r"\s+")
 _NUMERALS = regex.compile(r"[0-9０-９.．〇零一二三四五六七八九十百千万亿两]+")
-_CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|图为|图：|图:|上图|下图|左图|右图)")
+CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|图为|图：|图:|上图|下图|左图|右图)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +49,9 @@ def _key(text: str) -> str:
     return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text))
 
 
-def _kind(text: str) -> str:
-    return "caption" if _CAPTION_MARK.match(text) or len(text) <= 40 else "paragraph"
+def line_kind(text: str) -> str:
+    """"caption" (a caption mark, or 40 characters at most) or "paragraph"."""
+    return "caption" if CAPTION_MARK.match(text) or len(text) <= 40 else "paragraph"
 
 
 def _same_figures(a: str, b: str) -> bool:
@@ -110,6 +111,6 @@ def run(doc: Document, rules=None, options: RepeatOptions = RepeatOptions()) -> 
     originals = [lines[repeats[i][0]] for i in removed]
     doc.remove_lines(
         [lines[i] for i in removed], "repeat",
-        [f"{repeats[i][1]}-{_kind(lines[i].text)}" for i in removed],
+        [f"{repeats[i][1]}-{line_kind(lines[i].text)}" for i in removed],
         duplicate_of=[doc.aligned.raw_span(o.start, o.end)[0] for o in originals],
     )

@@ -1,0 +1,92 @@
+"""Stage 4: join paragraphs that the page layout cut in the middle of a sentence.
+
+Scrapers turn every layout break into a paragraph break: a newspaper column that ends mid-sentence
+(`…15项行政审批` / `事项进一步优化。`), or a paragraph cut between a full stop and its closing quote
+(`…没有他就太恐怖了。` / `”在本赛季…`). Two such lines are one paragraph again; the line break between them is
+recorded as a removal (reason `layout`) so that nothing leaves the raw text unrecorded.
+
+A join needs evidence on both sides, so headings (short, or without sentence punctuation), photo captions and
+the last paragraph stay as they are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from ..alignment import Edit
+from ..document import Document, Removal
+from .chrome import _enough_han
+from .repeats import CAPTION_MARK, line_kind  # a photo caption is a paragraph of its own, full stop or not
+
+NAME = "rejoin"
+
+# A line that starts with one of these cannot start a paragraph: it is the end of the sentence above.
+_CONTINUES_ABOVE = regex.compile(r"^[”’」』）)》〉】，,、。；;：:！!？?]")
+# A line that ends with one of these ends a sentence (or a heading, a list item, a quotation).
+_ENDS_SENTENCE = regex.compile(r"[。！？!?…；;：:”’」』）)》〉】\]]$")
+# The unfinished sentence a line ends with: everything after its last full stop (and the quote closing it).
+_LAST_SENTENCE = regex.compile(r"[^。！？!?…]*$")
+_TAIL_CLAUSE = regex.compile(r"[，,、；;]")
+_NOT_PROSE = regex.compile(r"[\s\[\]【】|｜]")
+_SENTENCE_MARK = regex.compile(r"[。！？!?]")
+# The next line must begin like running text: a character, a digit or an opening quote or bracket.
+_STARTS_TEXT = regex.compile(r"^[\p{Han}0-9A-Za-z０-９“‘「『（(《]")
+
+
+@dataclass(frozen=True, slots=True)
+class RejoinOptions:
+    # A line cut by the layout ran the width of a column: shorter unfinished lines are headings or labels.
+    min_cut_chars: int = 30
+    # ... and the sentence it leaves unfinished is at least this long.
+    min_tail_chars: int = 10
+    # The line above a stray closing mark must be prose of at least this many Han characters.
+    min_prose_han: int = 8
+
+
+def _is_prose(text: str, options: RejoinOptions) -> bool:
+    if CAPTION_MARK.match(text):
+        return False
+    return _enough_han(options.min_prose_han).match(text) is not None
+
+
+def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions()) -> str | None:
+    """The rule that joins `below` onto `above`, or None when they are two paragraphs."""
+    if not above or not below or not _is_prose(above, options):
+        return None
+    if _CONTINUES_ABOVE.match(below):
+        return "closing-mark-on-next-line"
+    if (len(above) >= options.min_cut_chars and not _ENDS_SENTENCE.search(above) and _is_unfinished(above, options)
+            and _STARTS_TEXT.match(below) and _SENTENCE_MARK.search(below) and not _may_be_caption(below)):
+        return "cut-mid-sentence"
+    return None
+
+
+def _may_be_caption(text: str) -> bool:
+    """A short line of one sentence may be a picture's caption standing where the cut sentence stopped
+    (`…腾地2000余` / `桂花水库预计…年底实现大坝下闸蓄水。`); the rest of that sentence is then not on the page."""
+    return line_kind(text) == "caption" and not _SENTENCE_MARK.search(text, 0, len(text) - 1)
+
+
+def _is_unfinished(text: str, options: RejoinOptions) -> bool:
+    """Whether the line ends inside a sentence of running text: what follows its last full stop is a clause
+    already under way (a comma in it, no spaces, no brackets), not a credit (`记者 高博`), a widget
+    (`我要评论`) or a listing (`[联系电话]…`) left after the last sentence."""
+    tail = _LAST_SENTENCE.search(text).group()
+    return len(tail) >= options.min_tail_chars and _TAIL_CLAUSE.search(tail) is not None and not _NOT_PROSE.search(tail)
+
+
+def run(doc: Document, rules=None, options: RejoinOptions = RejoinOptions()) -> None:
+    """Remove the line breaks that cut a paragraph, recording each one."""
+    lines = list(doc.lines())
+    edits = []
+    for above, below in zip(lines, lines[1:]):
+        reason = join_reason(above.text, below.text, options)
+        if reason is None:
+            continue
+        raw_start, raw_end = doc.aligned.raw_span(above.end, below.start)
+        doc.removals.append(Removal(raw_start, raw_end, "layout", reason, "\n"))
+        doc.count(f"layout:{reason}")
+        edits.append(Edit(above.end, below.start, ""))
+    if edits:
+        doc.edit(edits)

@@ -1,0 +1,104 @@
+"""Stage 4 (rejoin): paragraphs the page layout cut mid-sentence become one paragraph again.
+
+A join needs evidence on both sides; headings, captions, credits, widgets and finished paragraphs stay apart.
+Every removed line break is recorded and maps back to the raw text.
+"""
+from __future__ import annotations
+
+import pytest
+
+from newsclean import clean
+from newsclean.stages.rejoin import join_reason
+
+from test_offsets import check_maps_back, check_nothing_lost
+
+STAGES = ("normalize", "rejoin", "numbers")
+
+
+def rejoin(lines: list[str], **options):
+    return clean("\n".join(lines), stages=STAGES, **options)
+
+
+def layout_breaks(result) -> list[str]:
+    return [r["rule"] for r in result.removed if r["reason"] == "layout"]
+
+
+# ------------------------------------------------------------------ joined
+
+@pytest.mark.parametrize("above, below", [
+    # a newspaper column that ends inside a clause, the clause going on in the next block
+    ("据了解，今年以来该县共梳理出各类改革任务一百余项，其中涉及行政审批的有三十多项，相关",
+     "部门正在逐项制定落实方案，明确责任单位和完成时限，确保年底前全部完成，并向社会公开办理结果。"),
+    # ... ending on a dash that introduces what follows
+    ("市场监管部门对此高度重视，从春节前的一次专项检查就定下了整治的基调——",
+     "对问题商户一律停业整改，对屡查屡犯者列入黑名单，并在媒体上公开曝光，形成有力震慑。"),
+    # ... ending on a half-width comma, as scraped pages do
+    ("一季度全市社会消费品零售总额、网上零售额、餐饮收入同比分别增长、,",
+     "消费市场回暖势头明显。家电、汽车等大宗商品销售尤为活跃，节假日消费更是创下历史同期新高。"),
+])
+def test_a_paragraph_cut_inside_a_sentence_is_joined_to_its_rest(above, below):
+    result = rejoin([above, below])
+    assert "\n" not in result.text
+    assert layout_breaks(result) == ["cut-mid-sentence"]
+
+
+def test_a_closing_quote_pushed_onto_the_next_line_goes_back_to_its_sentence():
+    above = "谈到新赛季的目标，主教练说：“我们先要保证健康，再去争取每一场胜利。"
+    below = "”球队将于下周前往客场，开始为期两周的连续作战。"
+    result = rejoin([above, below])
+    assert result.text == above + below
+    assert layout_breaks(result) == ["closing-mark-on-next-line"]
+
+
+def test_the_join_comes_before_the_numbers_stage_and_flags_map_back_across_it():
+    raw = ("今年前三季度，全区规模以上工业企业实现营业收入同比增长%，其中高新技术企业贡献了大部分增量，新增\n"
+           "市场主体家，较去年同期明显增加，其中新设立的科技型中小企业占比超过三成，创新活力持续释放。")
+    result = clean(raw, stages=STAGES)
+    assert "\n" not in result.text
+    units = [a["info"]["unit"] for a in result.annotations]
+    assert units == ["%", "家"]
+    check_maps_back(raw, result)
+    check_nothing_lost(raw, result)
+    [layout] = [r for r in result.removed if r["reason"] == "layout"]
+    assert raw[layout["raw_start"]:layout["raw_end"]] == "\n"
+
+
+# ------------------------------------------------------------------ kept apart
+
+@pytest.mark.parametrize("above, below", [
+    # a heading (short, no clause under way) above its first paragraph
+    ("项目建设跑出加速度 九十二个重点项目顺利竣工", "大项目大发展，小项目小发展，没项目难发展。"),
+    ("深入实施两个年活动，汇聚再铸辉煌的磅礴力量", "今年以来，全市上下聚焦主业主责，推动各项工作落地见效。"),
+    # a finished paragraph, however it ends
+    ("会议要求，各地要压实责任，确保各项措施落到实处。", "会议还对下一阶段的重点工作作了部署。"),
+    ("他说：“这是我们共同的心愿。”", "随后，双方签署了合作协议。"),
+    ("记者从市教育局获悉，今年全市将新建、改扩建中小学十二所：", "城东实验学校、滨江小学、新城第二中学等。"),
+    # a credit, a widget or a listing after the last sentence is not an unfinished clause
+    ("今年第一季度，全省共完成造林面积三十余万亩。记者 王小明", "省林业局表示，下一步将继续加大投入，巩固绿化成果。"),
+    ("专家提醒，消费者购买时应认准正规渠道，谨防上当受骗。（张华） 我要评论", "目前，相关部门已对涉事商家立案调查。"),
+    ("该款机型目前在中关村报价较上周略有下调，[商家电话] 010-8266", "另一款入门机型的价格则保持不变，销量平稳。"),
+    # a photo caption on either side
+    ("▲市民在城南农贸市场选购新鲜蔬菜，各类商品供应充足，价格总体", "平稳，节日市场秩序良好。"),
+    ("春节前夕，市区各大商超人头攒动，年货销售迎来高峰，蔬菜、肉类和", "▲市民在城南农贸市场选购新鲜蔬菜。"),
+    # a cut whose next line is a short picture caption: the rest of the sentence is not there
+    ("当地重点推进产业园区一期土地平整工程等项目十个，已腾出建设用地一千余", "城北污水处理厂预计明年六月建成，年底投入运行。"),
+    ("八月初，国内一家领先的新材料研发平台项目正式签约落户，将进一步", "碳纤维生产线项目施工现场。"),
+    # a next line that is not running text (no sentence in it)
+    ("春节前夕，市区各大商超人头攒动，年货销售迎来高峰，蔬菜、肉类和", "相关新闻"),
+])
+def test_lines_that_are_two_paragraphs_stay_two(above, below):
+    result = rejoin([above, below])
+    assert result.text == above + "\n" + below
+    assert layout_breaks(result) == []
+
+
+def test_a_short_line_above_a_stray_closing_mark_is_not_taken_for_its_sentence():
+    assert join_reason("我要评论。", "”深圳一家企业负责人对记者说。") is None
+    assert join_reason("现场观众报以热烈的掌声，“谢谢大家的支持。", "”他说。") == "closing-mark-on-next-line"
+
+
+def test_the_stage_can_be_left_out():
+    lines = ["据了解，今年以来该县共梳理出各类改革任务一百余项，其中涉及行政审批的有三十多项，相关",
+             "部门正在逐项制定落实方案，明确责任单位和完成时限，确保年底前全部完成，并向社会公开办理结果。"]
+    result = clean("\n".join(lines), stages=("normalize", "numbers"))
+    assert result.text == "\n".join(lines)
