@@ -35,7 +35,8 @@ def render(raw: str, result: Result, color: bool = True) -> str:
             out.append(style(raw[start:end], **_STYLE.get(item["reason"], {"fg": "red"})))
             out.append(style(f"[{n}]", fg="cyan"))
             dup = f", repeats paragraph {item['duplicate_of']['paragraph']}" if "duplicate_of" in item else ""
-            notes.append(f"[{n}] removed {item['reason']} by {item['rule']}{dup}: {item['text'][:60]}")
+            what = item["text"][:60] if item["text"].strip() else "a line break (the paragraphs around it are joined)"
+            notes.append(f"[{n}] removed {item['reason']} by {item['rule']}{dup}: {what}")
             pos = end
         else:
             out.append(style("〔?〕", fg="magenta", bold=True))

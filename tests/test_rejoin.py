@@ -102,3 +102,17 @@ def test_the_stage_can_be_left_out():
              "部门正在逐项制定落实方案，明确责任单位和完成时限，确保年底前全部完成，并向社会公开办理结果。"]
     result = clean("\n".join(lines), stages=("normalize", "numbers"))
     assert result.text == "\n".join(lines)
+
+
+def test_explain_names_a_joined_line_break(tmp_path):
+    from click.testing import CliRunner
+
+    from newsclean.cli import main
+
+    page = tmp_path / "page.txt"
+    page.write_text("据了解，今年以来该县共梳理出各类改革任务一百余项，其中涉及行政审批的有三十多项，相关\n"
+                    "部门正在逐项制定落实方案，明确责任单位和完成时限，确保年底前全部完成，并向社会公开办理结果。\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["explain", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "[1] removed layout by cut-mid-sentence: a line break (the paragraphs around it are joined)" in result.output
