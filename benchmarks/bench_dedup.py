@@ -245,6 +245,42 @@ def bloom_quality(records: list[dict], gold: dict[str, dict]) -> str:
             f"(precision {right / max(1, right + wrong):.3f}, recall {right / max(1, right + missed):.3f})")
 
 
+def pass_memory(eval_dir: Path, count: int) -> None:
+    """Peak Python memory of the dedup pass of `clean --dedup` (texts read from the cleaned file) against the
+    same dedup with every text in memory, at `count` and 2 x `count` documents: the difference is the cost of
+    one more document (tracemalloc: Python and numpy allocations)."""
+    import tempfile
+    import tracemalloc
+
+    from newsclean.runner import dedup_cleaned
+
+    docs = build_corpus(eval_dir, 2 * count)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {}
+        for n in (count, 2 * count):
+            paths[n] = Path(folder) / f"cleaned-{n}.jsonl"
+            with open(paths[n], "w", encoding="utf-8") as fh:
+                for i, text in enumerate(docs[:n]):
+                    fh.write(json.dumps({"id": str(i), "text": text, "annotations": []}, ensure_ascii=False) + "\n")
+        del docs
+
+        def in_memory(path: Path):
+            records = [{"text": json.loads(line)["text"], "annotations": []} for line in open(path, encoding="utf-8")]
+            return dedup_records(records, DedupConfig())
+
+        dedup_cleaned(paths[count], DedupConfig())  # compile or load the kernel before measuring
+        for name, run in (("texts read from the file (clean --dedup)", lambda p: dedup_cleaned(p, DedupConfig())),
+                          ("texts held in memory", in_memory)):
+            peaks = []
+            for n in (count, 2 * count):
+                tracemalloc.start()
+                run(paths[n])
+                peaks.append(tracemalloc.get_traced_memory()[1])
+                tracemalloc.stop()
+            print(f"{name}: peak {peaks[0] / 1e6:.1f} MB at {count} documents, {peaks[1] / 1e6:.1f} MB at "
+                  f"{2 * count}: {(peaks[1] - peaks[0]) / count:,.0f} bytes per more document")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=20000, help="documents for the fast paths")
@@ -252,9 +288,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with input.jsonl")
     parser.add_argument("--quality", action="store_true", help="measure precision/recall on the dev set instead")
+    parser.add_argument("--pass-memory", action="store_true",
+                        help="measure the memory of clean --dedup's dedup pass per document instead")
     args = parser.parse_args()
     if args.quality:
         quality(args.eval)
+        return
+    if args.pass_memory:
+        pass_memory(args.eval, args.docs)
         return
 
     docs = build_corpus(args.eval, args.docs)

@@ -757,24 +757,96 @@ class _Verifier:
         return estimate, exact
 
 
+class TextFile(Sequence[str]):
+    """The texts of a JSONL file as a read-only sequence read from disk when asked, so that deduplicating a
+    corpus holds a few numbers per document in memory instead of its text.
+
+    `offsets[i]` is where line i starts in the file and `lengths[i]` its text's length in characters (the keep
+    policy needs it without reading the text).  A slice of neighbouring lines is one sequential read; single
+    texts asked for again (a candidate checked against several documents) come from a small cache.
+    """
+
+    CACHE_SIZE = 1024
+
+    def __init__(self, path: str | Path, offsets: Sequence[int], lengths: Sequence[int], text_field: str = "text"):
+        if len(offsets) != len(lengths):
+            raise ValueError("offsets and lengths differ in length")
+        self.path = Path(path)
+        self.offsets = offsets
+        self.lengths = lengths
+        self.text_field = text_field
+        self._fh = None
+        self._cache: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def _text(self, line: bytes) -> str:
+        text = json.loads(line).get(self.text_field)
+        return text if isinstance(text, str) else ""
+
+    def _file(self):
+        if self._fh is None:
+            self._fh = open(self.path, "rb")
+        return self._fh
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            if start >= stop:
+                return []
+            fh = self._file()
+            fh.seek(self.offsets[start])
+            return [self._text(fh.readline()) for _ in range(start, stop)]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        text = self._cache.get(index)
+        if text is None:
+            fh = self._file()
+            fh.seek(self.offsets[index])
+            text = self._text(fh.readline())
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[index] = text
+        return text
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> TextFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def _missing_count(record: dict[str, Any]) -> int:
     """How many missing_number annotations a record carries."""
     return sum(1 for a in record.get("annotations") or () if isinstance(a, dict) and a.get("type") == MISSING_NUMBER)
 
 
-def keep_order(records: Sequence[dict[str, Any]], texts: Sequence[str]) -> list[int]:
-    """Positions in keep order: fewest missing_number flags, then longest text, then earliest."""
+def keep_order(records: Sequence[dict[str, Any]], lengths: Sequence[int]) -> list[int]:
+    """Positions in keep order: fewest missing_number flags, then longest text (`lengths`), then earliest."""
     missing = [_missing_count(r) for r in records]
-    return sorted(range(len(records)), key=lambda i: (missing[i], -len(texts[i]), i))
+    return sorted(range(len(records)), key=lambda i: (missing[i], -lengths[i], i))
 
 
 def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = DedupConfig(),
                   text_field: str = "text", id_field: str = "id", ids: Sequence[str] | None = None,
-                  save_index: bool = True) -> DedupResult:
+                  save_index: bool = True, texts: Sequence[str] | None = None) -> DedupResult:
     """Find near-duplicates among records ({"id", "text", optional "annotations"}) and pick one per cluster.
 
     `ids` overrides the records' own ids in the result; otherwise records without an id are named by
-    their input position.  The result does not depend on `config.jobs` or `config.backend`.
+    their input position.  `texts` overrides the records' texts: any sequence, such as a `TextFile` that
+    reads them from disk when asked, so that a large corpus need not be held in memory (it is read in
+    chunks for the signatures, then only where a document shares a bucket).  The result does not depend
+    on `config.jobs` or `config.backend`.
 
     With ``config.index == "bloom"`` documents are taken in input order and one whose band keys the Bloom
     filters have seen is dropped, unverified; the others are indexed and kept.  The keep policy (fewest
@@ -788,14 +860,17 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     again) rather than filters that would drop every one of them as seen.
     """
     records = list(records)
-    texts = [r.get(text_field) or "" for r in records]
+    if texts is None:
+        texts = [r.get(text_field) or "" for r in records]
+    elif len(texts) != len(records):
+        raise ValueError("texts and records differ in length")
     if ids is None:
         ids = [str(r[id_field]) if r.get(id_field) is not None else str(i) for i, r in enumerate(records)]
     elif len(ids) != len(records):
         raise ValueError("ids and records differ in length")
     if config.index == "bloom":
         return _dedup_bloom(records, texts, ids, config, save_index)
-    sigs = signatures(texts, config.minhash, jobs=config.jobs, backend=config.backend)
+    sigs = _chunked_signatures(texts, config)
     blank = _empty_signatures(sigs)  # nothing left to compare: kept as they are, never matched
     index = _LSHIndex(config)
     all_keys = band_keys(sigs, index.bands, index.rows)
@@ -809,7 +884,7 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
         sharing_positions = list(keys)
         figures = number_fingerprints([texts[p] for p in sharing_positions], verifier.backend, config.jobs)
         verifier.fingerprints.update(zip(sharing_positions, figures))
-    order = keep_order(records, texts)
+    order = keep_order(records, getattr(texts, "lengths", None) or [len(t) for t in texts])
     rank = {position: r for r, position in enumerate(order)}
     kept_score = 1.0 if config.exact else None
     entries: list[ClusterEntry | None] = [None] * len(records)
@@ -834,6 +909,13 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
 
 # Documents signed at a time by the Bloom path: its memory stays flat however long the run.
 BLOOM_CHUNK = 8192
+
+
+def _chunked_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
+    """Signatures of all `texts`, taking BLOOM_CHUNK of them at a time (a `TextFile` reads one chunk)."""
+    parts = [signatures(texts[start : start + BLOOM_CHUNK], config.minhash, jobs=config.jobs, backend=config.backend)
+             for start in range(0, len(texts), BLOOM_CHUNK)]
+    return np.concatenate(parts) if parts else np.empty((0, config.num_perm), dtype=np.uint32)
 
 
 def _dedup_bloom(records: list[dict[str, Any]], texts: Sequence[str], ids: Sequence[str], config: DedupConfig,

@@ -29,6 +29,7 @@ import signal
 import sys
 import tempfile
 import time
+from array import array
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -40,7 +41,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 from . import __version__
 from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, dumps, expand_inputs,
                  input_signature, read_records)
-from .dedup import DedupConfig, dedup_records
+from .dedup import DedupConfig, TextFile, dedup_records
 from .pipeline import Options, Pipeline
 from .rules import parse_timeout_warning, rule_files
 
@@ -628,17 +629,24 @@ def dedup_books(summary: dict[str, int]) -> dict[str, int]:
 
 def dedup_cleaned(path: Path, config: DedupConfig, id_field: str = "id", text_field: str = "text"):
     """Run `dedup_records` over a file of cleaned records (the output of a run), holding only their ids,
-    texts and missing_number annotations in memory; returns the `DedupResult` (records in file order). A Bloom
-    index directory is left as it was until `result.save_index()`."""
-    ids, records = [], []
-    with open(path, encoding="utf-8") as fh:
+    missing_number annotations, signatures and where each line starts in memory: the texts are read from the
+    file when the dedup needs them (`TextFile`). Returns the `DedupResult` (records in file order, without
+    their texts). A Bloom index directory is left as it was until `result.save_index()`."""
+    ids, records, offsets, lengths = [], [], array("q"), array("q")
+    with open(path, "rb") as fh:
+        offset = 0
         for line in fh:
             record = json.loads(line)
             rid = record.get(id_field, record.get("id"))
             ids.append(rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False))
             flags = [a for a in record.get("annotations") or () if a.get("type") == "missing_number"]
-            records.append({"text": record.get(text_field) or "", "annotations": flags})
-    return dedup_records(records, config, ids=ids, save_index=False)
+            records.append({"annotations": flags})
+            text = record.get(text_field)
+            offsets.append(offset)
+            lengths.append(len(text) if isinstance(text, str) else 0)
+            offset += len(line)
+    with TextFile(path, offsets, lengths, text_field) as texts:
+        return dedup_records(records, config, ids=ids, save_index=False, texts=texts)
 
 
 def _write_kept(cleaned: Path, result, out: BinaryIO) -> None:

@@ -174,3 +174,32 @@ def test_an_interrupted_dedup_run_resumes_to_the_same_bytes(tmp_path):
 
 def _fields(cfg: RunConfig) -> dict:
     return {name: getattr(cfg, name) for name in cfg.__dataclass_fields__}
+
+
+def test_the_dedup_pass_reads_texts_from_the_cleaned_file_and_decides_as_in_memory(tmp_path):
+    from newsclean.dedup import TextFile, dedup_records
+    from newsclean.runner import dedup_cleaned
+
+    records = [{"id": f"doc-{i}", "text": text, "annotations": []}
+               for i, text in enumerate([BRIDGE, OTHER_BRIDGE, BRIDGE.replace("本报讯 ", ""), "", RAIN.format(
+                   day="12日", avg="35.2", town="东岗镇", top="88.6", roads="17", staff="420", moved="96")])]
+    cleaned = tmp_path / "cleaned.jsonl"
+    cleaned.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    on_disk = dedup_cleaned(cleaned, DedupConfig())
+    in_memory = dedup_records(records, DedupConfig())
+    assert [e.to_json() for e in on_disk.entries] == [e.to_json() for e in in_memory.entries]
+    assert [e.kept for e in on_disk.entries] == [True, True, False, True, True]
+    assert all("text" not in r for r in on_disk.records)  # the texts stayed on disk
+
+    offsets, lengths, at = [], [], 0
+    for line in cleaned.read_bytes().splitlines(keepends=True):
+        offsets.append(at)
+        lengths.append(len(json.loads(line)["text"]))
+        at += len(line)
+    with TextFile(cleaned, offsets, lengths) as texts:
+        assert len(texts) == 5 and texts[0] == BRIDGE and texts[-1] == records[-1]["text"] and texts[3] == ""
+        assert texts[1:4] == [OTHER_BRIDGE, records[2]["text"], ""] and texts[::2] == [BRIDGE, records[2]["text"],
+                                                                                        records[4]["text"]]
+        assert texts[4:2] == [] and texts.lengths == lengths
+        with pytest.raises(IndexError):
+            texts[5]
