@@ -630,3 +630,100 @@ def test_sentences_quoting_copyright_or_a_statement_stay(sentence, where):
 def test_copyright_and_site_statements_still_go(line):
     result = page(tail=[line])
     assert result.text == "\n".join(BODY)
+
+
+# ------------------------------------------------------------------ the same kinds of chrome in other wordings:
+# share widgets, credits, prev/next links, full-page links, breadcrumbs, datelines, bylines, photo credits,
+# pagination, font-size widgets, licence footers
+
+VARIANT_HEAD_CHROME = [
+    ("首页->民生->就业", "breadcrumb"),
+    ("首页 》 民生 》 就业", "breadcrumb"),
+    ("您所在的位置：首页 > 民生", "breadcrumb"),
+    ("首页 - 民生 - 正文", "breadcrumb-slash"),
+    ("所在栏目：工作动态", "breadcrumb-labelled"),
+    ("【江城网讯】", "dateline-agency"),
+    ("晚报讯 记者 周晓雯 通讯员 林立", "dateline-agency"),
+    ("【江城网讯】（记者 周晓雯）", "dateline-agency"),
+    ("(记者 周晓雯 实习生 何佳)", "byline-labelled"),
+    ("本报记者 周晓雯 文/图", "byline-labelled"),
+    ("本报评论员 林立", "byline-labelled"),
+    ("◎ 本报评论员 林立", "byline-bullet"),
+    ("字号：T|T", "font-size-widget"),
+    ("字体：【大】【中】【小】", "font-size-widget"),
+    ("字体大小：大 中 小", "font-size-widget"),
+    ("综合新闻", "channel-name"),
+]
+
+
+@pytest.mark.parametrize("line, rule", VARIANT_HEAD_CHROME)
+def test_variant_chrome_above_the_body_is_removed(line, rule):
+    result = page(head=[line])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+VARIANT_TAIL_CHROME = [
+    ("把本文分享到：", "share-widget"),
+    ("【分享到】", "share-widget"),
+    ("(本期编辑 孙雅琪)", "staff-credits"),
+    ("编辑：孙雅琪 实习生：何佳", "staff-credits"),
+    ("编校：孙雅琪 组版：林立", "staff-credits"),
+    ("← 上一篇", "prev-next"),
+    ("下一条 →", "prev-next"),
+    ("上一篇文章：江城地铁三号线年底通车", "prev-next"),
+    ("【下一篇】江城地铁三号线年底通车", "prev-next"),
+    ("切换到电脑版", "full-version-footer"),
+    ("返回网页版", "full-version-footer"),
+    ("展开阅读全文", "full-version-footer"),
+    ("[1] [2] [3] 下一页", "pagination"),
+    ("第2页/共4页", "pagination"),
+    ("页次：1/3", "pagination"),
+    ("增值电信业务经营许可证：鄂B2-20090123", "licence-number"),
+    ("鄂网文〔2020〕4321-088号", "icp-licence"),
+    ("本站内容未经书面授权，谢绝转载", "disclaimer"),
+]
+
+
+@pytest.mark.parametrize("line, rule", VARIANT_TAIL_CHROME)
+def test_variant_chrome_below_the_body_is_removed(line, rule):
+    result = page(tail=[line])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+@pytest.mark.parametrize("line", ["（摄影：林立）", "林立/摄", "林立 摄", "图：林立", "摄影/林立", "本版图片由江城市文旅局提供"])
+def test_variant_photo_credits_between_paragraphs_are_removed(line):
+    result = page(body=[BODY[0], line, BODY[1], BODY[2]])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == ["image-credit"]
+
+
+# Body lines like those variants: a sentence about infringement, a compiled report's credit, bracketed words in
+# prose, a sentence that starts like a share button, a prev link or a staff label.
+VARIANT_LOOKALIKES = [
+    "他说，未经许可擅自使用他人作品属于侵权行为。",
+    "未经批准擅自施工的企业将被处罚。",
+    "（本报记者 周敏 整理）",
+    "（记者：周晓雯）",
+    "【上一篇】与【下一篇】之间还有一段故事。",
+    "把本文分享给朋友，是对作者最大的支持。",
+    "上一篇报道刊发后，引起了广泛关注。",
+    "继续阅读的习惯让她受益匪浅。",
+    "返回网页版后，用户体验明显改善。",
+    "本报评论员文章指出，改革必须坚持问题导向。",
+    "复核：三天内完成",
+    "所在栏目：少儿读物",
+    "首页 - 这是孩子们写的第一个词",
+    "大中小企业都能享受这项政策。",
+    "图片由市民拍摄后上传至网络平台。",
+    "编校质量是出版物的生命线。",
+]
+
+
+@pytest.mark.parametrize("sentence", VARIANT_LOOKALIKES)
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_body_lines_like_the_variants_stay(sentence, where):
+    body = {"first": [sentence, *BODY], "middle": [BODY[0], sentence, *BODY[1:]], "last": [*BODY, sentence]}[where]
+    result = page(head=["首页 > 民生 > 就业"], tail=["责任编辑：孙雅琪"], body=body)
+    assert result.text == "\n".join(body)
