@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import sys
 import tempfile
@@ -15,20 +14,7 @@ import click
 
 from .dedup import DedupConfig, Deduplicator, dedup_records, require_bloom
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, read_records
-
-
-def _read(inputs: tuple[str, ...], options: ReadOptions) -> tuple[list[dict[str, Any]], list[str], list[Reject], list[str]]:
-    """Records (with their text back under the text field), their ids, the units that could not be read, and
-    the encoding of each record."""
-    records, ids, rejects, encodings = [], [], [], []
-    for item in read_records(list(inputs), options):
-        if isinstance(item, Reject):
-            rejects.append(item)
-            continue
-        records.append({**item.fields, options.text_field: item.text})
-        ids.append(item.id)
-        encodings.append(item.encoding)
-    return records, ids, rejects, encodings
+from .spool import kept_lines, light_records, spool
 
 
 @contextmanager
@@ -74,11 +60,16 @@ def _open_output(path: str) -> Iterator[io.TextIOBase]:
             fh.detach()  # the file itself is closed by _atomic_binary, after it is synced
 
 
+def _write_lines(path: str, lines: Iterator[bytes]) -> None:
+    """Write JSON lines that are already UTF-8 bytes."""
+    with _open_output(path) as fh:
+        for line in lines:
+            fh.write(line.decode("utf-8"))
+
+
 def _write_jsonl(path: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:
     """Write rows as JSON lines (UTF-8 as is, compact separators)."""
-    with _open_output(path) as fh:
-        for row in rows:
-            fh.write(dumps(row))
+    _write_lines(path, (dumps(row).encode("utf-8") for row in rows))
 
 
 INDEX_HELP = ("lsh: every candidate verified (Jaccard, figures), keep policy and digit suggestions, ~2.8 KB of memory "
@@ -177,22 +168,29 @@ def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, see
     config = DedupConfig(ngram=ngram, num_perm=num_perm, seed=seed, threshold=threshold, exact=exact,
                          number_check=number_check, zero_digits=zero_digits, repair=repair, jobs=jobs, **settings)
     read = ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars)
-    try:
-        records, ids, unreadable, encodings = _read(inputs, read)
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from None
-    # A Bloom index directory is updated after the outputs are in place: a run killed before then can be rerun.
-    result = dedup_records(records, config, text_field=text_field, ids=ids, save_index=False)
-    _write_jsonl(output, result.kept_records())
+    with tempfile.TemporaryDirectory(prefix="newsclean-dedup-") as scratch:
+        # The inputs are copied to a scratch file once and read back by line offset: the dedup holds ids,
+        # flags and signatures in memory, not the corpus.
+        corpus = Path(scratch) / "corpus.jsonl"
+        try:
+            ids, unreadable, encodings = spool(read_records(list(inputs), read), corpus, text_field)
+        except InputError as exc:
+            raise click.ClickException(str(exc)) from None
+        _, records, texts = light_records(corpus, id_field, text_field)
+        with texts:
+            # A Bloom index directory is updated after the outputs are in place: a run killed before then can
+            # be rerun.
+            result = dedup_records(records, config, ids=ids, save_index=False, texts=texts)
+            _write_lines(output, kept_lines(corpus, result))
+            if index_path:
+                index = Deduplicator(config)
+                kept = [p for p, e in enumerate(result.entries) if e.kept]
+                index.add_many([ids[p] for p in kept], [texts[p] for p in kept])
+                index.save(index_path)
     if clusters_path:
         _write_jsonl(clusters_path, [entry.to_json() for entry in result.entries])
     if rejects:
         _write_jsonl(rejects, [reject.to_json() for reject in unreadable])
-    if index_path:
-        index = Deduplicator(config)
-        kept = [(e.id, r[text_field]) for e, r in zip(result.entries, result.records) if e.kept]
-        index.add_many([i for i, _ in kept], [t for _, t in kept])
-        index.save(index_path)
     stats = _books(result, unreadable, encodings)
     if stats_path:
         _write_jsonl(stats_path, [stats.to_json()])

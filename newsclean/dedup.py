@@ -757,75 +757,6 @@ class _Verifier:
         return estimate, exact
 
 
-class TextFile(Sequence[str]):
-    """The texts of a JSONL file as a read-only sequence read from disk when asked, so that deduplicating a
-    corpus holds a few numbers per document in memory instead of its text.
-
-    `offsets[i]` is where line i starts in the file and `lengths[i]` its text's length in characters (the keep
-    policy needs it without reading the text).  A slice of neighbouring lines is one sequential read; single
-    texts asked for again (a candidate checked against several documents) come from a small cache.
-    """
-
-    CACHE_SIZE = 1024
-
-    def __init__(self, path: str | Path, offsets: Sequence[int], lengths: Sequence[int], text_field: str = "text"):
-        if len(offsets) != len(lengths):
-            raise ValueError("offsets and lengths differ in length")
-        self.path = Path(path)
-        self.offsets = offsets
-        self.lengths = lengths
-        self.text_field = text_field
-        self._fh = None
-        self._cache: dict[int, str] = {}
-
-    def __len__(self) -> int:
-        return len(self.offsets)
-
-    def _text(self, line: bytes) -> str:
-        text = json.loads(line).get(self.text_field)
-        return text if isinstance(text, str) else ""
-
-    def _file(self):
-        if self._fh is None:
-            self._fh = open(self.path, "rb")
-        return self._fh
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            start, stop, step = index.indices(len(self))
-            if step != 1:
-                return [self[i] for i in range(start, stop, step)]
-            if start >= stop:
-                return []
-            fh = self._file()
-            fh.seek(self.offsets[start])
-            return [self._text(fh.readline()) for _ in range(start, stop)]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        text = self._cache.get(index)
-        if text is None:
-            fh = self._file()
-            fh.seek(self.offsets[index])
-            text = self._text(fh.readline())
-            if len(self._cache) >= self.CACHE_SIZE:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[index] = text
-        return text
-
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-
-    def __enter__(self) -> TextFile:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
 def _missing_count(record: dict[str, Any]) -> int:
     """How many missing_number annotations a record carries."""
     return sum(1 for a in record.get("annotations") or () if isinstance(a, dict) and a.get("type") == MISSING_NUMBER)
@@ -843,8 +774,8 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
     """Find near-duplicates among records ({"id", "text", optional "annotations"}) and pick one per cluster.
 
     `ids` overrides the records' own ids in the result; otherwise records without an id are named by
-    their input position.  `texts` overrides the records' texts: any sequence, such as a `TextFile` that
-    reads them from disk when asked, so that a large corpus need not be held in memory (it is read in
+    their input position.  `texts` overrides the records' texts: any sequence, such as a
+    `newsclean.spool.TextFile` that reads them from disk when asked, so that a large corpus need not be held in memory (it is read in
     chunks for the signatures, then only where a document shares a bucket).  The result does not depend
     on `config.jobs` or `config.backend`.
 
@@ -912,7 +843,7 @@ BLOOM_CHUNK = 8192
 
 
 def _chunked_signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
-    """Signatures of all `texts`, taking BLOOM_CHUNK of them at a time (a `TextFile` reads one chunk)."""
+    """Signatures of all `texts`, taking BLOOM_CHUNK of them at a time (a `TextFile` reads one chunk at a time)."""
     parts = [signatures(texts[start : start + BLOOM_CHUNK], config.minhash, jobs=config.jobs, backend=config.backend)
              for start in range(0, len(texts), BLOOM_CHUNK)]
     return np.concatenate(parts) if parts else np.empty((0, config.num_perm), dtype=np.uint32)

@@ -29,7 +29,6 @@ import signal
 import sys
 import tempfile
 import time
-from array import array
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,9 +40,10 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 from . import __version__
 from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, dumps, expand_inputs,
                  input_signature, read_records)
-from .dedup import DedupConfig, TextFile, dedup_records
+from .dedup import DedupConfig, dedup_records
 from .pipeline import Options, Pipeline
 from .rules import parse_timeout_warning, rule_files
+from .spool import light_records, write_kept
 
 try:
     import fcntl
@@ -596,9 +596,9 @@ class _Job:
         cleaned = self.out.partial
         result = dedup_cleaned(cleaned, self.config.dedup, self.config.read.id_field, self.config.read.text_field)
         if self.to_stdout:
-            _write_kept(cleaned, result, sys.stdout.buffer)
+            write_kept(cleaned, result, sys.stdout.buffer)
         else:
-            _publish(self.out.path, lambda out: _write_kept(cleaned, result, out))
+            _publish(self.out.path, lambda out: write_kept(cleaned, result, out))
         if self.config.clusters:
             with AtomicWriter(self.config.clusters) as fh:
                 for entry in result.entries:
@@ -629,40 +629,12 @@ def dedup_books(summary: dict[str, int]) -> dict[str, int]:
 
 def dedup_cleaned(path: Path, config: DedupConfig, id_field: str = "id", text_field: str = "text"):
     """Run `dedup_records` over a file of cleaned records (the output of a run), holding only their ids,
-    missing_number annotations, signatures and where each line starts in memory: the texts are read from the
-    file when the dedup needs them (`TextFile`). Returns the `DedupResult` (records in file order, without
-    their texts). A Bloom index directory is left as it was until `result.save_index()`."""
-    ids, records, offsets, lengths = [], [], array("q"), array("q")
-    with open(path, "rb") as fh:
-        offset = 0
-        for line in fh:
-            record = json.loads(line)
-            rid = record.get(id_field, record.get("id"))
-            ids.append(rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False))
-            flags = [a for a in record.get("annotations") or () if a.get("type") == "missing_number"]
-            records.append({"annotations": flags})
-            text = record.get(text_field)
-            offsets.append(offset)
-            lengths.append(len(text) if isinstance(text, str) else 0)
-            offset += len(line)
-    with TextFile(path, offsets, lengths, text_field) as texts:
+    missing_number annotations, signatures and line offsets in memory: the texts are read from the file when
+    the dedup needs them (`newsclean.spool`). Returns the `DedupResult` (light records, in file order). A Bloom
+    index directory is left as it was until `result.save_index()`."""
+    ids, records, texts = light_records(path, id_field, text_field)
+    with texts:
         return dedup_records(records, config, ids=ids, save_index=False, texts=texts)
-
-
-def _write_kept(cleaned: Path, result, out: BinaryIO) -> None:
-    """Copy the kept lines of `cleaned` to `out`; a kept record that gained digit suggestions is rewritten."""
-    with open(cleaned, "rb") as fh:
-        for line, entry, light in zip(fh, result.entries, result.records):
-            if not entry.kept:
-                continue
-            suggested = iter(light["annotations"])
-            if not any("suggestion" in (a.get("info") or {}) for a in light["annotations"]):
-                out.write(line)
-                continue
-            record = json.loads(line)
-            record["annotations"] = [next(suggested) if a.get("type") == "missing_number" else a
-                                     for a in record["annotations"]]
-            out.write(_encode(dumps(record)))
 
 
 def run(config: RunConfig, on_progress: Callable[[int], None] | None = None) -> RunStats:

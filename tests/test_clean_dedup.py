@@ -177,7 +177,8 @@ def _fields(cfg: RunConfig) -> dict:
 
 
 def test_the_dedup_pass_reads_texts_from_the_cleaned_file_and_decides_as_in_memory(tmp_path):
-    from newsclean.dedup import TextFile, dedup_records
+    from newsclean.dedup import dedup_records
+    from newsclean.spool import TextFile
     from newsclean.runner import dedup_cleaned
 
     records = [{"id": f"doc-{i}", "text": text, "annotations": []}

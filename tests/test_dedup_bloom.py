@@ -348,16 +348,16 @@ def test_a_run_killed_before_its_output_is_in_place_resumes_without_dropping_its
     src = dump(tmp_path)
     args = ["clean", src, "-o", tmp_path / "out.jsonl", "--dedup", "--no-progress", "--index-type", "bloom",
             "--expected-docs", 1000, "--index-dir", tmp_path / "idx"]
-    write_kept = runner._write_kept
+    write_kept = runner.write_kept
 
     def killed(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "_write_kept", killed)
+    monkeypatch.setattr(runner, "write_kept", killed)
     assert invoke(*args).exit_code != 0
     assert not (tmp_path / "out.jsonl").exists()
     assert not (tmp_path / "idx").exists() or len(Deduplicator.load(tmp_path / "idx")) == 0
-    monkeypatch.setattr(runner, "_write_kept", write_kept)
+    monkeypatch.setattr(runner, "write_kept", write_kept)
     result = invoke(*args, "--resume")
     assert result.exit_code == 0, result.output
     kept = [json.loads(x)["id"] for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -371,14 +371,14 @@ def test_the_dedup_command_updates_the_index_dir_only_after_its_outputs(tmp_path
     src = write_corpus(tmp_path)
     args = ["dedup", src, "-o", tmp_path / "kept.jsonl", "--index-type", "bloom", "--expected-docs", 100,
             "--index-dir", tmp_path / "idx"]
-    write_jsonl = cli_dedup._write_jsonl
+    write_lines = cli_dedup._write_lines
 
     def killed(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_dedup, "_write_jsonl", killed)
+    monkeypatch.setattr(cli_dedup, "_write_lines", killed)
     assert invoke(*args).exit_code != 0
-    monkeypatch.setattr(cli_dedup, "_write_jsonl", write_jsonl)
+    monkeypatch.setattr(cli_dedup, "_write_lines", write_lines)
     assert invoke(*args).exit_code == 0
     kept = [json.loads(x)["id"] for x in (tmp_path / "kept.jsonl").read_text(encoding="utf-8").splitlines()]
     assert kept == ["metro-site-a", "metro-other-city", "fund-week-1"]
