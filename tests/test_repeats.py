@@ -161,3 +161,33 @@ def test_repeats_run_after_chrome_and_before_numbers():
 
 def test_removing_the_last_two_copies_leaves_no_trailing_newline():
     assert dedupe([P1, CAPTION, P2, CAPTION, CAPTION]).text == "\n".join([P1, CAPTION, P2])
+
+
+# ------------------------------------------------------------------ copies of a part of an earlier paragraph
+
+def test_a_paragraph_repeated_after_the_page_merged_it_into_a_longer_line_goes():
+    merged = "节日市场供应充足 价格平稳" + P1 + P2
+    result = dedupe([merged, P3, P1])
+    assert result.text == "\n".join([merged, P3])
+    [(text, rule)] = repeats(result)
+    assert (text, rule) == (P1, "contained-repeat-paragraph")
+    [removal] = [r for r in result.removed if r["reason"] == "repeat"]
+    assert kept_line(result, removal) == merged
+
+
+def test_a_short_line_found_inside_a_paragraph_stays():
+    # a subheading that the paragraph above happens to contain is not a copy of it
+    heading = "年货销售迎来高峰"
+    result = dedupe([P1, heading, P2])
+    assert result.text == "\n".join([P1, heading, P2])
+
+
+def test_a_line_is_not_taken_for_a_copy_of_a_line_that_is_itself_removed():
+    # The longer line goes as a near copy of the first; the shorter one, found only inside it, must stay, or
+    # its text would be gone from the page.
+    title = "节日市场供应充足，价格总体保持平稳态势"
+    first = P1 + P2
+    near_copy = title + P1 + P2[:-3] + "。"
+    result = dedupe([first, P3, near_copy, title])
+    assert repeats(result) == [(near_copy, "near-repeat-paragraph")]
+    assert result.text == "\n".join([first, P3, title])

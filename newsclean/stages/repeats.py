@@ -4,11 +4,13 @@ Scraped pages repeat a caption ten times, or a whole paragraph twice. Exact repe
 near repeats (a few characters different) by MinHash signatures of character n-grams (datasketch's affine32
 scheme, bit for bit), with every candidate checked by edit similarity (rapidfuzz) so that two different
 paragraphs that only share a long phrase are never merged. Short captions are handled like paragraphs:
-nothing is skipped for being short.
+nothing is skipped for being short. A line that stands word for word inside an earlier, longer line that stays
+(a paragraph repeated after the page had merged it with its title or its neighbour) is a copy too.
 """
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
@@ -42,6 +44,11 @@ class RepeatOptions:
     # Near repeats need this many characters of text (punctuation ignored) on both sides: two short lines
     # like "我要评论" and "（完）我要评论" are different lines, not one line edited.
     near_min_chars: int = 8
+    # A line whose text (punctuation ignored) stands word for word inside an earlier, longer line is a copy
+    # from this many characters on: a paragraph repeated after the page had merged it with its neighbours.
+    contained_min_chars: int = 16
+    # ... looked for in pages of at most this many characters of text (a plain substring search per line).
+    contained_max_chars: int = 200_000
 
 
 def _key(text: str) -> str:
@@ -79,6 +86,7 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) ->
         if len(key) >= options.near_min_chars:
             candidates.append(i)
     if len(candidates) < 2:
+        _find_contained(keys, repeats, options)
         return repeats
     sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm))
     # A page has tens of lines, so every line is compared with every kept line: the MinHash estimate of
@@ -98,7 +106,30 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) ->
             repeats[i] = (best, "near-repeat")
         else:
             kept.append(pos)
+    _find_contained(keys, repeats, options)
     return repeats
+
+
+def _find_contained(keys: list[str], repeats: dict[int, tuple[int, str]], options: RepeatOptions) -> None:
+    """Add to `repeats` the lines whose key occurs inside the key of an earlier, longer line that stays (one
+    that is not itself an exact or near repeat, so the text survives where the copy points)."""
+    starts, at = [], 0
+    for key in keys:
+        starts.append(at)
+        at += len(key) + 1
+    if at > options.contained_max_chars:
+        return
+    joined = "\0".join(keys)  # no key holds a NUL: a match never spans two lines
+    for i, key in enumerate(keys):
+        if i in repeats or len(key) < options.contained_min_chars:
+            continue
+        found = joined.find(key, 0, starts[i])
+        while found >= 0:
+            j = bisect_right(starts, found) - 1
+            if j not in repeats and len(keys[j]) > len(key):
+                repeats[i] = (j, "contained-repeat")
+                break
+            found = joined.find(key, found + 1, starts[i])
 
 
 def run(doc: Document, rules=None, options: RepeatOptions = RepeatOptions()) -> None:
