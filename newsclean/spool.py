@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
+from .dedup import MISSING_NUMBER
 from .io import Record, Reject, dumps
-
-MISSING_NUMBER = "missing_number"
 
 
 class TextFile(Sequence[str]):
