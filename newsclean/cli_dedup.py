@@ -1,70 +1,32 @@
 """`newsclean dedup`: a thin shell over `newsclean.dedup` (reading, writing and a summary only)."""
 from __future__ import annotations
 
-import gzip
-import io
-import os
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 import click
 
 from .dedup import DedupConfig, Deduplicator, dedup_records, require_bloom
-from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, read_records
+from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, publish, read_records
 from .spool import kept_lines, light_records, spool
 
 
-@contextmanager
-def _atomic_binary(path: str) -> Iterator[BinaryIO]:
-    """A binary file written under a temporary name beside `path` and renamed into place when complete."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def _open_output(path: str) -> Iterator[io.TextIOBase]:
-    """A text stream for `path`: standard output for "-", gzip/zstd compressed by extension, always atomic."""
-    if path == "-":
-        yield sys.stdout
-        return
-    with _atomic_binary(path) as raw:
-        if path.endswith(".gz"):
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
-                with io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as fh:
-                    yield fh
-        elif path.endswith((".zst", ".zstd")):
-            import zstandard
-
-            with zstandard.ZstdCompressor().stream_writer(raw, closefd=False) as packed:
-                with io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as fh:
-                    yield fh
-        else:
-            fh = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
-            yield fh
-            fh.flush()
-            fh.detach()  # the file itself is closed by _atomic_binary, after it is synced
-
-
 def _write_lines(path: str, lines: Iterator[bytes]) -> None:
-    """Write JSON lines that are already UTF-8 bytes."""
-    with _open_output(path) as fh:
+    """Write JSON lines that are already UTF-8 bytes: to standard output for "-", else atomically, compressed
+    as the file's name asks."""
+    if path == "-":
         for line in lines:
-            fh.write(line.decode("utf-8"))
+            sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
+        return
+
+    def write(out: BinaryIO) -> None:
+        for line in lines:
+            out.write(line)
+
+    publish(Path(path), write)
 
 
 def _write_jsonl(path: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:

@@ -35,6 +35,7 @@ read) comes out of `read_records` as exactly one `Record` or one `Reject` with i
 from __future__ import annotations
 
 import bz2
+import gzip
 import codecs
 import json
 import lzma
@@ -691,7 +692,7 @@ class AtomicWriter:
                 self._fh.flush()
                 os.fsync(self._fh.fileno())
                 self._fh.close()
-                _keep_mode(self._tmp)
+                keep_mode(self._tmp)
                 os.replace(self._tmp, self.path)
             except BaseException:
                 self._fh.close()
@@ -703,11 +704,43 @@ class AtomicWriter:
         return False
 
 
-def _keep_mode(path: str) -> None:
+def keep_mode(path: str | Path) -> None:
     """mkstemp makes files only the owner can read; give the output the usual permissions (umask)."""
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o666 & ~umask)
+
+
+def compression_of_name(path: Path) -> str | None:
+    """The compression an output file's name asks for."""
+    name = path.name.lower()
+    return "gzip" if name.endswith(".gz") else "zstd" if name.endswith((".zst", ".zstd")) else None
+
+
+def publish(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write a finished file: `write(out)` into a hidden file beside `path`, compressed as its name asks (gzip
+    without a timestamp, so that the bytes depend only on the content), synced, then renamed into place."""
+    tmp = path.with_name(f".{path.name}.final")
+    try:
+        with open(tmp, "wb") as raw:
+            kind = compression_of_name(path)
+            if kind == "gzip":
+                with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as packed:
+                    write(packed)  # type: ignore[arg-type]
+            elif kind == "zstd":
+                import zstandard
+
+                with zstandard.ZstdCompressor().stream_writer(raw, closefd=False) as packed:
+                    write(packed)  # type: ignore[arg-type]
+            else:
+                write(raw)
+            raw.flush()
+            os.fsync(raw.fileno())
+        keep_mode(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _unlink(path: str) -> None:

@@ -20,7 +20,6 @@ exception: whether it does can depend on the machine; the run reports it.)
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import multiprocessing
@@ -38,8 +37,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 from . import __version__
-from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, dumps, expand_inputs,
-                 input_signature, read_records)
+from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, compression_of_name, dumps,
+                 expand_inputs, input_signature, keep_mode, publish, read_records)
 from .dedup import DedupConfig, dedup_records
 from .pipeline import Options, Pipeline
 from .rules import parse_timeout_warning, rule_files
@@ -382,15 +381,15 @@ class _Partial:
 
     def commit(self) -> None:
         self.sync()
-        if _compression(self.path):
+        if compression_of_name(self.path):
             # The partial file stays plain so that a resume can cut it at a byte offset; it is compressed once,
             # at the end, into a file beside the output that is then renamed into place.
             assert self.fh is not None
             self.fh.seek(0)
-            _publish(self.path, lambda out: _copy(self.fh, out))
+            publish(self.path, lambda out: _copy(self.fh, out))
             self.partial.unlink()
             return
-        os.chmod(self.partial, 0o666 & ~_umask())
+        keep_mode(self.partial)
         os.replace(self.partial, self.path)
 
     def close(self) -> None:
@@ -399,47 +398,9 @@ class _Partial:
             self.fh = None
 
 
-def _compression(path: Path) -> str | None:
-    """The compression an output file's name asks for."""
-    name = path.name.lower()
-    return "gzip" if name.endswith(".gz") else "zstd" if name.endswith((".zst", ".zstd")) else None
-
-
-def _publish(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write a finished file: `write(out)` into a hidden file beside `path`, compressed as its name asks (gzip
-    without a timestamp, so that the bytes depend only on the content), synced, then renamed into place."""
-    tmp = path.with_name(f".{path.name}.final")
-    try:
-        with open(tmp, "wb") as raw:
-            kind = _compression(path)
-            if kind == "gzip":
-                with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as packed:
-                    write(packed)  # type: ignore[arg-type]
-            elif kind == "zstd":
-                import zstandard
-
-                with zstandard.ZstdCompressor().stream_writer(raw, closefd=False) as packed:
-                    write(packed)  # type: ignore[arg-type]
-            else:
-                write(raw)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _copy(src: BinaryIO, dst: BinaryIO) -> None:
     while chunk := src.read(1 << 20):
         dst.write(chunk)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _fingerprint(config: RunConfig, sources: list[Source]) -> str:
@@ -598,7 +559,7 @@ class _Job:
         if self.to_stdout:
             write_kept(cleaned, result, sys.stdout.buffer)
         else:
-            _publish(self.out.path, lambda out: write_kept(cleaned, result, out))
+            publish(self.out.path, lambda out: write_kept(cleaned, result, out))
         if self.config.clusters:
             with AtomicWriter(self.config.clusters) as fh:
                 for entry in result.entries:
