@@ -10,7 +10,7 @@ import click
 
 from .dedup import DedupConfig, Deduplicator, dedup_records, require_bloom
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, publish, read_records
-from .spool import kept_lines, light_records, spool
+from .spool import kept_lines, spool
 
 
 def _write_lines(path: str, lines: Iterator[bytes]) -> None:
@@ -135,10 +135,9 @@ def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, see
         # flags and signatures in memory, not the corpus.
         corpus = Path(scratch) / "corpus.jsonl"
         try:
-            ids, unreadable, encodings = spool(read_records(list(inputs), read), corpus, text_field)
+            ids, records, texts, unreadable, encodings = spool(read_records(list(inputs), read), corpus, text_field)
         except InputError as exc:
             raise click.ClickException(str(exc)) from None
-        _, records, texts = light_records(corpus, id_field, text_field)
         with texts:
             # A Bloom index directory is updated after the outputs are in place: a run killed before then can
             # be rerun.

@@ -757,9 +757,14 @@ class _Verifier:
         return estimate, exact
 
 
+def is_missing_number(annotation: Any) -> bool:
+    """Whether an annotation (from a record that may be malformed) is a missing_number flag."""
+    return isinstance(annotation, dict) and annotation.get("type") == MISSING_NUMBER
+
+
 def _missing_count(record: dict[str, Any]) -> int:
     """How many missing_number annotations a record carries."""
-    return sum(1 for a in record.get("annotations") or () if isinstance(a, dict) and a.get("type") == MISSING_NUMBER)
+    return sum(1 for a in record.get("annotations") or () if is_missing_number(a))
 
 
 def keep_order(records: Sequence[dict[str, Any]], lengths: Sequence[int]) -> list[int]:
@@ -920,7 +925,7 @@ def _repair_kept(result: DedupResult, texts: Sequence[str], ids: Sequence[str], 
 
 def _figures_with_flags(text: str, annotations: Sequence[dict]) -> list[tuple[int, int, str]]:
     """(start, end, digits) of each figure in a source text, skipping figures touching a missing_number flag."""
-    flagged = {a.get("start") for a in annotations if isinstance(a, dict) and a.get("type") == MISSING_NUMBER}
+    flagged = {a.get("start") for a in annotations if is_missing_number(a)}
     return [(m.start(), m.end(), m.group()) for m in _NUMBER.finditer(text)
             if not any(f is not None and m.start() <= f <= m.end() for f in flagged)]
 
@@ -955,7 +960,7 @@ def suggest_digits(text: str, annotations: Sequence[dict], sources: Sequence[tup
     out, added = [], 0
     for annotation in annotations:
         suggestion = None
-        if isinstance(annotation, dict) and annotation.get("type") == MISSING_NUMBER and isinstance(annotation.get("start"), int):
+        if is_missing_number(annotation) and isinstance(annotation.get("start"), int):
             suggestion = _suggestion_for_gap(text, annotation["start"], figures)
         if suggestion is None:
             out.append(annotation)

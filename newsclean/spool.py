@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
-from .dedup import MISSING_NUMBER
+from .dedup import is_missing_number
 from .io import Record, Reject, dumps
 
 
@@ -81,40 +81,54 @@ class TextFile(Sequence[str]):
         self.close()
 
 
+class _Index:
+    """What a pass keeps per document while a JSONL file is read or written: id, flags, line offset, length."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.records: list[dict[str, Any]] = []
+        self.offsets = array("q")
+        self.lengths = array("q")
+        self.size = 0
+
+    def add(self, id: str, annotations: Any, text: Any, line_bytes: int) -> None:
+        self.ids.append(id)
+        self.records.append({"annotations": [a for a in annotations or () if is_missing_number(a)]})
+        self.offsets.append(self.size)
+        self.lengths.append(len(text) if isinstance(text, str) else 0)
+        self.size += line_bytes
+
+
 def light_records(path: str | Path, id_field: str = "id", text_field: str = "text"
                   ) -> tuple[list[str], list[dict[str, Any]], TextFile]:
     """Index a JSONL file of documents: their ids, light records (only their missing_number annotations, which
     the keep policy needs) and their texts as a `TextFile` (close it when done)."""
-    ids, records, offsets, lengths = [], [], array("q"), array("q")
+    index = _Index()
     with open(path, "rb") as fh:
-        offset = 0
         for line in fh:
             record = json.loads(line)
             rid = record.get(id_field, record.get("id"))
-            ids.append(rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False))
-            flags = [a for a in record.get("annotations") or () if isinstance(a, dict) and a.get("type") == MISSING_NUMBER]
-            records.append({"annotations": flags})
-            text = record.get(text_field)
-            offsets.append(offset)
-            lengths.append(len(text) if isinstance(text, str) else 0)
-            offset += len(line)
-    return ids, records, TextFile(path, offsets, lengths, text_field)
+            index.add(rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False), record.get("annotations"),
+                      record.get(text_field), len(line))
+    return index.ids, index.records, TextFile(path, index.offsets, index.lengths, text_field)
 
 
 def spool(items: Iterable[Record | Reject], path: str | Path, text_field: str = "text"
-          ) -> tuple[list[str], list[Reject], list[str]]:
-    """Write the documents of `items` to `path` as JSONL (their fields, the text back under `text_field`) and
-    return their ids (as the reader named them), the rejects, and the encoding of each document."""
-    ids, rejects, encodings = [], [], []
+          ) -> tuple[list[str], list[dict[str, Any]], TextFile, list[Reject], list[str]]:
+    """Write the documents of `items` to `path` as JSONL (their fields, the text back under `text_field`),
+    indexing them on the way: their ids (as the reader named them), light records and texts as
+    `light_records` gives them, then the rejects and the encoding of each document."""
+    index, rejects, encodings = _Index(), [], []
     with open(path, "wb") as fh:
         for item in items:
             if isinstance(item, Reject):
                 rejects.append(item)
                 continue
-            fh.write(dumps({**item.fields, text_field: item.text}).encode("utf-8"))
-            ids.append(item.id)
+            line = dumps({**item.fields, text_field: item.text}).encode("utf-8")
+            fh.write(line)
+            index.add(item.id, item.fields.get("annotations"), item.text, len(line))
             encodings.append(item.encoding)
-    return ids, rejects, encodings
+    return index.ids, index.records, TextFile(path, index.offsets, index.lengths, text_field), rejects, encodings
 
 
 def with_suggestions(line: bytes, light: dict[str, Any]) -> bytes:
@@ -124,8 +138,7 @@ def with_suggestions(line: bytes, light: dict[str, Any]) -> bytes:
         return line
     record = json.loads(line)
     suggested = iter(light["annotations"])
-    record["annotations"] = [next(suggested) if isinstance(a, dict) and a.get("type") == MISSING_NUMBER else a
-                             for a in record["annotations"]]
+    record["annotations"] = [next(suggested) if is_missing_number(a) else a for a in record["annotations"]]
     return dumps(record).encode("utf-8")
 
 
