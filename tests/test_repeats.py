@@ -191,3 +191,11 @@ def test_a_line_is_not_taken_for_a_copy_of_a_line_that_is_itself_removed():
     result = dedupe([first, P3, near_copy, title])
     assert repeats(result) == [(near_copy, "near-repeat-paragraph")]
     assert result.text == "\n".join([first, P3, title])
+
+
+def test_a_line_spanning_the_end_of_one_line_and_the_start_of_the_next_is_not_a_copy():
+    # Without the normalise stage a line can hold a NUL, the separator the search puts between lines: the
+    # match must still lie inside one earlier line.
+    straddling = P1[-12:] + "\0" + P2[:12]
+    result = clean("\n".join([P1, P2, straddling]), stages=("repeats",))
+    assert repeats(result) == []

@@ -119,14 +119,16 @@ def _find_contained(keys: list[str], repeats: dict[int, tuple[int, str]], option
         at += len(key) + 1
     if at > options.contained_max_chars:
         return
-    joined = "\0".join(keys)  # no key holds a NUL: a match never spans two lines
+    joined = "\0".join(keys)
     for i, key in enumerate(keys):
         if i in repeats or len(key) < options.contained_min_chars:
             continue
         found = joined.find(key, 0, starts[i])
         while found >= 0:
             j = bisect_right(starts, found) - 1
-            if j not in repeats and len(keys[j]) > len(key):
+            # inside line j, not across the separator (a key may hold a NUL when normalisation did not run)
+            inside = found + len(key) <= starts[j] + len(keys[j])
+            if inside and j not in repeats and len(keys[j]) > len(key):
                 repeats[i] = (j, "contained-repeat")
                 break
             found = joined.find(key, found + 1, starts[i])
