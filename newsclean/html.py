@@ -1,0 +1,283 @@
+"""HTML in: decode a saved page, take its main text with readability-lxml and trafilatura, keep its metadata.
+
+The extracted text is what the pipeline then cleans, so for HTML input `raw_start`/`raw_end` index the
+*extracted text*, never the HTML: the output says so (`newsclean.raw = "extracted-text"`), and
+`--extracted-field NAME` writes that text into the output record, where the offsets can be checked.
+
+How the main text is chosen (measured on the hand-marked pages, `python benchmarks/pages.py`):
+
+1. readability-lxml's article block, turned into lines (block tags end a line). It is the precise one: it keeps
+   a page's one densest block and leaves menus, link lists and comment threads outside it.
+2. trafilatura (`favor_recall`) as a second opinion: where readability found (next to) nothing -- a blog or
+   forum page laid out in tables, where its block scorer picks a sidebar -- trafilatura's text is used
+   instead; otherwise a trafilatura line that readability left out comes back only when it is prose (long,
+   with sentence punctuation) and stands between or next to lines both extractors kept.
+
+Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
+header says); then the charset of the HTTP header, then the page's own `<meta>`; then charset-normalizer's
+detection. The first that decodes without error wins; bytes none of them decodes are rejected.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Any
+
+import lxml.etree
+import lxml.html
+
+RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
+# Below this many characters readability's block is taken to have missed the article (a sidebar, a caption).
+MIN_READABILITY_CHARS = 200
+# ... or below this share of trafilatura's text.
+MIN_READABILITY_SHARE = 0.25
+# A trafilatura line readability left out comes back only if it is prose: this long, with a sentence end.
+PROSE_MIN_CHARS = 30
+_SENTENCE_END = re.compile(r"[。！？!?；;…]|\.\s|\.$")
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
+    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
+    "table", "tbody", "td", "th", "thead", "tr", "ul",
+})
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+class PageError(Exception):
+    """A page that cannot become a document; `reason` starts with the reject kind (`no-content: ...`)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class Page:
+    """The main text of one page and what the page says about itself."""
+
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- charset
+
+def decode_page(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """(text, encoding) of a page's bytes; raises PageError (`invalid-encoding`) when nothing decodes them."""
+    from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
+    bom, _ = read_bom(data)
+    candidates = [bom] if bom else []
+    candidates.append("utf-8")
+    if content_type:
+        candidates.append(http_content_type_encoding(content_type))
+    candidates.append(html_body_declared_encoding(data[:4096]))
+    for name in candidates:
+        encoding = resolve_encoding(name) if name else None  # gb2312/gbk -> gb18030, latin-1 -> cp1252
+        if encoding:
+            text = _strict(data, encoding)
+            if text is not None:
+                return text, encoding
+    guess = _detected(data)
+    if guess is not None:
+        return guess
+    raise PageError("invalid-encoding: the page decodes in none of its declared charsets nor a detected one "
+                    f"(tried {', '.join(dict.fromkeys(c for c in candidates if c))})")
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _detected(data: bytes) -> tuple[str, str] | None:
+    """charset-normalizer's best reading of bytes no declared charset decodes."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        return None
+    text = _strict(data, best.encoding)
+    return (text, best.encoding) if text is not None else None
+
+
+# ----------------------------------------------------------------------------- main text
+
+def extract(html: str, url: str | None = None) -> Page:
+    """The main text and metadata of a decoded page; raises PageError when it has none."""
+    if not html.strip():
+        raise PageError("empty-document: the page is empty")
+    tree = _parse(html)
+    readable = _readability_lines(html)
+    recalled = _trafilatura_lines(tree, url)
+    lines = combine(readable, recalled)
+    if not lines:
+        raise PageError("no-content: neither readability nor trafilatura found a main text in the page")
+    page = Page("\n".join(lines), _metadata(tree, url))
+    return page
+
+
+def _parse(html: str) -> Any:
+    try:
+        tree = lxml.html.document_fromstring(_without_xml_declaration(html))
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise PageError(f"broken-html: lxml cannot parse the page ({exc})") from None
+    if tree is None:
+        raise PageError("broken-html: lxml found no document in the page")
+    return tree
+
+
+def _without_xml_declaration(html: str) -> str:
+    """lxml refuses a str that starts with an encoding declaration; the text is decoded already."""
+    stripped = html.lstrip()
+    if stripped.startswith("<?xml"):
+        end = stripped.find("?>")
+        return stripped[end + 2:] if end >= 0 else stripped
+    return html
+
+
+def _readability_lines(html: str) -> list[str]:
+    from readability import Document
+    from readability.readability import Unparseable
+
+    try:
+        summary = Document(_without_xml_declaration(html)).summary(html_partial=True)
+    except (Unparseable, lxml.etree.ParserError, ValueError, TypeError):
+        return []
+    if not summary.strip():
+        return []
+    try:
+        block = lxml.html.fragment_fromstring(summary, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return []
+    return block_lines(block)
+
+
+def block_lines(element: Any) -> list[str]:
+    """The visible text of an element as lines: a block tag (p, div, li, br, td...) ends a line."""
+    parts: list[str] = []
+    _walk_text(element, parts)
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def _walk_text(element: Any, parts: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in ("script", "style", "noscript", "template"):
+        if element.tail:
+            parts.append(element.tail.replace("\n", " "))
+        return
+    block = tag.lower() in _BLOCK_TAGS
+    if block:
+        parts.append("\n")
+    if element.text and tag:  # comments and processing instructions have text too: not visible
+        parts.append(element.text.replace("\n", " "))
+    for child in element:
+        _walk_text(child, parts)
+    if block:
+        parts.append("\n")
+    if element.tail:
+        parts.append(element.tail.replace("\n", " "))
+
+
+def _trafilatura_lines(tree: Any, url: str | None) -> list[str]:
+    import trafilatura
+
+    # A copy: trafilatura prunes the tree it is given, and the metadata is read from the same parse.
+    text = trafilatura.extract(lxml.html.fromstring(lxml.html.tostring(tree)), url=url, favor_recall=True,
+                               include_tables=True, include_comments=False, deduplicate=False)
+    return [line for line in (_table_cells(l) for l in (text or "").split("\n")) if line]
+
+
+def _table_cells(line: str) -> str:
+    """trafilatura writes table rows as `| a | b |`: keep the cells' text, one space apart."""
+    line = line.strip()
+    if line.startswith("|") and line.endswith("|"):
+        cells = [c.strip().replace("\\|", "|") for c in line.strip("|").split(" | ")]
+        line = " ".join(c for c in cells if c)
+    return _SPACES.sub(" ", line).strip()
+
+
+def combine(readable: list[str], recalled: list[str]) -> list[str]:
+    """readability's lines, with trafilatura's prose that readability missed put back in its place; trafilatura's
+    lines alone when readability's block is (next to) empty."""
+    readable_chars = sum(map(len, readable))
+    recalled_chars = sum(map(len, recalled))
+    if readable_chars < MIN_READABILITY_CHARS and recalled_chars > readable_chars \
+            or readable_chars < MIN_READABILITY_SHARE * recalled_chars:
+        return recalled
+    ends = list(accumulate(len(_key(line)) for line in readable))
+    joined = "".join(_key(line) for line in readable)
+    # Where each trafilatura line ends in readability's lines (None: not there). The extractors cut lines
+    # differently (trafilatura joins a paragraph's <br> lines), so this compares characters, not lines.
+    found = [_found_at(_key(line), joined, ends) for line in recalled]
+    shared = [i for i, at in enumerate(found) if at is not None]
+    if not shared:
+        return readable
+    first, last = shared[0], shared[-1]
+    inserted: dict[int, list[str]] = {}
+    anchor = -1  # the readability line after which a missing line goes (-1: before the first)
+    for i, line in enumerate(recalled):
+        if found[i] is not None:
+            anchor = found[i]
+        elif first - 1 <= i <= last + 1 and is_prose(line):
+            inserted.setdefault(anchor, []).append(line)
+    result = list(inserted.get(-1, []))
+    for k, line in enumerate(readable):
+        result.append(line)
+        result.extend(inserted.get(k, []))
+    return result
+
+
+def _key(line: str) -> str:
+    return "".join(line.split())
+
+
+def _found_at(key: str, joined: str, ends: list[int]) -> int | None:
+    """The index of the readability line where `key` ends in their joined text, or None when it is not there
+    (verbatim, or at edit similarity >= 90 for lines the extractors spaced or cut differently)."""
+    if not key:
+        return None
+    at = joined.find(key)
+    if at >= 0:
+        end = at + len(key)
+    else:
+        if len(key) < 10:
+            return None
+        from rapidfuzz import fuzz
+
+        match = fuzz.partial_ratio_alignment(key, joined, score_cutoff=90)
+        if match is None:
+            return None
+        end = match.dest_end
+    return min(bisect_left(ends, end), len(ends) - 1)
+
+
+def is_prose(line: str) -> bool:
+    """A line that reads as running text: long enough and with a sentence end."""
+    return len(line) >= PROSE_MIN_CHARS and bool(_SENTENCE_END.search(line))
+
+
+# ----------------------------------------------------------------------------- metadata
+
+_META_FIELDS = (("title", "title"), ("author", "author"), ("date", "published"), ("url", "url"),
+                ("sitename", "site"))
+
+
+def _metadata(tree: Any, url: str | None) -> dict[str, Any]:
+    """Title, publish date, author, URL and site name as the page gives them (trafilatura's metadata)."""
+    from trafilatura.metadata import extract_metadata
+
+    try:
+        found = extract_metadata(tree, default_url=url)
+    except Exception:  # noqa: BLE001 - metadata is a bonus: a page whose metadata breaks still gives its text
+        return {"url": url} if url else {}
+    out: dict[str, Any] = {}
+    for source, name in _META_FIELDS:
+        value = getattr(found, source, None)
+        if isinstance(value, str) and value.strip():
+            out[name] = value.strip()
+    return out
