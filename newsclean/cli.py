@@ -98,6 +98,8 @@ def _load_rules(rules: str | None) -> RuleSet:
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes; output order is input order whatever the number.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the document text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
+@click.option("--html-field", help="JSONL field holding the page's HTML: its main text is extracted and cleaned.")
+@click.option("--extracted-field", help="HTML input: also write the extracted main text (what raw_start/raw_end index) into this output field.")
 @click.option("--max-chars", type=click.IntRange(1), default=DEFAULT_MAX_CHARS, show_default=True, help="Reject documents longer than this.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write every rejected input unit (the raw line and the reason) here as JSONL.")
 @click.option("--stats", "stats_path", type=click.Path(dir_okay=False), help="Write the run summary here as JSON.")
@@ -109,10 +111,11 @@ def _load_rules(rules: str | None) -> RuleSet:
 @click.option("--resume", is_flag=True, help="Continue an interrupted run with the same inputs and options from its checkpoint.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @index_options
-def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field, id_field, max_chars, rejects,
+def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field, id_field, html_field, extracted_field,
+                  max_chars, rejects,
                   stats_path, dedup, clusters_path, dedup_threshold, resume, progress, index_type, expected_docs,
                   bloom_fp, index_dir):
-    """Clean INPUTS (.txt, .jsonl, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL).
+    """Clean INPUTS (.txt, .jsonl, .html, .warc, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL).
 
     The output appears only when the run is complete; an interrupted run can be continued with --resume.
     --index-type and the Bloom options choose the dedup index (see `newsclean dedup --help`).
@@ -124,7 +127,8 @@ def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field
     _load_rules(rules_dir)  # fail fast, with the file and rule named, before reading any input
     config = RunConfig(
         inputs=tuple(inputs), output=output, rules_dir=rules_dir, options=_options(t2s, mark, stages),
-        read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars),
+        read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars, html_field=html_field,
+                         extracted_field=extracted_field),
         jobs=jobs, rejects=rejects, stats=stats_path, resume=resume,
         dedup=DedupConfig(threshold=dedup_threshold, jobs=jobs, **settings) if dedup else None,
         clusters=clusters_path,

@@ -9,12 +9,14 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
 1. readability-lxml's article block, turned into lines (block tags end a line). It is the precise one: it keeps
    a page's one densest block and leaves menus, link lists and comment threads outside it.
 2. trafilatura (`favor_recall`) as a second opinion: where readability found (next to) nothing -- a blog or
-   forum page laid out in tables, where its block scorer picks a sidebar -- trafilatura's text is used
-   instead; otherwise a trafilatura line that readability left out comes back only when it is prose (long,
+   forum page laid out in tables, where its block scorer picks a sidebar: under a quarter of trafilatura's characters -- trafilatura's
+   text is used instead; otherwise a trafilatura line that readability left out comes back only when it is prose (long,
    with sentence punctuation) and stands between or next to lines both extractors kept.
+3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
-header says); then the charset of the HTTP header, then the page's own `<meta>`; then charset-normalizer's
+header says); then the charset of the HTTP header, then the page's own `<meta>`; then UTF-8 with a few damaged
+sequences (a page cut inside a character: U+FFFD, encoding `utf-8-replaced`); then charset-normalizer's
 detection. The first that decodes without error wins; bytes none of them decodes are rejected.
 """
 from __future__ import annotations
@@ -29,10 +31,10 @@ import lxml.etree
 import lxml.html
 
 RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
-# Below this many characters readability's block is taken to have missed the article (a sidebar, a caption).
-MIN_READABILITY_CHARS = 200
-# ... or below this share of trafilatura's text.
+# Below this share of trafilatura's text readability's block is taken to have missed the article (a sidebar).
 MIN_READABILITY_SHARE = 0.25
+# A main text of fewer visible characters is no main text (a page of a link or two, an empty template).
+MIN_CONTENT_CHARS = 10
 # A trafilatura line readability left out comes back only if it is prose: this long, with a sentence end.
 PROSE_MIN_CHARS = 30
 _SENTENCE_END = re.compile(r"[。！？!?；;…]|\.\s|\.$")
@@ -78,11 +80,21 @@ def decode_page(data: bytes, content_type: str | None = None) -> tuple[str, str]
             text = _strict(data, encoding)
             if text is not None:
                 return text, encoding
+    if lightly_damaged_utf8(data):  # a page cut inside a character, a flipped bit: still UTF-8
+        return data.decode("utf-8", errors="replace"), "utf-8-replaced"
     guess = _detected(data)
     if guess is not None:
         return guess
     raise PageError("invalid-encoding: the page decodes in none of its declared charsets nor a detected one "
                     f"(tried {', '.join(dict.fromkeys(c for c in candidates if c))})")
+
+
+def lightly_damaged_utf8(data: bytes) -> bool:
+    """UTF-8 with a few invalid sequences (as `newsclean.io.decode` judges it for text files)."""
+    from .io import _HIGH_BYTES, _utf8_damage
+
+    non_ascii = len(data) - len(data.translate(None, _HIGH_BYTES))
+    return non_ascii > 0 and _utf8_damage(data) * 30 <= non_ascii
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -101,7 +113,9 @@ def _detected(data: bytes) -> tuple[str, str] | None:
     if best is None or best.encoding is None:
         return None
     text = _strict(data, best.encoding)
-    return (text, best.encoding) if text is not None else None
+    if text is None or (b"<" in data[:4096] and "<" not in text[:4096]):
+        return None  # markup is ASCII: a reading that loses the page's own tags (UTF-16 guessed) is wrong
+    return text, best.encoding
 
 
 # ----------------------------------------------------------------------------- main text
@@ -114,8 +128,10 @@ def extract(html: str, url: str | None = None) -> Page:
     readable = _readability_lines(html)
     recalled = _trafilatura_lines(tree, url)
     lines = combine(readable, recalled)
-    if not lines:
-        raise PageError("no-content: neither readability nor trafilatura found a main text in the page")
+    visible = sum(len(_key(line)) for line in lines)
+    if visible < MIN_CONTENT_CHARS:
+        raise PageError(f"no-content: readability and trafilatura found no main text in the page ({visible} "
+                        f"visible characters; fewer than {MIN_CONTENT_CHARS} are not a document)")
     page = Page("\n".join(lines), _metadata(tree, url))
     return page
 
@@ -206,8 +222,7 @@ def combine(readable: list[str], recalled: list[str]) -> list[str]:
     lines alone when readability's block is (next to) empty."""
     readable_chars = sum(map(len, readable))
     recalled_chars = sum(map(len, recalled))
-    if readable_chars < MIN_READABILITY_CHARS and recalled_chars > readable_chars \
-            or readable_chars < MIN_READABILITY_SHARE * recalled_chars:
+    if readable_chars < MIN_READABILITY_SHARE * recalled_chars:
         return recalled
     ends = list(accumulate(len(_key(line)) for line in readable))
     joined = "".join(_key(line) for line in readable)
@@ -267,12 +282,17 @@ _META_FIELDS = (("title", "title"), ("author", "author"), ("date", "published"),
                 ("sitename", "site"))
 
 
+# Only dates the page states as its own (meta tags, structured data, the URL): htmldate's extensive search
+# would take the copyright year of a footer (`© 2024` -> 2024-01-01) for the publish date.
+_DATE_CONFIG = {"extensive_search": False, "original_date": True}
+
+
 def _metadata(tree: Any, url: str | None) -> dict[str, Any]:
     """Title, publish date, author, URL and site name as the page gives them (trafilatura's metadata)."""
     from trafilatura.metadata import extract_metadata
 
     try:
-        found = extract_metadata(tree, default_url=url)
+        found = extract_metadata(tree, default_url=url, date_config=_DATE_CONFIG)
     except Exception:  # noqa: BLE001 - metadata is a bonus: a page whose metadata breaks still gives its text
         return {"url": url} if url else {}
     out: dict[str, Any] = {}
@@ -280,4 +300,21 @@ def _metadata(tree: Any, url: str | None) -> dict[str, Any]:
         value = getattr(found, source, None)
         if isinstance(value, str) and value.strip():
             out[name] = value.strip()
+    if "author" not in out:
+        author = _meta_author(tree)
+        if author:
+            out["author"] = author
     return out
+
+
+_AUTHOR_META = ("author", "article:author", "byl", "dc.creator", "sailthru.author")
+
+
+def _meta_author(tree: Any) -> str | None:
+    """The page's author meta tag: trafilatura's author check drops Chinese names (李明) as not a name."""
+    for element in tree.iter("meta"):
+        key = (element.get("name") or element.get("property") or "").strip().lower()
+        value = (element.get("content") or "").strip()
+        if key in _AUTHOR_META and value and len(value) <= 100 and not value.startswith("http"):
+            return value
+    return None

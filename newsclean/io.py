@@ -52,6 +52,8 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
 DEFAULT_MAX_CHARS = 2_000_000
 TEXT_SUFFIXES = (".txt", ".text")
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")  # one page per file (newsclean.html_io)
+WARC_SUFFIXES = (".warc",)  # .warc.gz too: the compressed suffix is taken off first
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
 # How much of a rejected unit's raw text the rejects file keeps (the rest is counted in `raw_bytes`).
 RAW_LIMIT = 100_000
@@ -73,6 +75,7 @@ class Record:
     fields: dict[str, Any]
     source: str  # "path:line" or "path"
     encoding: str = "utf-8"
+    meta: dict[str, Any] = field(default_factory=dict)  # what the input says about the document (HTML: title, url...)
 
 
 @dataclass(slots=True)
@@ -100,6 +103,8 @@ class ReadOptions:
     max_chars: int = DEFAULT_MAX_CHARS
     # Tried in order for bytes that are not UTF-8; GB18030 covers GBK/GB2312 pages.
     fallback_encodings: tuple[str, ...] = ("gb18030",)
+    html_field: str | None = None  # JSONL: the field holding the page's HTML (its main text is cleaned)
+    extracted_field: str | None = None  # HTML input: also write the extracted text (the raw) into this field
 
     @property
     def max_line_bytes(self) -> int:
@@ -376,6 +381,10 @@ def _kind(name: str) -> str | None:
         return "jsonl"
     if name.endswith(TEXT_SUFFIXES):
         return "text"
+    if name.endswith(HTML_SUFFIXES):
+        return "html"
+    if name.endswith(WARC_SUFFIXES):
+        return "warc"
     return None
 
 
@@ -417,7 +426,8 @@ def expand_inputs(inputs: Iterable[str], exclude: Iterable[str] = ()) -> list[So
         elif stat.S_ISREG(st.st_mode):
             kind = _kind(item)
             if kind is None:
-                raise InputError(f"{item}: unknown input kind (expected .txt or .jsonl, optionally .gz/.zst)")
+                raise InputError(f"{item}: unknown input kind (expected .txt, .jsonl, .html or .warc, "
+                                 "optionally .gz/.zst)")
             if not os.access(item, os.R_OK):
                 raise InputError(f"{item}: permission denied")
             out.append(Source(item, kind))
@@ -557,7 +567,18 @@ def _jsonl_line(raw: bytes, where: str, options: ReadOptions) -> Record | Reject
     if _SURROGATE in line.lower():
         obj = _fix_surrogates(obj)
         line = _fix_surrogates(line)
+    if options.html_field:
+        return _html_io().field_record(obj, where, encoding, line, options, default_id=where)
     return _record_from(obj, where, encoding, line, options, default_id=where)
+
+
+def _html_io():
+    """The HTML readers, imported when an HTML input is met (they need the `html` extra)."""
+    try:
+        from . import html_io
+    except ImportError as exc:
+        raise InputError(f"HTML and WARC input need the html extra: pip install 'newsclean[html]' ({exc})") from None
+    return html_io
 
 
 def _record_from(obj: dict, where: str, encoding: str, raw: str, options: ReadOptions, default_id: str
@@ -628,7 +649,10 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
         yield Reject(path, src.error, "")
         return
     if kind is None:
-        yield Reject(path, "unknown-kind: not .txt or .jsonl (optionally .gz/.zst)", "")
+        yield Reject(path, "unknown-kind: not .txt, .jsonl, .html or .warc (optionally .gz/.zst)", "")
+        return
+    if kind == "warc":
+        yield from _warc(path, options)
         return
     name = "<stdin>" if kind == "stdin" else path
     rid = "<stdin>" if kind == "stdin" else Path(path).name
@@ -652,6 +676,8 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
                 yield Reject(name, f"binary-file: {what}", _lenient(stream.head, 200))
                 return
             yield from _jsonl_records(stream.chunks(), name, options)
+        elif kind == "html":
+            yield _html_file(stream, name, rid, options)
         else:
             yield _text_record(stream, name, rid, options)
     except OSError as exc:  # a read error half way through (a disk or network failure)
@@ -659,6 +685,25 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
     finally:
         if fh is not sys.stdin.buffer:
             fh.close()
+
+
+def _html_file(stream: _Stream, source: str, rid: str, options: ReadOptions) -> Record | Reject:
+    try:
+        return _html_io().html_file_record(stream, source, rid, options)
+    except _Broken as exc:
+        return Reject(source, exc.reason + "; a cut-off page is not kept", "", rid)
+
+
+def _warc(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
+    """A WARC file's page records; warcio reads its per-record gzip itself, so the file goes to it unopened."""
+    html_io = _html_io()
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        yield Reject(path, f"unreadable: {exc.strerror or exc}", "")
+        return
+    with fh:
+        yield from html_io.warc_records(fh, path, options)
 
 
 # ----------------------------------------------------------------------------- output

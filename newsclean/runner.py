@@ -228,16 +228,16 @@ def _rules_digest(rules_dir: str | None) -> str:
 Cleaned = tuple[bytes | None, dict[str, int], int, list[str], str | None]
 
 
-def _clean_block(items: list[tuple[str, str, dict[str, Any], str]]) -> list[Cleaned]:
+def _clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]]) -> list[Cleaned]:
     """Clean a block of records in a worker: (output line, counts, clean length, warnings, error) each.
 
     A document the pipeline fails on gives an error instead of a line, so that one bad page cannot end a run.
     """
     pipeline: Pipeline = _worker["pipeline"]
     out: list[Cleaned] = []
-    for rid, text, fields, encoding in items:
+    for rid, text, fields, encoding, record_meta in items:
         try:
-            meta = {"input_encoding": encoding} if encoding != "utf-8" else None
+            meta = {**record_meta, **({"input_encoding": encoding} if encoding != "utf-8" else {})}
             result = pipeline.clean(text, id=rid, meta=meta)
             line = _encode(dumps(result.to_record(fields, text_field=_worker["text_field"])))
             out.append((line, result.counts, len(result.text), list(result.metadata.get("warnings", [])), None))
@@ -299,8 +299,8 @@ def _result(future: Future) -> list[Cleaned]:
         raise RunError("a worker process died (out of memory, or killed); the run can be resumed with --resume") from None
 
 
-def _payload(block: list[Record | Reject]) -> list[tuple[str, str, dict[str, Any], str]]:
-    return [(u.id, u.text, u.fields, u.encoding) for u in block if isinstance(u, Record)]
+def _payload(block: list[Record | Reject]) -> list[tuple[str, str, dict[str, Any], str, dict[str, Any]]]:
+    return [(u.id, u.text, u.fields, u.encoding, u.meta) for u in block if isinstance(u, Record)]
 
 
 def _blocks(units: Iterator[Record | Reject], size: int) -> Iterator[list[Record | Reject]]:

@@ -1,0 +1,228 @@
+"""HTML in: pages of our own as `.html` files, in a WARC built with warcio, and in a JSONL field; bad pages
+(empty, binary, broken markup, a wrong charset declared, GB18030) each end as a record or a reject with its
+reason, and the offsets of HTML input index the extracted text."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from newsclean.html import PageError, combine, decode_page, extract, is_prose
+from newsclean.io import ReadOptions, Record, Reject, read_records
+from newsclean.runner import RunConfig, run
+
+BODY = [
+    "2月17日，湖南省长沙市召开全市经济工作会议，会议总结了过去一年的工作成绩，部署了今年的重点任务。",
+    "会议指出，今年全市地区生产总值增长%，规模以上工业增加值增长明显，固定资产投资保持平稳增长态势。",
+    "会议要求，各级各部门要坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，推动经济高质量发展。",
+    "会议还对优化营商环境、扩大有效投资、保障和改善民生等方面的工作作出具体安排，要求抓好落实见到实效。",
+]
+MENU = ["首页", "新闻", "体育", "财经", "娱乐", "科技", "汽车", "房产", "教育", "旅游"]
+RELATED = ["长沙地铁六号线开通运营", "湘江新区发布人才新政", "岳麓山景区游客创新高", "橘子洲焰火晚会恢复举办"]
+
+
+def page(charset: str = "utf-8", body: list[str] = BODY, title: str = "长沙召开全市经济工作会议",
+         meta: bool = True) -> str:
+    """A news page of the usual shape: menu, headline, body paragraphs, related links, comments, footer."""
+    head = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if meta else ""
+    return (
+        f"<!DOCTYPE html><html><head>{head}<title>{title}_某某新闻网</title>"
+        '<meta property="article:published_time" content="2024-02-17T09:30:00+08:00">'
+        '<meta name="author" content="李明"></head><body>'
+        '<div id="nav"><ul>' + "".join(f'<li><a href="/c{i}">{m}</a></li>' for i, m in enumerate(MENU)) + "</ul></div>"
+        '<div class="crumb">您所在的位置：<a href="/">首页</a> &gt; <a href="/news">新闻</a></div>'
+        f'<div class="article"><h1>{title}</h1><div class="info">2024-02-17 09:30 来源：某某日报</div>'
+        + "".join(f"<p>{p}</p>" for p in body) +
+        '</div><div class="related"><h3>相关新闻</h3><ul>'
+        + "".join(f'<li><a href="/n{i}.html">{r}</a></li>' for i, r in enumerate(RELATED)) +
+        '</ul></div><div class="comments"><div class="c">网友甲：说得好 回复(3)</div>'
+        '<div class="c">网友乙：支持 回复(1)</div></div>'
+        '<div id="footer">关于我们 | 联系我们 | 版权所有 © 2024 某某新闻网 京ICP备12345678号</div></body></html>'
+    )
+
+
+def units(*paths, **options) -> list[Record | Reject]:
+    return list(read_records([str(p) for p in paths], ReadOptions(**options)))
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+# ----------------------------------------------------------------------------- extraction
+
+def test_extract_keeps_the_body_and_leaves_menus_related_links_and_footer():
+    result = extract(page())
+    lines = result.text.split("\n")
+    for paragraph in BODY:
+        assert paragraph in lines
+    for chrome in MENU[1:] + RELATED + ["关于我们 | 联系我们 | 版权所有 © 2024 某某新闻网 京ICP备12345678号"]:
+        assert chrome not in lines
+    assert "网友甲：说得好 回复(3)" not in result.text
+
+
+def test_extract_reads_title_date_author_from_the_page():
+    meta = extract(page(), url="https://news.example.cn/2024/0217/a1.html").metadata
+    assert meta["title"].startswith("长沙召开全市经济工作会议")
+    assert meta["published"] == "2024-02-17"
+    assert meta["author"] == "李明"
+    assert meta["url"] == "https://news.example.cn/2024/0217/a1.html"
+
+
+def test_a_footer_copyright_year_is_not_taken_for_the_publish_date():
+    html = page().replace('<meta property="article:published_time" content="2024-02-17T09:30:00+08:00">', "")
+    html = html.replace("2024-02-17 09:30 ", "")
+    assert "published" not in extract(html).metadata
+
+
+def test_a_page_without_main_text_is_no_content():
+    with pytest.raises(PageError, match="^no-content"):
+        extract("<html><body><a href='/a'>首页</a></body></html>")
+    with pytest.raises(PageError, match="^empty-document"):
+        extract("  \n ")
+
+
+def test_combine_puts_back_prose_readability_left_out_and_nothing_else():
+    readable = [BODY[0], BODY[2]]
+    # trafilatura joined the first two of readability's lines into one and found BODY[1] and a menu line.
+    recalled = ["首页 新闻 体育", BODY[0], BODY[1], BODY[2], "相关新闻"]
+    assert combine(readable, recalled) == [BODY[0], BODY[1], BODY[2]]
+    joined = [BODY[0] + BODY[2]]
+    assert combine(readable, joined) == readable  # the same text cut differently adds nothing
+    assert combine([], recalled) == recalled  # readability found nothing: trafilatura's text
+    assert is_prose(BODY[1]) and not is_prose("相关新闻") and not is_prose("长沙地铁六号线开通运营，湘江新区发布人才新政")
+
+
+# ----------------------------------------------------------------------------- charsets
+
+def test_charset_from_http_header_meta_and_detection():
+    html = page("gbk")
+    gbk = html.encode("gb18030")
+    assert decode_page(gbk) == (html, "gb18030")  # the meta tag (gbk read as its superset gb18030)
+    no_meta = page(meta=False).encode("gb18030")
+    assert decode_page(no_meta, "text/html; charset=GB2312")[1] == "gb18030"  # the HTTP header
+    text, encoding = decode_page(no_meta)  # nothing declared: detected
+    assert text == page(meta=False) and encoding.replace("_", "").lower() in ("gb18030", "gbk", "gb2312")
+
+
+def test_a_wrong_charset_declared_is_overruled_by_the_bytes():
+    utf8_said_gbk = page("gbk").encode("utf-8")
+    assert decode_page(utf8_said_gbk) == (page("gbk"), "utf-8")
+    gbk_said_utf8 = page("utf-8").encode("gb18030")
+    text, encoding = decode_page(gbk_said_utf8, "text/html; charset=utf-8")
+    assert text == page("utf-8") and encoding == "gb18030"
+
+
+def test_bytes_no_charset_decodes_are_rejected():
+    noise = random.Random(1)
+    with pytest.raises(PageError, match="^invalid-encoding"):
+        decode_page(b"<html><body>" + bytes(noise.randrange(128, 256) for _ in range(3000)) + b"</body></html>")
+
+
+# ----------------------------------------------------------------------------- files
+
+def test_html_files_plain_and_gzip_gb18030_become_records(tmp_path):
+    a = write(tmp_path / "a.html", page().encode("utf-8"))
+    b = write(tmp_path / "b.htm.gz", gzip.compress(page("gb2312").encode("gb18030"), mtime=0))
+    got = units(a, b)
+    assert [type(u) for u in got] == [Record, Record]
+    assert [u.encoding for u in got] == ["utf-8", "gb18030"]
+    assert got[0].text == got[1].text and BODY[3] in got[0].text
+    assert got[0].meta["raw"] == "extracted-text" and got[0].meta["author"] == "李明"
+
+
+def test_bad_html_files_are_rejected_with_their_reason(tmp_path):
+    write(tmp_path / "1-empty.html", b"")
+    write(tmp_path / "2-blank.html", b"  \n\t ")
+    write(tmp_path / "3-image.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    write(tmp_path / "4-links.html", b"<html><body><a href='/'>home</a></body></html>")
+    whole = page().encode("utf-8")
+    cut_in_a_comment = whole[: whole.index("网友甲".encode()) + 4]  # cut inside a character, tags left open
+    write(tmp_path / "5-broken.html", cut_in_a_comment.replace(b"</p>", b""))
+    write(tmp_path / "6-cut.html.gz", gzip.compress(page().encode("utf-8"))[:-30])
+    got = units(tmp_path)
+    reasons = [u.reason.split(":")[0] if isinstance(u, Reject) else "record" for u in got]
+    assert reasons == ["empty-document", "empty-document", "binary-file", "no-content", "record", "truncated-input"]
+    broken = got[4]
+    assert all(p in broken.text for p in BODY)  # broken markup still gives its body
+
+
+def test_jsonl_with_an_html_field(tmp_path):
+    records = [{"id": "p1", "url": "https://news.example.cn/a.html", "html": page(), "site": "某某新闻网"},
+               {"id": "p2", "html": None}, {"id": "p3", "html": "<html><body><p>短</p></body></html>"}]
+    dump = write(tmp_path / "pages.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode())
+    got = units(dump, html_field="html")
+    assert isinstance(got[0], Record) and got[0].fields == {"id": "p1", "url": "https://news.example.cn/a.html",
+                                                             "site": "某某新闻网"}
+    assert got[0].meta["url"] == "https://news.example.cn/a.html" and BODY[0] in got[0].text
+    assert [u.reason.split(":")[0] for u in got[1:]] == ["bad-field", "no-content"]
+
+
+def _warc(path: Path, pages: list[tuple[str, str, bytes, str]]) -> Path:
+    """A gzipped WARC with a warcinfo record, then (url, content type, body, status) responses with requests."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+        for url, content_type, body, status in pages:
+            headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                          http_headers=headers))
+    return path
+
+
+def test_warc_responses_become_records_and_other_content_is_counted(tmp_path):
+    gbk = page(meta=False).encode("gb18030")
+    warc = _warc(tmp_path / "crawl.warc.gz", [
+        ("https://news.example.cn/a.html", "text/html; charset=utf-8", page().encode("utf-8"), "200 OK"),
+        ("https://news.example.cn/b.html", "text/html; charset=GBK", gbk, "200 OK"),
+        ("https://news.example.cn/logo.png", "image/png", b"\x89PNG\r\n\x1a\n", "200 OK"),
+        ("https://news.example.cn/old.html", "text/html", b"", "301 Moved Permanently"),
+    ])
+    got = units(warc)
+    assert [type(u) for u in got] == [Record, Record, Reject, Reject]
+    assert got[0].text == got[1].text and got[1].encoding == "gb18030"
+    assert got[0].fields["url"] == "https://news.example.cn/a.html" and got[0].id.startswith("<urn:uuid:")
+    assert [u.reason.split(":")[0] for u in got[2:]] == ["not-html", "not-a-page"]
+
+
+def test_a_damaged_warc_keeps_the_records_before_the_damage(tmp_path):
+    warc = _warc(tmp_path / "crawl.warc.gz", [
+        (f"https://news.example.cn/{i}.html", "text/html", page(title=f"第{i}条新闻的标题").encode(), "200 OK")
+        for i in range(3)])
+    data = warc.read_bytes()
+    cut = write(tmp_path / "cut.warc.gz", data[: len(data) - 200])
+    got = units(cut)
+    assert [type(u) for u in got[:2]] == [Record, Record]
+    assert isinstance(got[-1], Reject) and got[-1].reason.startswith(("truncated-input", "corrupt-input"))
+
+
+# ----------------------------------------------------------------------------- the run
+
+def test_a_run_over_html_accounts_for_every_unit_and_offsets_index_the_extracted_text(tmp_path):
+    write(tmp_path / "a.html", page().encode("utf-8"))
+    write(tmp_path / "b.html", page("gb18030").encode("gb18030"))
+    write(tmp_path / "c.html", b"<html><body></body></html>")
+    out, rejects = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl"
+    stats = run(RunConfig(inputs=(str(tmp_path / "a.html"), str(tmp_path / "b.html"), str(tmp_path / "c.html")),
+                          output=str(out), rejects=str(rejects),
+                          read=ReadOptions(extracted_field="extracted")))
+    assert (stats.records_in, stats.written, stats.rejected) == (3, 2, 1) and stats.balanced()
+    assert json.loads(rejects.read_text())["reason"].startswith("no-content")
+    first = json.loads(out.read_text().splitlines()[0])
+    assert first["newsclean"]["raw"] == "extracted-text" and first["newsclean"]["author"] == "李明"
+    raw, text = first["extracted"], first["text"]
+    flags = [a for a in first["annotations"] if a["type"] == "missing_number"]
+    assert flags, "the page's 增长% has lost its digits"
+    for a in flags:
+        assert raw[a["raw_start"]:a["raw_end"]] == text[a["start"]:a["end"]] == "%"
+    for r in first["removed"]:
+        assert raw[r["raw_start"]:r["raw_end"]] == r["text"]
