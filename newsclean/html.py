@@ -9,7 +9,7 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
 1. readability-lxml's article block, turned into lines (block tags end a line). It is the precise one: it keeps
    a page's one densest block and leaves menus, link lists and comment threads outside it.
 2. trafilatura (`favor_recall`) as a second opinion: where readability found (next to) nothing -- a blog or
-   forum page laid out in tables, where its block scorer picks a sidebar: under a quarter of trafilatura's characters -- trafilatura's
+   forum page laid out in tables, where its block scorer picks a sidebar: under a quarter of trafilatura's prose -- trafilatura's
    text is used instead; otherwise a trafilatura line that readability left out comes back only when it is prose (long,
    with sentence punctuation) and stands between or next to lines both extractors kept.
 3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
@@ -31,18 +31,23 @@ import lxml.etree
 import lxml.html
 
 RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
-# Below this share of trafilatura's text readability's block is taken to have missed the article (a sidebar).
+# Below this share of trafilatura's prose readability's block is taken to have missed the article (a sidebar).
 MIN_READABILITY_SHARE = 0.25
 # A main text of fewer visible characters is no main text (a page of a link or two, an empty template).
 MIN_CONTENT_CHARS = 10
 # A trafilatura line readability left out comes back only if it is prose: this long, with a sentence end.
 PROSE_MIN_CHARS = 30
+# ... and within this many of trafilatura's lines of the first and last line both extractors kept.
+WINDOW_MARGIN = 3
 _SENTENCE_END = re.compile(r"[。！？!?；;…]|\.\s|\.$")
 _BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
     "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
-    "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "table", "tbody", "thead", "tr", "ul",
 })
+# Table cells stand side by side in their row's line (a row of a discography is one line, not four captions
+# the repeats stage would collapse); a cell holding paragraphs still breaks at them.
+_CELL_TAGS = frozenset({"td", "th"})
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -173,7 +178,8 @@ def _readability_lines(html: str) -> list[str]:
 
 
 def block_lines(element: Any) -> list[str]:
-    """The visible text of an element as lines: a block tag (p, div, li, br, td...) ends a line."""
+    """The visible text of an element as lines: a block tag (p, div, li, br, tr...) ends a line, table cells
+    are a space apart."""
     parts: list[str] = []
     _walk_text(element, parts)
     lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
@@ -189,6 +195,8 @@ def _walk_text(element: Any, parts: list[str]) -> None:
     block = tag.lower() in _BLOCK_TAGS
     if block:
         parts.append("\n")
+    elif tag.lower() in _CELL_TAGS:
+        parts.append(" ")
     if element.text and tag:  # comments and processing instructions have text too: not visible
         parts.append(element.text.replace("\n", " "))
     for child in element:
@@ -220,9 +228,7 @@ def _table_cells(line: str) -> str:
 def combine(readable: list[str], recalled: list[str]) -> list[str]:
     """readability's lines, with trafilatura's prose that readability missed put back in its place; trafilatura's
     lines alone when readability's block is (next to) empty."""
-    readable_chars = sum(map(len, readable))
-    recalled_chars = sum(map(len, recalled))
-    if readable_chars < MIN_READABILITY_SHARE * recalled_chars:
+    if prose_chars(readable) < MIN_READABILITY_SHARE * prose_chars(recalled):
         return recalled
     ends = list(accumulate(len(_key(line)) for line in readable))
     joined = "".join(_key(line) for line in readable)
@@ -238,7 +244,7 @@ def combine(readable: list[str], recalled: list[str]) -> list[str]:
     for i, line in enumerate(recalled):
         if found[i] is not None:
             anchor = found[i]
-        elif first - 1 <= i <= last + 1 and is_prose(line):
+        elif first - WINDOW_MARGIN <= i <= last + WINDOW_MARGIN and is_prose(line):
             inserted.setdefault(anchor, []).append(line)
     result = list(inserted.get(-1, []))
     for k, line in enumerate(readable):
@@ -269,6 +275,11 @@ def _found_at(key: str, joined: str, ends: list[int]) -> int | None:
             return None
         end = match.dest_end
     return min(bisect_left(ends, end), len(ends) - 1)
+
+
+def prose_chars(lines: list[str]) -> int:
+    """How much running text lines hold: headline lists and menus count for nothing, however long."""
+    return sum(len(line) for line in lines if is_prose(line))
 
 
 def is_prose(line: str) -> bool:
