@@ -11,7 +11,7 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
 2. trafilatura (`favor_recall`) as a second opinion: where readability found (next to) nothing -- a blog or
    forum page laid out in tables, where its block scorer picks a sidebar: under a quarter of trafilatura's prose -- trafilatura's
    text is used instead; otherwise a trafilatura line that readability left out comes back only when it is prose (long,
-   with sentence punctuation) and stands between or next to lines both extractors kept.
+   with a full stop or comma, not a row of short pieces) and stands between or next to lines both extractors kept.
 3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
@@ -35,11 +35,16 @@ RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
 MIN_READABILITY_SHARE = 0.25
 # A main text of fewer visible characters is no main text (a page of a link or two, an empty template).
 MIN_CONTENT_CHARS = 10
-# A trafilatura line readability left out comes back only if it is prose: this long, with a sentence end.
+# A trafilatura line readability left out comes back only if it is prose: this long, with clause marks.
 PROSE_MIN_CHARS = 30
 # ... and within this many of trafilatura's lines of the first and last line both extractors kept.
 WINDOW_MARGIN = 3
-_SENTENCE_END = re.compile(r"[。！？!?；;…]|\.\s|\.$")
+# Running text has clause or sentence marks: a full stop or comma (Chinese or Latin). A question or an ellipsis
+# alone is what headline lists end their items with (`穷男人还买得起爱情吗？`, `宝洁的日本滑铁卢……`).
+_RUNNING_TEXT = re.compile(r"[。，；]|[.,;](\s|$)")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A line of this many space-separated pieces of Chinese without a full stop is a row of links or headlines.
+LIST_PIECES = 4
 _BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
     "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
@@ -283,8 +288,12 @@ def prose_chars(lines: list[str]) -> int:
 
 
 def is_prose(line: str) -> bool:
-    """A line that reads as running text: long enough and with a sentence end."""
-    return len(line) >= PROSE_MIN_CHARS and bool(_SENTENCE_END.search(line))
+    """A line that reads as running text: long enough, with clause marks, and not a row of short pieces."""
+    if len(line) < PROSE_MIN_CHARS or not _RUNNING_TEXT.search(line):
+        return False
+    if "。" not in line and sum(1 for piece in line.split() if _HAN.search(piece)) >= LIST_PIECES:
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------------- metadata
