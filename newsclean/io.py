@@ -3,7 +3,8 @@
 Inputs: `.txt` (one document per file), `.jsonl` (one JSON object per line), either optionally compressed
 (gzip, zstd, bzip2, xz: recognised by their magic bytes, whatever the file is called), folders of such files
 (walked in sorted order, following links, skipping hidden files), FIFOs such as `<(zcat dump.gz)`, or `-` for
-standard input (JSONL if the first non-blank byte is `{`, else one plain-text document).
+standard input (JSONL if the first non-blank byte is `{`, one HTML page if it starts with a doctype or `<html>`,
+else one plain-text document). `.html`/`.htm` files and `.warc`/`.warc.gz` files are pages (newsclean.html_io).
 
 Nothing is lost silently. Every *input unit* (a non-blank JSONL line, a text file, a file that cannot be
 read) comes out of `read_records` as exactly one `Record` or one `Reject` with its reason:
@@ -40,6 +41,7 @@ import codecs
 import json
 import lzma
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -668,8 +670,8 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
             yield Reject(path, f"unreadable: {exc.strerror or exc}", "")
             return
         if kind in ("stdin", "stream"):
-            first = stream.head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")[:1]
-            kind = "jsonl" if first == b"{" else "text"
+            start = stream.head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")
+            kind = "jsonl" if start[:1] == b"{" else "html" if _HTML_START.match(start) else "text"
         if kind == "jsonl":
             what = sniff_binary(stream.head, jsonl=True)
             if what:
@@ -685,6 +687,10 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
     finally:
         if fh is not sys.stdin.buffer:
             fh.close()
+
+
+# A page piped in (`curl ... | newsclean clean -`) starts with a doctype, <html>, or a comment before them.
+_HTML_START = re.compile(rb"(?i)(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.S)
 
 
 def _html_file(stream: _Stream, source: str, rid: str, options: ReadOptions) -> Record | Reject:

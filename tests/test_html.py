@@ -226,3 +226,24 @@ def test_a_run_over_html_accounts_for_every_unit_and_offsets_index_the_extracted
         assert raw[a["raw_start"]:a["raw_end"]] == text[a["start"]:a["end"]] == "%"
     for r in first["removed"]:
         assert raw[r["raw_start"]:r["raw_end"]] == r["text"]
+
+
+def test_the_command_reads_html_files_stdin_pages_and_html_fields(tmp_path):
+    from click.testing import CliRunner
+
+    from newsclean.cli import main
+
+    html = write(tmp_path / "a.html", page().encode("utf-8"))
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["clean", str(html), "-o", str(out), "--extracted-field", "extracted"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    assert record["newsclean"]["raw"] == "extracted-text" and all(p in record["text"] for p in BODY)
+    info = "2024-02-17 09:30 来源：某某日报"  # the stages still run: the dateline goes, its source is kept
+    assert info in record["extracted"] and info not in record["text"] and record["newsclean"]["source"] == "某某日报"
+    piped = CliRunner().invoke(main, ["clean", "-", "-o", "-"], input=page().encode("utf-8"))
+    assert piped.exit_code == 0 and json.loads(piped.output.splitlines()[0])["text"] == record["text"]
+    dump = write(tmp_path / "d.jsonl", (json.dumps({"id": "x", "page": page()}, ensure_ascii=False) + "\n").encode())
+    fielded = CliRunner().invoke(main, ["clean", str(dump), "-o", "-", "--html-field", "page"])
+    line = json.loads(fielded.output.splitlines()[0])
+    assert line["text"] == record["text"] and "page" not in line
