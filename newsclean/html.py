@@ -135,15 +135,29 @@ def extract(html: str, url: str | None = None) -> Page:
     if not html.strip():
         raise PageError("empty-document: the page is empty")
     tree = _parse(html)
-    readable = _readability_lines(html)
-    recalled = _trafilatura_lines(tree, url)
+    warnings: list[str] = []
+    readable = _guarded("readability-lxml", lambda: _readability_lines(html), warnings)
+    recalled = _guarded("trafilatura", lambda: _trafilatura_lines(tree, url), warnings)
     lines = combine(readable, recalled)
     visible = sum(len(_key(line)) for line in lines)
     if visible < MIN_CONTENT_CHARS:
+        failed = f"; {'; '.join(warnings)}" if warnings else ""
         raise PageError(f"no-content: readability and trafilatura found no main text in the page ({visible} "
-                        f"visible characters; fewer than {MIN_CONTENT_CHARS} are not a document)")
-    page = Page("\n".join(lines), _metadata(tree, url))
-    return page
+                        f"visible characters; fewer than {MIN_CONTENT_CHARS} are not a document){failed}")
+    metadata = _metadata(tree, url)
+    if warnings:
+        metadata["warnings"] = warnings
+    return Page("\n".join(lines), metadata)
+
+
+def _guarded(name: str, run: Any, warnings: list[str]) -> list[str]:
+    """An extractor's lines, or none when it fails on the page (a frameset, markup nested too deep): the other
+    extractor may still find the text, and the failure is reported in the document's warnings."""
+    try:
+        return run()
+    except Exception as exc:  # noqa: BLE001 - third-party code on untrusted markup: any failure is the page's
+        warnings.append(f"{name} failed on the page: {type(exc).__name__}")
+        return []
 
 
 def _parse(html: str) -> Any:

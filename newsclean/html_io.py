@@ -37,6 +37,9 @@ def page_record(html: str, rid: str, source: str, encoding: str, options: ReadOp
         page = extract(html, url=url)
     except PageError as exc:
         return Reject(source, exc.reason, html[:RAW_LIMIT], rid, _raw_extra(len(html), RAW_LIMIT))
+    except Exception as exc:  # noqa: BLE001 - a bug on one page must not end the run: reported like the pipeline's
+        return Reject(source, f"internal-error: extracting the page failed: {type(exc).__name__}: {exc}",
+                      html[:RAW_LIMIT], rid, _raw_extra(len(html), RAW_LIMIT))
     if len(page.text) > options.max_chars:
         return Reject(source, f"too-large: {len(page.text)} characters of main text (limit {options.max_chars})",
                       html[:RAW_LIMIT], rid, _raw_extra(len(html), RAW_LIMIT))

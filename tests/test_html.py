@@ -145,9 +145,12 @@ def test_bad_html_files_are_rejected_with_their_reason(tmp_path):
     cut_in_a_comment = whole[: whole.index("网友甲".encode()) + 4]  # cut inside a character, tags left open
     write(tmp_path / "5-broken.html", cut_in_a_comment.replace(b"</p>", b""))
     write(tmp_path / "6-cut.html.gz", gzip.compress(page().encode("utf-8"))[:-30])
+    write(tmp_path / "7-frames.html", b"<html><frameset><frame src='a.html'><frame src='b.html'></frameset></html>")
+    write(tmp_path / "8-deep.html", b"<html><body>" + b"<div><span>" * 20000 + b"</body></html>")
     got = units(tmp_path)
     reasons = [u.reason.split(":")[0] if isinstance(u, Reject) else "record" for u in got]
-    assert reasons == ["empty-document", "empty-document", "binary-file", "no-content", "record", "truncated-input"]
+    assert reasons == ["empty-document", "empty-document", "binary-file", "no-content", "record", "truncated-input",
+                       "no-content", "no-content"]
     broken = got[4]
     assert all(p in broken.text for p in BODY)  # broken markup still gives its body
 
