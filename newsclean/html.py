@@ -11,7 +11,7 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
 2. trafilatura (`favor_recall`) as a second opinion: where readability found (next to) nothing -- a blog or
    forum page laid out in tables, where its block scorer picks a sidebar: under a quarter of trafilatura's prose -- trafilatura's
    text is used instead; otherwise a trafilatura line that readability left out comes back only when it is prose (long,
-   with a full stop or comma, not a row of short pieces) and stands between or next to lines both extractors kept.
+   with a full stop or comma, not a list item nor a row of short pieces) and stands between or next to lines both extractors kept.
 3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
@@ -43,6 +43,9 @@ WINDOW_MARGIN = 3
 # alone is what headline lists end their items with (`穷男人还买得起爱情吗？`, `宝洁的日本滑铁卢……`).
 _RUNNING_TEXT = re.compile(r"[。，；]|[.,;](\s|$)")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# How trafilatura starts a list item: outside readability's block a list is related stories or headlines, and
+# its items are never put back as prose.
+LIST_ITEM = "- "
 # A line of this many space-separated pieces of Chinese without a full stop is a row of links or headlines.
 LIST_PIECES = 4
 _BLOCK_TAGS = frozenset({
@@ -248,12 +251,12 @@ def combine(readable: list[str], recalled: list[str]) -> list[str]:
     """readability's lines, with trafilatura's prose that readability missed put back in its place; trafilatura's
     lines alone when readability's block is (next to) empty."""
     if prose_chars(readable) < MIN_READABILITY_SHARE * prose_chars(recalled):
-        return recalled
+        return [unmarked(line) for line in recalled]
     ends = list(accumulate(len(_key(line)) for line in readable))
     joined = "".join(_key(line) for line in readable)
     # Where each trafilatura line ends in readability's lines (None: not there). The extractors cut lines
     # differently (trafilatura joins a paragraph's <br> lines), so this compares characters, not lines.
-    found = [_found_at(_key(line), joined, ends) for line in recalled]
+    found = [_found_at(_key(unmarked(line)), joined, ends) for line in recalled]
     shared = [i for i, at in enumerate(found) if at is not None]
     if not shared:
         return readable
@@ -270,6 +273,11 @@ def combine(readable: list[str], recalled: list[str]) -> list[str]:
         result.append(line)
         result.extend(inserted.get(k, []))
     return result
+
+
+def unmarked(line: str) -> str:
+    """A trafilatura line without the `- ` it writes before a list item (not the page's text)."""
+    return line[len(LIST_ITEM):] if line.startswith(LIST_ITEM) else line
 
 
 def _key(line: str) -> str:
@@ -302,8 +310,9 @@ def prose_chars(lines: list[str]) -> int:
 
 
 def is_prose(line: str) -> bool:
-    """A line that reads as running text: long enough, with clause marks, and not a row of short pieces."""
-    if len(line) < PROSE_MIN_CHARS or not _RUNNING_TEXT.search(line):
+    """A line that reads as running text: long enough, with clause marks, not a list item (trafilatura's `- `)
+    nor a row of short pieces."""
+    if line.startswith(LIST_ITEM) or len(line) < PROSE_MIN_CHARS or not _RUNNING_TEXT.search(line):
         return False
     if "。" not in line and sum(1 for piece in line.split() if _HAN.search(piece)) >= LIST_PIECES:
         return False
