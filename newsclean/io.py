@@ -596,6 +596,10 @@ def _record_from(obj: dict, where: str, encoding: str, raw: str, options: ReadOp
         return Reject(where, f"bad-field: {options.text_field!r} is {kind}, not a string", raw[:RAW_LIMIT], rid, extra)
     if _blank(text):
         return Reject(where, "empty-document", raw[:RAW_LIMIT], rid, extra)
+    if _HTML_TEXT_START.match(text[:4096].lstrip("\ufeff \t\r\n")):
+        return Reject(where, "looks-like-html: the text is a whole HTML page, whose markup would be cleaned as "
+                      f"text; read it with --html-field {options.text_field} (JSONL) or as an .html file",
+                      raw[:RAW_LIMIT], rid, extra)
     if len(text) > options.max_chars:
         return Reject(where, f"too-large: {len(text)} characters (limit {options.max_chars})", raw[:RAW_LIMIT],
                       rid, extra)
@@ -691,6 +695,7 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
 
 # A page piped in (`curl ... | newsclean clean -`) starts with a doctype, <html>, or a comment before them.
 _HTML_START = re.compile(rb"(?i)(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.S)
+_HTML_TEXT_START = re.compile(_HTML_START.pattern.decode(), re.I | re.S)
 
 
 def _html_file(stream: _Stream, source: str, rid: str, options: ReadOptions) -> Record | Reject:

@@ -250,3 +250,14 @@ def test_the_command_reads_html_files_stdin_pages_and_html_fields(tmp_path):
     fielded = CliRunner().invoke(main, ["clean", str(dump), "-o", "-", "--html-field", "page"])
     line = json.loads(fielded.output.splitlines()[0])
     assert line["text"] == record["text"] and "page" not in line
+
+
+def test_a_page_given_as_text_is_rejected_with_the_way_to_read_it(tmp_path):
+    dump = write(tmp_path / "d.jsonl", (json.dumps({"id": "x", "text": "\n " + page()}, ensure_ascii=False) + "\n"
+                                        + json.dumps({"id": "y", "text": "<p>一段带标签的文字</p>"}, ensure_ascii=False)
+                                        + "\n").encode())
+    saved = write(tmp_path / "saved.txt", page().encode("utf-8"))
+    got = units(dump, saved)
+    assert got[0].reason.startswith("looks-like-html") and "--html-field text" in got[0].reason
+    assert isinstance(got[1], Record)  # a fragment of markup in text is text: the normalise stage handles it
+    assert got[2].reason.startswith("looks-like-html")
