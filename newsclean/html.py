@@ -6,12 +6,14 @@ The extracted text is what the pipeline then cleans, so for HTML input `raw_star
 
 How the main text is chosen (measured on the hand-marked pages, `python benchmarks/pages.py`):
 
-1. readability-lxml's article block, turned into lines (block tags end a line). It is the precise one: it keeps
-   a page's one densest block and leaves menus, link lists and comment threads outside it.
-2. trafilatura (`favor_recall`) as a second opinion: where readability found (next to) nothing -- a blog or
-   forum page laid out in tables, where its block scorer picks a sidebar: under a quarter of trafilatura's prose -- trafilatura's
-   text is used instead; otherwise a trafilatura line that readability left out comes back only when it is prose (long,
-   with a full stop or comma, not a list item nor a row of short pieces) and stands between or next to lines both extractors kept.
+1. readability-lxml's article block, turned into lines (block tags end a line, the cells of a table row share
+   one). It is the precise one: it keeps a page's densest block and leaves menus, link lists and comment
+   threads outside it.
+2. trafilatura (`favor_recall`) as a second opinion. Where readability's block holds under a quarter of
+   trafilatura's prose (a blog laid out in tables, where readability's scorer picks a sidebar), trafilatura's
+   text is used instead. Otherwise a trafilatura line that readability left out comes back only when it is
+   prose (30 characters or more, a full stop or comma, not a list item, not a row of short pieces) and stands
+   within 3 of trafilatura's lines of the span that both extractors kept.
 3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale

@@ -8,8 +8,10 @@ whose `meta` carries what the page says about itself (title, published, author, 
 Or one `Reject`, with its reason: `binary-file`, `too-large`, `invalid-encoding` (no charset decodes the
 bytes), `empty-document` (nothing but whitespace), `broken-html` (lxml cannot parse it), `no-content` (no
 extractor finds a main text: a frameset, a page of links), `not-html` (a WARC response of another content
-type), `truncated-input` (a WARC record cut off before its Content-Length), `not-a-page` (a WARC response whose HTTP status is not 2xx: a redirect, an error page), `bad-field` (the JSONL field is not a string), `corrupt-input` (a damaged WARC: the records before the
-damage are kept).
+type), `not-a-page` (a WARC response whose HTTP status is not 2xx: a redirect, an error page),
+`truncated-input` (a WARC record cut off before its Content-Length), `missing-field`/`bad-field` (the
+`--html-field` is absent or not a string), `corrupt-input` (a damaged WARC: the records before the damage are
+kept), `internal-error` (an extractor bug on one page: the run goes on).
 
 In a WARC file the units are its `response` and `resource` records; `warcinfo`, `request`, `metadata` and
 `revisit` records describe the crawl and hold no page, and are passed over like blank lines of a JSONL file.
