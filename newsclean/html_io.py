@@ -18,6 +18,7 @@ In a WARC file the units are its `response` and `resource` records; `warcinfo`, 
 """
 from __future__ import annotations
 
+import json
 from typing import Any, BinaryIO, Iterator
 
 from .html import RAW_KIND, PageError, decode_page, extract
@@ -87,7 +88,7 @@ def field_record(obj: dict[str, Any], where: str, encoding: str, raw: str, optio
     name = options.html_field
     assert name is not None
     rid = obj.get(options.id_field)
-    rid = default_id if rid is None else (rid if isinstance(rid, str) else str(rid))
+    rid = default_id if rid is None else (rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False))
     html = obj.get(name)
     extra = _raw_extra(len(raw), RAW_LIMIT)
     if name not in obj:
