@@ -35,6 +35,18 @@ class ChromeOptions:
     body_min_han: int = 16
     # Short lines stacked before a byline/breadcrumb at the very top are channel headers or column banners.
     banner_max_chars: int = 10
+    # A document is a full page (menus, link lists and all) rather than an article when it has at least this
+    # many lines and at least this share of them are short lines without sentence punctuation.
+    page_min_lines: int = 30
+    page_min_short_share: float = 0.5
+    # What one line that is not prose costs the body block, in Han characters of prose it must be outweighed by.
+    short_line_cost: int = 12
+    # A run of prose joins the body when it weighs at least this share of the cost of the lines between.
+    bridge_share: float = 0.25
+    # Around the block: up to this many Han characters of title above and sign-off below, in lines of at
+    # least edge_min_han Han characters each.
+    edge_han: int = 80
+    edge_min_han: int = 4
 
 
 def _is_body(text: str, options: ChromeOptions) -> bool:
@@ -85,6 +97,72 @@ def _iso_time(value: str) -> str:
     if m["H"]:
         out += f"T{int(m['H']):02d}:{m['M']}:{m['S'] or '00'}"
     return out
+
+
+OUTSIDE_BLOCK = "outside-prose-block"
+
+
+def _prose_weight(text: str, options: ChromeOptions) -> int:
+    """How much a line pulls the body block towards it: its Han characters if it is prose, else a cost."""
+    if _is_body(text, options):
+        return len(_HAN.findall(text))
+    return -options.short_line_cost
+
+
+def _looks_like_page(texts: list[str], options: ChromeOptions) -> bool:
+    """Many lines, most of them short and unpunctuated: a whole page's text rather than an article."""
+    if len(texts) < options.page_min_lines:
+        return False
+    short = sum(1 for t in texts if not _is_body(t, options))
+    return short >= options.page_min_short_share * len(texts)
+
+
+def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
+    """Every run of lines whose weight adds up above zero, as (start, end, total) at its peak, in one pass
+    (Kadane's maximum subarray with a reset at each return to zero): prose lines add their length, every
+    other line costs a little, so a menu of forty links ends a run but one subheading or caption does not
+    (the line-block density idea of cx-extractor)."""
+    runs = []
+    total, start, peak, peak_at = 0, 0, 0, -1
+    for i, w in enumerate(weights):
+        if total <= 0:
+            if peak > 0:
+                runs.append((start, peak_at, peak))
+            total, start, peak, peak_at = 0, i, 0, -1
+        total += w
+        if total > peak:
+            peak, peak_at = total, i
+    if peak > 0:
+        runs.append((start, peak_at, peak))
+    return runs
+
+
+def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
+    """The heaviest run of prose, joined with each neighbouring run that outweighs a share of the cost of
+    the lines between (a subheading, a table or an inline box splits a body; a footer disclaimer two
+    hundred link lines further down does not belong to it)."""
+    runs = _prose_runs(weights)
+    if not runs:
+        return 0, -1
+    k = max(range(len(runs)), key=lambda n: runs[n][2])
+    lo = hi = k
+    start, end, total = runs[k]
+    prefix = [0]
+    for w in weights:
+        prefix.append(prefix[-1] + w)
+    grown = True
+    while grown:
+        grown = False
+        for n in (lo - 1, hi + 1):
+            if not 0 <= n < len(runs):
+                continue
+            a, b, weight = runs[n]
+            gap = prefix[start] - prefix[b + 1] if n < lo else prefix[a] - prefix[end + 1]
+            if weight >= options.bridge_share * -gap:
+                start, end = min(start, a), max(end, b)
+                lo, hi = min(lo, n), max(hi, n)
+                grown = True
+    return start, end
 
 
 class _Scanner:
@@ -153,7 +231,7 @@ class _Scanner:
         A breadcrumb ending in a long title, or a "上一篇：…！…" link, reads like prose; it must not anchor
         the body, or the chrome around it would count as body too.
         """
-        claimed = [bool(c) for c in self.candidates]
+        claimed = [bool(c) or v is not None for c, v in zip(self.candidates, self.verdict)]
         for i, found in enumerate(self.candidates):  # the second line of a split credit is claimed too
             if any(rule.join_next for rule, _ in found) and i + 1 < len(claimed):
                 claimed[i + 1] = True
@@ -196,7 +274,45 @@ class _Scanner:
                 self.verdict[i] = "channel-or-column-banner"
             self.doc.meta.setdefault("channel", " ".join(self.lines[i].text for i in range(top)))
 
+    def mark_outside_block(self) -> None:
+        """On a full page, every line outside the densest block of prose is chrome (menus, link lists,
+        headline lists, footers); see `_densest_block`."""
+        texts = [line.text for line in self.lines]
+        if not _looks_like_page(texts, self.options):
+            return
+        weights = [_prose_weight(t, self.options) for t in texts]
+        start, end = self._with_edges(*_body_block(weights, self.options))
+        for i in range(len(texts)):
+            if (i < start or i > end) and self.verdict[i] is None:
+                self.verdict[i] = OUTSIDE_BLOCK
+
+    def _with_edges(self, start: int, end: int) -> tuple[int, int]:
+        """Widen the block by the lines that belong to a body without being prose: above it the title
+        (past the byline, source and time lines that rules claim), below it a sign-off (特此通告, the
+        issuer, the date), until a line too short to be either (a menu item) or, below, the first chrome."""
+        budget = self.options.edge_han
+        i = start - 1
+        while i >= 0 and budget > 0:
+            if not self.candidates[i]:
+                han = len(_HAN.findall(self.lines[i].text))
+                if han < self.options.edge_min_han:
+                    break
+                budget -= han
+                start = i
+            i -= 1
+        budget = self.options.edge_han
+        i = end + 1
+        while i < len(self.lines) and budget > 0 and not self.candidates[i]:
+            han = len(_HAN.findall(self.lines[i].text))
+            if han < self.options.edge_min_han:
+                break
+            budget -= han
+            end = i
+            i += 1
+        return start, end
+
     def run(self) -> None:
+        self.mark_outside_block()
         first, last = self.body_bounds()
         self.apply_rules(first, last)
         self.mark_banners(first)
