@@ -22,6 +22,7 @@ LINE_CACHE_SIZE = 50_000
 
 _PROSE_MARK = regex.compile(r"[，。！？；,!?;]")
 _HAN = regex.compile(r"\p{Han}")
+_WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
 _SENTENCE_END = regex.compile(r"[。！？!?…”」』）)]$")
 
 # Metadata fields a rule may capture with a named group; anything else named in a pattern is ignored.
@@ -35,10 +36,14 @@ class ChromeOptions:
     body_min_han: int = 16
     # Short lines stacked before a byline/breadcrumb at the very top are channel headers or column banners.
     banner_max_chars: int = 10
-    # A document is a full page (menus, link lists and all) rather than an article when it has at least this
-    # many lines and at least this share of them are short lines without sentence punctuation.
-    page_min_lines: int = 30
+    # A document is a full page (menus, link lists and all) rather than an article when at least this share
+    # of its lines are short lines without sentence punctuation and this many of them stand in one run (a
+    # menu or a link list; a news bundle alternates headlines and paragraphs, an article's chrome is a few
+    # lines at its head and tail).
+    # (and at least this many lines: a short list-like article, a bundle of headlines, stays an article).
     page_min_short_share: float = 0.5
+    page_min_short_run: int = 10
+    page_min_lines: int = 30
     # What one line that is not prose costs the body block, in Han characters of prose it must be outweighed by.
     short_line_cost: int = 12
     # A run of prose joins the body when it weighs at least this share of the cost of the lines between.
@@ -47,6 +52,8 @@ class ChromeOptions:
     # least edge_min_han Han characters each.
     edge_han: int = 80
     edge_min_han: int = 4
+    # A sign-off may be a short name in parentheses: (大脸猫), (XWT185); letters and digits count.
+    edge_min_signoff: int = 2
 
 
 def _is_body(text: str, options: ChromeOptions) -> bool:
@@ -110,11 +117,18 @@ def _prose_weight(text: str, options: ChromeOptions) -> int:
 
 
 def _looks_like_page(texts: list[str], options: ChromeOptions) -> bool:
-    """Many lines, most of them short and unpunctuated: a whole page's text rather than an article."""
+    """A long run of short unpunctuated lines, and more such lines than prose: a page, not an article."""
     if len(texts) < options.page_min_lines:
         return False
-    short = sum(1 for t in texts if not _is_body(t, options))
-    return short >= options.page_min_short_share * len(texts)
+    short = run = longest = 0
+    for text in texts:
+        if _is_body(text, options):
+            run = 0
+        else:
+            short += 1
+            run += 1
+            longest = max(longest, run)
+    return longest >= options.page_min_short_run and short >= options.page_min_short_share * len(texts)
 
 
 def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
@@ -289,7 +303,8 @@ class _Scanner:
     def _with_edges(self, start: int, end: int) -> tuple[int, int]:
         """Widen the block by the lines that belong to a body without being prose: above it the title
         (past the byline, source and time lines that rules claim), below it a sign-off (特此通告, the
-        issuer, the date), until a line too short to be either (a menu item) or, below, the first chrome."""
+        issuer, the date), until a line too short to be either (a menu item) or, below, the first chrome. Han characters count
+        for a title; letters and digits too for a sign-off."""
         budget = self.options.edge_han
         i = start - 1
         while i >= 0 and budget > 0:
@@ -303,8 +318,8 @@ class _Scanner:
         budget = self.options.edge_han
         i = end + 1
         while i < len(self.lines) and budget > 0 and not self.candidates[i]:
-            han = len(_HAN.findall(self.lines[i].text))
-            if han < self.options.edge_min_han:
+            han = len(_WORD.findall(self.lines[i].text))
+            if han < self.options.edge_min_signoff:
                 break
             budget -= han
             end = i
