@@ -22,6 +22,8 @@ LINE_CACHE_SIZE = 50_000
 
 _PROSE_MARK = regex.compile(r"[，。！？；,!?;]")
 _HAN = regex.compile(r"\p{Han}")
+_CLAUSE_END = regex.compile(r"\p{Han}[，。；、]$")
+_EXCLAMATION_END = regex.compile(r"\p{Han}[！？!?]+$")
 _WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
 _SENTENCE_END = regex.compile(r"[。！？!?…”」』）)]$")
 
@@ -48,12 +50,13 @@ class ChromeOptions:
     short_line_cost: int = 12
     # A run of prose joins the body when it weighs at least this share of the cost of the lines between.
     bridge_share: float = 0.25
-    # Around the block: up to this many Han characters of title above and sign-off below, in lines of at
-    # least edge_min_han Han characters each.
-    edge_han: int = 80
-    edge_min_han: int = 4
-    # A sign-off may be a short name in parentheses: (大脸猫), (XWT185); letters and digits count.
-    edge_min_signoff: int = 2
+    # Around the block: a title of up to title_lines lines above it, each of title_min_han Han characters
+    # or more, and a sign-off of up to signoff_lines below it, each of signoff_min_chars letters, digits or
+    # Han characters or more ((大脸猫), (XWT185)).
+    title_lines: int = 4
+    title_min_han: int = 4
+    signoff_lines: int = 3
+    signoff_min_chars: int = 2
 
 
 def _is_body(text: str, options: ChromeOptions) -> bool:
@@ -110,9 +113,14 @@ OUTSIDE_BLOCK = "outside-prose-block"
 
 
 def _prose_weight(text: str, options: ChromeOptions) -> int:
-    """How much a line pulls the body block towards it: its Han characters if it is prose, else a cost."""
-    if _is_body(text, options):
+    """How much a line pulls the body block towards it: its Han characters if it is prose (a short line
+    too when it ends inside or at the end of a sentence, as text broken for phones is), else a cost.
+    Headlines end in ！ or ？ as often as such prose does, so a short line ending so costs nothing and
+    adds nothing."""
+    if _is_body(text, options) or _CLAUSE_END.search(text):
         return len(_HAN.findall(text))
+    if _EXCLAMATION_END.search(text):
+        return 0
     return -options.short_line_cost
 
 
@@ -301,28 +309,23 @@ class _Scanner:
                 self.verdict[i] = OUTSIDE_BLOCK
 
     def _with_edges(self, start: int, end: int) -> tuple[int, int]:
-        """Widen the block by the lines that belong to a body without being prose: above it the title
-        (past the byline, source and time lines that rules claim), below it a sign-off (特此通告, the
-        issuer, the date), until a line too short to be either (a menu item) or, below, the first chrome. Han characters count
-        for a title; letters and digits too for a sign-off."""
-        budget = self.options.edge_han
-        i = start - 1
-        while i >= 0 and budget > 0:
+        """Widen the block by the lines that belong to a body without being prose: above it a title (past
+        the byline, source and time lines that rules claim), below it a sign-off (特此通告, the issuer, the
+        date, a name in parentheses). A line too short to be either (a menu item) stops the widening, and so
+        does, below, the first chrome; a title is a few lines at most, a sign-off fewer."""
+        o = self.options
+        taken, i = 0, start - 1
+        while i >= 0 and taken < o.title_lines:
             if not self.candidates[i]:
-                han = len(_HAN.findall(self.lines[i].text))
-                if han < self.options.edge_min_han:
+                if len(_HAN.findall(self.lines[i].text)) < o.title_min_han:
                     break
-                budget -= han
-                start = i
+                taken, start = taken + 1, i
             i -= 1
-        budget = self.options.edge_han
-        i = end + 1
-        while i < len(self.lines) and budget > 0 and not self.candidates[i]:
-            han = len(_WORD.findall(self.lines[i].text))
-            if han < self.options.edge_min_signoff:
+        taken, i = 0, end + 1
+        while i < len(self.lines) and taken < o.signoff_lines and not self.candidates[i]:
+            if len(_WORD.findall(self.lines[i].text)) < o.signoff_min_chars:
                 break
-            budget -= han
-            end = i
+            taken, end = taken + 1, i
             i += 1
         return start, end
 
