@@ -303,7 +303,10 @@ class _Scanner:
         if not _looks_like_page(texts, self.options):
             return
         weights = [_prose_weight(t, self.options) for t in texts]
-        start, end = self._with_edges(*_body_block(weights, self.options))
+        start, end = _body_block(weights, self.options)
+        if end < start:
+            return  # no prose at all: nothing to stand outside of, so only the rules judge the lines
+        start, end = self._with_edges(start, end)
         for i in range(len(texts)):
             if (i < start or i > end) and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
