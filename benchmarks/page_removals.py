@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_data  # noqa: E402
 
 from newsclean import Pipeline  # noqa: E402
+from newsclean.sitechrome import SiteChrome  # noqa: E402
 
 
 
@@ -42,7 +43,9 @@ def load_scorer():
 def clean_pages(records: list[dict], learn: bool) -> dict[str, object]:
     """Clean every page's text in one batch (the learned site chrome needs the whole batch)."""
     pipeline = Pipeline()
-    return {r["id"]: pipeline.clean(r["text"], id=r["id"]) for r in records}
+    site = SiteChrome.learn((r["text"], r.get("url")) for r in records) if learn else SiteChrome()
+    return {r["id"]: pipeline.clean(r["text"], id=r["id"], site_lines=site.for_url(r.get("url")))
+            for r in records}
 
 
 def line_report(scorer, records, results, show: int) -> None:
@@ -86,10 +89,11 @@ def clean_news_loss(part: str) -> None:
     """Every line of clean news is body, so every character the chrome stage removes from it is lost."""
     pipeline = Pipeline(stages=("normalize", "chrome"))
     records = list(real_data.clean_news(part))
+    site = SiteChrome.learn((r["text"], r.get("url")) for r in records)
     chars = removed = 0
     by_rule = collections.Counter()
     for r in records:
-        res = pipeline.clean(r["text"], id=r["id"])
+        res = pipeline.clean(r["text"], id=r["id"], site_lines=site.for_url(r.get("url")))
         chars += len(r["text"])
         for item in res.removed:
             if item["reason"] == "chrome" and not CCTV_BYLINE.fullmatch(item["text"]):

@@ -15,6 +15,7 @@ import regex
 
 from ..document import Document, Line
 from ..rules import ChromeRule, RuleSet, RuleTimeout
+from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
 
 NAME = "chrome"
 # Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
@@ -190,8 +191,10 @@ def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
 class _Scanner:
     """Classify the lines of one document; `verdict[i]` is the id of the rule that made line i chrome."""
 
-    def __init__(self, doc: Document, rules: RuleSet, options: ChromeOptions):
+    def __init__(self, doc: Document, rules: RuleSet, options: ChromeOptions,
+                 site_lines: dict[bytes, Learned] | None = None):
         self.doc = doc
+        self.info: dict[int, dict] = {}
         self.rules = rules
         self.options = options
         self.lines: list[Line] = [line for line in doc.lines() if line.text]
@@ -201,6 +204,9 @@ class _Scanner:
         # Every rule that matches each line (or the line joined with the next one), whatever its zone:
         # matching is done once, zones are applied afterwards.
         self.candidates: list[list[tuple[ChromeRule, object]]] = [self._candidates(i) for i in range(len(self.lines))]
+        # What the batch learned about each line's recurrence in the document's site (None: nothing).
+        self.learned: list[Learned | None] = ([site_lines.get(line_key(line.text)) for line in self.lines]
+                                              if site_lines else [None] * len(self.lines))
 
     def _match(self, rule: ChromeRule, text: str):
         if len(text) > rule.max_chars or rule.id in self.disabled:
@@ -253,7 +259,8 @@ class _Scanner:
         A breadcrumb ending in a long title, or a "上一篇：…！…" link, reads like prose; it must not anchor
         the body, or the chrome around it would count as body too.
         """
-        claimed = [bool(c) or v is not None for c, v in zip(self.candidates, self.verdict)]
+        claimed = [bool(c) or v is not None or learned is not None
+                   for c, v, learned in zip(self.candidates, self.verdict, self.learned)]
         for i, found in enumerate(self.candidates):  # the second line of a split credit is claimed too
             if any(rule.join_next for rule, _ in found) and i + 1 < len(claimed):
                 claimed[i + 1] = True
@@ -332,17 +339,29 @@ class _Scanner:
             i += 1
         return start, end
 
+    def mark_site_lines(self, first_body: int, last_body: int) -> None:
+        """Lines the site prints on many of its pages (learned from the batch, see `sitechrome`), where
+        they stand before or after the body; each carries the count that made it chrome."""
+        for i, learned in enumerate(self.learned):
+            if learned is not None and self.verdict[i] is None and (i < first_body or i > last_body):
+                self.verdict[i] = SITE_RULE
+                self.info[i] = {"documents": learned.docs, "site_documents": learned.site_docs}
+
     def run(self) -> None:
         self.mark_outside_block()
         first, last = self.body_bounds()
         self.apply_rules(first, last)
+        self.mark_site_lines(first, last)
         self.mark_banners(first)
 
 
-def run(doc: Document, rules: RuleSet, options: ChromeOptions = ChromeOptions()) -> None:
-    """Remove the chrome lines of `doc`, recording each with the rule that matched it."""
-    scanner = _Scanner(doc, rules, options)
+def run(doc: Document, rules: RuleSet, options: ChromeOptions = ChromeOptions(),
+        site_lines: dict[bytes, Learned] | None = None) -> None:
+    """Remove the chrome lines of `doc`, recording each with the rule that matched it. `site_lines` are
+    the recurring lines of the document's site, learned from its batch (`SiteChrome.for_url`)."""
+    scanner = _Scanner(doc, rules, options, site_lines)
     scanner.run()
-    chrome = [(line, rule) for line, rule in zip(scanner.lines, scanner.verdict) if rule]
+    chrome = [i for i, rule in enumerate(scanner.verdict) if rule]
     if chrome:
-        doc.remove_lines([line for line, _ in chrome], "chrome", [rule for _, rule in chrome])
+        doc.remove_lines([scanner.lines[i] for i in chrome], "chrome", [scanner.verdict[i] for i in chrome],
+                         info=[scanner.info.get(i) for i in chrome] if scanner.info else None)
