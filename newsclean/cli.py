@@ -22,6 +22,7 @@ from .pipeline import STAGES, Options, Pipeline
 from .rules import RuleError, RuleSet
 from .runner import RunConfig, RunError, run
 from .sitechrome import LearnOptions
+from .stages.chrome import STRUCTURAL_RULES
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
@@ -207,6 +208,8 @@ def rules_command(rules_dir):
     click.echo(f"# rules from {rules.source}")
     for r in rules.chrome:
         click.echo(f"chrome  {r.id:<28} [{r.zone}] {r.description}")
+    for rule_id, description in STRUCTURAL_RULES.items():
+        click.echo(f"chrome  {rule_id:<28} [structure] {description}")
     for g in rules.gaps:
         click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}")
 

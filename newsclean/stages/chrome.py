@@ -111,6 +111,19 @@ def _iso_time(value: str) -> str:
 
 
 OUTSIDE_BLOCK = "outside-prose-block"
+BANNER = "channel-or-column-banner"
+
+# The chrome the stage finds by structure rather than by a pattern of rules/chrome.toml, for `newsclean rules`.
+STRUCTURAL_RULES = {
+    OUTSIDE_BLOCK: "On a full page (30+ lines, half of them short and unpunctuated, ten in one run): every line "
+                   "outside the body block (the densest run of prose, its title and sign-off) — menus, link and "
+                   "headline lists, comment threads, footers",
+    SITE_RULE: "A line the document's site prints on many of its pages (learned from the batch: not "
+               "sentence-like in 5+ documents and 10% of the site, sentence-like in 20+ and 30%), before or "
+               "after the body; the removal's info gives the count",
+    BANNER: "Short unpunctuated lines stacked at the very top above a chrome line: channel headers, column "
+            "banners (浏阳市 / 走在前 作示范)",
+}
 
 
 def _prose_weight(text: str, options: ChromeOptions) -> int:
