@@ -97,3 +97,15 @@ def test_a_page_without_prose_keeps_what_it_has():
     """A page of links only: no block, nothing is judged outside it (the lexicon rules still apply)."""
     result = clean(page(MENU, RELATED, FOOTER))
     assert not removed_by(result, "outside-prose-block")
+
+
+def test_a_list_of_headlines_with_inner_commas_is_not_body():
+    """Recommended stories: headline, source, comment count, again and again. A headline has a comma but
+    no sentence end, so the list does not read as prose and does not join the body."""
+    recommended = ["为您推荐"]
+    for n, place in enumerate(["城南", "江北", "新区", "河西", "湖东", "山前", "港口", "临江"]):
+        recommended += [f"{place}老街改造完成，百年骑楼重现昔日风貌引来众多市民打卡", "江城晚报", str(n)]
+    result = clean(page(MENU, [TITLE, META], BODY, recommended, FOOTER))
+    kept = result.text.split("\n")
+    assert all(paragraph in kept for paragraph in BODY)
+    assert not any("老街改造完成" in line for line in kept)

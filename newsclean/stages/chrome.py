@@ -26,7 +26,7 @@ _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_END = regex.compile(r"\p{Han}[，。；、]$")
 _EXCLAMATION_END = regex.compile(r"\p{Han}[！？!?]+$")
 _WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
-_SENTENCE_END = regex.compile(r"[。！？!?…”」』）)]$")
+_SENTENCE_END = regex.compile(r"[。！？!?…”」』）).．]$")
 
 # Metadata fields a rule may capture with a named group; anything else named in a pattern is ignored.
 METADATA_FIELDS = ("published", "author", "source", "editor", "reviewer", "reporter", "photographer",
@@ -49,6 +49,8 @@ class ChromeOptions:
     page_min_lines: int = 30
     # What one line that is not prose costs the body block, in Han characters of prose it must be outweighed by.
     short_line_cost: int = 12
+    # A line of prose punctuation that does not end a sentence is a headline below this many Han characters.
+    headline_max_han: int = 40
     # A run of prose joins the body when it weighs at least this share of the cost of the lines between.
     bridge_share: float = 0.25
     # Around the block: a title of up to title_lines lines above it, each of title_min_han Han characters
@@ -58,6 +60,7 @@ class ChromeOptions:
     title_min_han: int = 4
     signoff_lines: int = 3
     signoff_min_chars: int = 2
+    signoff_max_chars: int = 20  # an issuer, a date, a name; a longer line below the body is a headline
 
 
 def _is_body(text: str, options: ChromeOptions) -> bool:
@@ -127,12 +130,16 @@ STRUCTURAL_RULES = {
 
 
 def _prose_weight(text: str, options: ChromeOptions) -> int:
-    """How much a line pulls the body block towards it: its Han characters if it is prose (a short line
-    too when it ends inside or at the end of a sentence, as text broken for phones is), else a cost.
-    Headlines end in ！ or ？ as often as such prose does, so a short line ending so costs nothing and
-    adds nothing."""
-    if _is_body(text, options) or _CLAUSE_END.search(text):
+    """How much a line pulls the body block towards it: its Han characters if it is prose, else a cost.
+
+    Prose ends a sentence or a clause (a short line ending so too: text broken for phones), or runs long. A
+    headline has inner punctuation but no end (`人到中年，有些事，你只能熬着`), and ends in ！ or ？ as often
+    as prose does; a list of them must not read as a body, so such a line costs nothing and adds nothing."""
+    if _CLAUSE_END.search(text):
         return len(_HAN.findall(text))
+    if _is_body(text, options):
+        han = len(_HAN.findall(text))
+        return han if han >= options.headline_max_han or _SENTENCE_END.search(text) else 0
     if _EXCLAMATION_END.search(text):
         return 0
     return -options.short_line_cost
@@ -335,7 +342,8 @@ class _Scanner:
         """Widen the block by the lines that belong to a body without being prose: above it a title (past
         the byline, source and time lines that rules claim), below it a sign-off (特此通告, the issuer, the
         date, a name in parentheses). A line too short to be either (a menu item) stops the widening, and so
-        does, below, the first chrome; a title is a few lines at most, a sign-off fewer."""
+        do, below, the first chrome and a line too long for a sign-off (a headline); a title is a few lines at
+        most, a sign-off fewer."""
         o = self.options
         taken, i = 0, start - 1
         while i >= 0 and taken < o.title_lines:
@@ -346,7 +354,8 @@ class _Scanner:
             i -= 1
         taken, i = 0, end + 1
         while i < len(self.lines) and taken < o.signoff_lines and not self.candidates[i]:
-            if len(_WORD.findall(self.lines[i].text)) < o.signoff_min_chars:
+            text = self.lines[i].text
+            if not o.signoff_min_chars <= len(_WORD.findall(text)) <= o.signoff_max_chars:
                 break
             taken, end = taken + 1, i
             i += 1
