@@ -45,3 +45,14 @@ def test_body_lines_that_start_like_a_credit_or_a_time_stay():
              "15:49，最后一批求职者完成了登记，现场招聘会圆满结束，共有三百多人达成就业意向。"]
     kept = kept_lines("\n".join(lines))
     assert lines[1] in kept and lines[-1] in kept
+
+
+@pytest.mark.parametrize("notice", ["未经江城新闻网书面特别授权，请勿转载或建立镜像，违者依法必究",
+                                    "原创版权禁止商业转载 授权>>", "转载申请事宜以及报告侵权行为，请联系我们：0000-1234567"])
+def test_reprint_notices_in_other_wordings_go(notice):
+    assert kept_lines("\n".join([*BODY, notice])) == BODY
+
+
+def test_a_sentence_about_reprinting_stays_in_the_body():
+    sentence = "市版权局提醒，网站转载新闻作品应当取得著作权人许可，并在显著位置注明来源。"
+    assert kept_lines("\n".join([BODY[0], sentence, BODY[1]])) == [BODY[0], sentence, BODY[1]]
