@@ -109,3 +109,29 @@ def test_a_list_of_headlines_with_inner_commas_is_not_body():
     kept = result.text.split("\n")
     assert all(paragraph in kept for paragraph in BODY)
     assert not any("老街改造完成" in line for line in kept)
+
+
+def test_the_rest_of_a_body_after_lines_broken_without_punctuation_stays():
+    """Text laid out for phones: clauses without punctuation, one a line, between paragraphs. The part of
+    the body after them is its own run of prose and joins the block."""
+    broken = ["城南书房", "位于老城区中心", "紧邻地铁二号线", "步行三分钟即到", "周边还有两所小学", "一座社区公园"]
+    result = clean(page(MENU, [TITLE], BODY[:2], broken, BODY[2:], RELATED, FOOTER))
+    kept = result.text.split("\n")
+    assert all(paragraph in kept for paragraph in BODY) and all(line in kept for line in broken)
+
+
+def test_a_footer_notice_below_the_body_does_not_join_it():
+    """A liability notice at the foot of a portal page is prose and outweighs a share of the link list
+    between, but it is light beside the body: it and the list stay out."""
+    notice = "本网站所提供的行情数据仅供参考，本网站及其合作伙伴不对数据内容的错误或延误承担任何责任。"
+    long_paragraph = ("据统计，三座书房开放首月共接待读者四万余人次，借出图书两万多册，其中少儿图书最受欢迎，"
+                      "绘本和科普读物常常一上架就被借走。为方便上班族，书房还推出了线上预约座位服务，读者可以"
+                      "通过江城文旅公众号提前选座，到店后扫码签到即可入座。书房管理员说，周末上午的座位往往在"
+                      "前一天晚上就被约满，不少家长带着孩子一待就是一整天，中午在附近简单吃点东西再回来接着看。"
+                      "针对读者提出的增加自习座位、延长夜间开放时间等建议，市文化和旅游局表示将认真研究，"
+                      "并计划在明年新建的五座书房中全部设置独立自习区，同时配备饮水机、储物柜和无障碍通道。")
+    body = BODY + [long_paragraph]
+    result = clean(page(MENU, [TITLE], body, RELATED, [notice]))
+    kept = result.text.split("\n")
+    assert all(paragraph in kept for paragraph in body)
+    assert notice not in kept and "江城举办第五届全民阅读节" not in kept

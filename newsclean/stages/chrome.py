@@ -26,7 +26,8 @@ _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_END = regex.compile(r"\p{Han}[，。；、]$")
 _EXCLAMATION_END = regex.compile(r"\p{Han}[！？!?]+$")
 _WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
-_SENTENCE_END = regex.compile(r"[。！？!?…”」』）).．]$")
+# How a statement ends; a headline ends in ！ or ？ as often as prose does, so those do not count here.
+_STATEMENT_END = regex.compile(r"[。…”」』.．]$")
 
 # Metadata fields a rule may capture with a named group; anything else named in a pattern is ignored.
 METADATA_FIELDS = ("published", "author", "source", "editor", "reviewer", "reporter", "photographer",
@@ -51,8 +52,11 @@ class ChromeOptions:
     short_line_cost: int = 12
     # A line of prose punctuation that does not end a sentence is a headline below this many Han characters.
     headline_max_han: int = 40
-    # A run of prose joins the body when it weighs at least this share of the cost of the lines between.
+    # A run of prose joins the body when it weighs at least this share of the cost of the lines between,
+    # and, unless it outweighs that cost, this share of the heaviest run (a footer disclaimer far below the
+    # body is light beside it; the rest of a body split by pictures and short lines is not).
     bridge_share: float = 0.25
+    bridge_min_of_heaviest: float = 0.1
     # Around the block: a title of up to title_lines lines above it, each of title_min_han Han characters
     # or more, and a sign-off of up to signoff_lines below it, each of signoff_min_chars letters, digits or
     # Han characters or more ((大脸猫), (XWT185)).
@@ -139,7 +143,7 @@ def _prose_weight(text: str, options: ChromeOptions) -> int:
         return len(_HAN.findall(text))
     if _is_body(text, options):
         han = len(_HAN.findall(text))
-        return han if han >= options.headline_max_han or _SENTENCE_END.search(text) else 0
+        return han if han >= options.headline_max_han or _STATEMENT_END.search(text) else 0
     if _EXCLAMATION_END.search(text):
         return 0
     return -options.short_line_cost
@@ -161,29 +165,32 @@ def _looks_like_page(texts: list[str], options: ChromeOptions) -> bool:
 
 
 def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
-    """Every run of lines whose weight adds up above zero, as (start, end, total) at its peak, in one pass
-    (Kadane's maximum subarray with a reset at each return to zero): prose lines add their length, every
-    other line costs a little, so a menu of forty links ends a run but one subheading or caption does not
-    (the line-block density idea of cx-extractor)."""
-    runs = []
-    total, start, peak, peak_at = 0, 0, 0, -1
+    """Every maximal run of lines whose weight adds up above zero, as (start, end, total), in line order:
+    the maximal scoring subsequences of Ruzzo and Tompa (1999), found in one pass. Prose lines add their
+    length and every other line costs a little, so a menu of forty links ends a run but one subheading or
+    caption does not (the line-block density idea of cx-extractor)."""
+    runs: list[list[int]] = []  # [start, end, total before start, total at end]
+    total = 0
     for i, w in enumerate(weights):
-        if total <= 0:
-            if peak > 0:
-                runs.append((start, peak_at, peak))
-            total, start, peak, peak_at = 0, i, 0, -1
+        if w > 0:
+            run = [i, i, total, total + w]
+            while True:
+                j = len(runs) - 1
+                while j >= 0 and runs[j][2] >= run[2]:
+                    j -= 1
+                if j < 0 or runs[j][3] >= run[3]:
+                    runs.append(run)
+                    break
+                run = [runs[j][0], i, runs[j][2], run[3]]
+                del runs[j:]
         total += w
-        if total > peak:
-            peak, peak_at = total, i
-    if peak > 0:
-        runs.append((start, peak_at, peak))
-    return runs
+    return [(a, b, right - left) for a, b, left, right in runs]
 
 
 def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
     """The heaviest run of prose, joined with each neighbouring run that outweighs a share of the cost of
-    the lines between (a subheading, a table or an inline box splits a body; a footer disclaimer two
-    hundred link lines further down does not belong to it)."""
+    the lines between and is not a trifle beside the heaviest (a subheading, a table or an inline box
+    splits a body; a footer disclaimer two hundred link lines further down does not belong to it)."""
     runs = _prose_runs(weights)
     if not runs:
         return 0, -1
@@ -201,7 +208,8 @@ def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
                 continue
             a, b, weight = runs[n]
             gap = prefix[start] - prefix[b + 1] if n < lo else prefix[a] - prefix[end + 1]
-            if weight >= options.bridge_share * -gap:
+            worth = weight >= -gap or weight >= options.bridge_min_of_heaviest * runs[k][2]
+            if worth and weight >= options.bridge_share * -gap:
                 start, end = min(start, a), max(end, b)
                 lo, hi = min(lo, n), max(hi, n)
                 grown = True
@@ -329,7 +337,9 @@ class _Scanner:
         texts = [line.text for line in self.lines]
         if not _looks_like_page(texts, self.options):
             return
-        weights = [_prose_weight(t, self.options) for t in texts]
+        # A line a chrome rule could claim (a disclaimer, a copyright footer) is no prose to build on.
+        weights = [-self.options.short_line_cost if found else _prose_weight(t, self.options)
+                   for t, found in zip(texts, self.candidates)]
         start, end = _body_block(weights, self.options)
         if end < start:
             return  # no prose at all: nothing to stand outside of, so only the rules judge the lines
