@@ -114,3 +114,23 @@ def test_a_run_without_learning_keeps_the_lines(tmp_path):
     out = tmp_path / "out.jsonl"
     run(RunConfig(inputs=(str(tmp_path / "in.jsonl"),), output=str(out), learn=None))
     assert PROMO in json.loads(out.read_text(encoding="utf-8").split("\n")[1])["text"]
+
+
+def test_the_command_learns_from_files_and_says_why_not_from_standard_input(tmp_path):
+    from click.testing import CliRunner
+
+    from newsclean.cli import main
+
+    write_dump(tmp_path / "in.jsonl", site_docs())
+    dump = (tmp_path / "in.jsonl").read_bytes()
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["clean", str(tmp_path / "in.jsonl"), "-o", str(out), "--no-progress"])
+    assert result.exit_code == 0 and "site chrome learned from the batch: 2 recurring lines" in result.output
+    texts = [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert not any(PROMO in text for text in texts)
+    piped = CliRunner().invoke(main, ["clean", "-", "-o", "-", "--no-progress"], input=dump)
+    assert piped.exit_code == 0 and "site chrome not learned: standard input" in piped.output
+    off = CliRunner().invoke(main, ["clean", str(tmp_path / "in.jsonl"), "-o", str(out), "--no-learn-chrome",
+                                    "--no-progress"])
+    assert off.exit_code == 0 and "site chrome" not in off.output
+    assert PROMO in json.loads(out.read_text(encoding="utf-8").splitlines()[1])["text"]
