@@ -135,3 +135,13 @@ def test_a_footer_notice_below_the_body_does_not_join_it():
     kept = result.text.split("\n")
     assert all(paragraph in kept for paragraph in body)
     assert notice not in kept and "江城举办第五届全民阅读节" not in kept
+
+
+def test_the_runs_of_prose_are_the_maximal_scoring_stretches():
+    """Prose lines weigh, other lines cost; a run ends where its total would fall back, and a later run that
+    climbs above an earlier one's peak absorbs it (Ruzzo-Tompa)."""
+    from newsclean.stages.chrome import _prose_runs
+
+    assert _prose_runs([5, -3, 4, -20, 10, -1, -1, 3, -50, 2]) == [(0, 2, 6), (4, 7, 11), (9, 9, 2)]
+    assert _prose_runs([5, -2, 9]) == [(0, 2, 12)]
+    assert _prose_runs([-12, -12]) == []

@@ -40,11 +40,11 @@ class ChromeOptions:
     body_min_han: int = 16
     # Short lines stacked before a byline/breadcrumb at the very top are channel headers or column banners.
     banner_max_chars: int = 10
-    # A document is a full page (menus, link lists and all) rather than an article when at least this share
-    # of its lines are short lines without sentence punctuation and this many of them stand in one run (a
-    # menu or a link list; a news bundle alternates headlines and paragraphs, an article's chrome is a few
-    # lines at its head and tail).
-    # (and at least this many lines: a short list-like article, a bundle of headlines, stays an article).
+    # A document is a full page (menus, link lists and all) rather than an article when it has at least
+    # page_min_lines lines, at least page_min_short_share of them short lines without sentence punctuation,
+    # and page_min_short_run of those in one run (a menu or a link list). A news bundle alternates headlines
+    # and paragraphs, an article's chrome is a few lines at its head and tail, and a short article with a
+    # list of names has too few lines: each stays an article.
     page_min_short_share: float = 0.5
     page_min_short_run: int = 10
     page_min_lines: int = 30
@@ -169,22 +169,25 @@ def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
     the maximal scoring subsequences of Ruzzo and Tompa (1999), found in one pass. Prose lines add their
     length and every other line costs a little, so a menu of forty links ends a run but one subheading or
     caption does not (the line-block density idea of cx-extractor)."""
-    runs: list[list[int]] = []  # [start, end, total before start, total at end]
+    # [start, end, total before start, total at end, index of the nearest earlier run starting lower]:
+    # the last field lets the search below jump over runs it has already passed, which keeps it linear.
+    runs: list[list[int]] = []
     total = 0
     for i, w in enumerate(weights):
         if w > 0:
-            run = [i, i, total, total + w]
+            run = [i, i, total, total + w, -1]
             while True:
                 j = len(runs) - 1
                 while j >= 0 and runs[j][2] >= run[2]:
-                    j -= 1
+                    j = runs[j][4]
                 if j < 0 or runs[j][3] >= run[3]:
+                    run[4] = j
                     runs.append(run)
                     break
-                run = [runs[j][0], i, runs[j][2], run[3]]
+                run = [runs[j][0], i, runs[j][2], run[3], -1]
                 del runs[j:]
         total += w
-    return [(a, b, right - left) for a, b, left, right in runs]
+    return [(a, b, right - left) for a, b, left, right, _ in runs]
 
 
 def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
@@ -328,12 +331,12 @@ class _Scanner:
             top += 1
         if 0 < top < len(self.lines) and self.verdict[top] is not None and top <= first_body:
             for i in range(top):
-                self.verdict[i] = "channel-or-column-banner"
+                self.verdict[i] = BANNER
             self.doc.meta.setdefault("channel", " ".join(self.lines[i].text for i in range(top)))
 
     def mark_outside_block(self) -> None:
-        """On a full page, every line outside the densest block of prose is chrome (menus, link lists,
-        headline lists, footers); see `_densest_block`."""
+        """On a full page, every line outside the body block is chrome (menus, link lists, headline lists,
+        comment threads, footers); see `_body_block`."""
         texts = [line.text for line in self.lines]
         if not _looks_like_page(texts, self.options):
             return
