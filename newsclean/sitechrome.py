@@ -14,9 +14,9 @@ documents each distinct line occurs, and the chrome stage then removes, at the h
 
 The site is the URL's host where records carry a `url` field, else the whole corpus is one site. Lines are
 compared after NFKC and without whitespace or case, so the half-width text counted here matches the text the
-normalise stage hands the chrome stage. Counting keeps 8-byte fingerprints, not lines; a site's table is
-pruned of lines seen once whenever it grows past `max_lines_per_site`, which keeps memory bounded and, the
-input order being fixed, the result deterministic.
+normalise stage hands the chrome stage. Counting keeps 8-byte fingerprints, not lines; when a site's table
+grows past `max_lines_per_site`, its rarest lines (seen once, then twice…) are dropped until it is half that
+size, which keeps memory bounded and, the input order being fixed, the result deterministic.
 """
 from __future__ import annotations
 
@@ -126,10 +126,14 @@ class _Counter:
             self._prune(site)
 
     def _prune(self, site: str) -> None:
+        """Drop the rarest lines until the table is half its bound again (so pruning is rare)."""
         counts = self.lines[site]
-        for key in [k for k, n in counts.items() if n <= 1]:
-            del counts[key]
-            self.sentences[site].discard(key)
+        floor = 1
+        while len(counts) > self.options.max_lines_per_site // 2:
+            for key in [k for k, n in counts.items() if n <= floor]:
+                del counts[key]
+                self.sentences[site].discard(key)
+            floor += 1
 
     def learned(self) -> SiteChrome:
         o = self.options

@@ -134,3 +134,9 @@ def test_the_command_learns_from_files_and_says_why_not_from_standard_input(tmp_
                                     "--no-progress"])
     assert off.exit_code == 0 and "site chrome" not in off.output
     assert PROMO in json.loads(out.read_text(encoding="utf-8").splitlines()[1])["text"]
+
+
+def test_a_bounded_table_still_learns_the_lines_that_recur():
+    """With room for only a few dozen lines, the many one-off body lines are dropped, the promotion stays."""
+    site = SiteChrome.learn(site_docs(), LearnOptions(max_lines_per_site=40))
+    assert site.for_url("https://jiangcheng.example/x")[line_key(PROMO)].docs == 24
