@@ -21,6 +21,8 @@ from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
 from .rules import RuleError, RuleSet
 from .runner import RunConfig, RunError, run
+from .sitechrome import LearnOptions
+from .stages.chrome import STRUCTURAL_RULES
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
@@ -109,12 +111,13 @@ def _load_rules(rules: str | None) -> RuleSet:
 @click.option("--dedup-threshold", type=click.FloatRange(0, 1, min_open=True), default=DedupConfig.threshold,
               show_default=True, help="With --dedup: Jaccard similarity of character 5-grams that makes a duplicate.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run with the same inputs and options from its checkpoint.")
+@click.option("--learn-chrome/--no-learn-chrome", default=True, show_default=True,
+              help="First count the lines each site (URL host, else the corpus) repeats on many pages, and strip them as chrome (rule site-recurring-line).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @index_options
 def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field, id_field, html_field, extracted_field,
-                  max_chars, rejects,
-                  stats_path, dedup, clusters_path, dedup_threshold, resume, progress, index_type, expected_docs,
-                  bloom_fp, index_dir):
+                  max_chars, rejects, stats_path, dedup, clusters_path, dedup_threshold, resume, learn_chrome,
+                  progress, index_type, expected_docs, bloom_fp, index_dir):
     """Clean INPUTS (.txt, .jsonl, .html, .warc, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL).
 
     The output appears only when the run is complete; an interrupted run can be continued with --resume.
@@ -131,7 +134,7 @@ def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field
                          extracted_field=extracted_field),
         jobs=jobs, rejects=rejects, stats=stats_path, resume=resume,
         dedup=DedupConfig(threshold=dedup_threshold, jobs=jobs, **settings) if dedup else None,
-        clusters=clusters_path,
+        clusters=clusters_path, learn=LearnOptions() if learn_chrome else None,
     )
     show = sys.stderr.isatty() if progress is None else progress
     previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
@@ -208,6 +211,8 @@ def rules_command(rules_dir):
     click.echo(f"# rules from {rules.source}")
     for r in rules.chrome:
         click.echo(f"chrome  {r.id:<28} [{r.zone}] {r.description}")
+    for rule_id, description in STRUCTURAL_RULES.items():
+        click.echo(f"chrome  {rule_id:<28} [structure] {description}")
     for g in rules.gaps:
         click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}")
 

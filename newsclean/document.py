@@ -20,6 +20,7 @@ class Removal:
     rule: str  # the rule id that decided it
     text: str
     duplicate_of: int | None = None  # for repeats: raw offset of the kept copy
+    info: dict[str, Any] | None = None  # what justified it, where the rule id alone does not say (a count)
 
 
 @dataclass(slots=True)
@@ -58,6 +59,8 @@ class Document:
         self.annotations: list[Annotation] = []
         # Per-rule counters for the run summary.
         self.counts: dict[str, int] = {}
+        # The lines the document's site prints on many pages, learned from its batch (see sitechrome.py).
+        self.site_lines: dict[bytes, Any] | None = None
 
     @property
     def text(self) -> str:
@@ -85,7 +88,8 @@ class Document:
         return self.aligned.apply(edits)
 
     def remove_lines(self, lines: list[Line], reason: str, rules: list[str],
-                     duplicate_of: list[int | None] | None = None) -> None:
+                     duplicate_of: list[int | None] | None = None,
+                     info: list[dict[str, Any] | None] | None = None) -> None:
         """Delete whole lines (with their newline), recording each as a `Removal`."""
         if not lines:
             return
@@ -94,7 +98,8 @@ class Document:
         for k, line in enumerate(lines):
             raw_start, raw_end = self.aligned.raw_span(line.start, line.end)
             dup = duplicate_of[k] if duplicate_of else None
-            self.removals.append(Removal(raw_start, raw_end, reason, rules[k], line.text, dup))
+            self.removals.append(Removal(raw_start, raw_end, reason, rules[k], line.text, dup,
+                                         info[k] if info else None))
             self.count(f"{reason}:{rules[k]}")
             # Take the line's newline with it: the one after it, or before it for the last line.
             if line.end < len(text):

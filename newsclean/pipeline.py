@@ -68,7 +68,7 @@ class Pipeline:
         o = self.options
         table: dict[str, Callable[[Document], None]] = {
             "normalize": lambda d: normalize.run(d, self.rules, normalize.NormalizeOptions(t2s=o.t2s)),
-            "chrome": lambda d: chrome.run(d, self.rules, o.chrome),
+            "chrome": lambda d: chrome.run(d, self.rules, o.chrome, d.site_lines),
             "repeats": lambda d: repeats.run(d, self.rules, o.repeats),
             "rejoin": lambda d: rejoin.run(d, self.rules, o.rejoin),
             "numbers": lambda d: numbers.run(d, self.rules, numbers.NumberOptions(mark=o.mark)),
@@ -82,9 +82,12 @@ class Pipeline:
             stage(doc)
         return doc
 
-    def clean(self, text: str, id: str | None = None, meta: dict[str, Any] | None = None) -> Result:
-        doc = self.process(Document(text, id=id, meta=meta))
-        return result_of(doc)
+    def clean(self, text: str, id: str | None = None, meta: dict[str, Any] | None = None,
+              site_lines: dict[bytes, Any] | None = None) -> Result:
+        """Clean one text; `site_lines` are its site's recurring lines (`SiteChrome.for_url`) in a batch."""
+        doc = Document(text, id=id, meta=meta)
+        doc.site_lines = site_lines
+        return result_of(self.process(doc))
 
 
 def result_of(doc: Document) -> Result:
@@ -95,6 +98,8 @@ def result_of(doc: Document) -> Result:
         pos = aligned.clean_offset(r.raw_start)
         item: dict[str, Any] = {"start": pos, "end": pos, "raw_start": r.raw_start, "raw_end": r.raw_end,
                                 "reason": r.reason, "rule": r.rule, "text": r.text}
+        if r.info:
+            item["info"] = r.info
         if r.duplicate_of is not None:
             kept = aligned.clean_offset(r.duplicate_of)
             item["duplicate_of"] = {"start": kept, "raw_start": r.duplicate_of,

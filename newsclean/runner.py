@@ -42,6 +42,7 @@ from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Rejec
 from .dedup import DedupConfig, dedup_records
 from .pipeline import Options, Pipeline
 from .rules import parse_timeout_warning, rule_files
+from .sitechrome import LearnOptions, SiteChrome
 from .spool import light_records, write_kept
 
 try:
@@ -198,7 +199,7 @@ _worker: dict[str, Any] = {}
 _pipelines: dict[tuple, Pipeline] = {}
 
 
-def _init_worker(rules_dir: str | None, options: Options, text_field: str) -> None:
+def _init_worker(rules_dir: str | None, options: Options, text_field: str, site: SiteChrome | None = None) -> None:
     # Loading the rules takes a moment: runs in one process with the same rule files share a pipeline.
     key = (rules_dir, options, _rules_digest(rules_dir))
     if key not in _pipelines:
@@ -206,13 +207,14 @@ def _init_worker(rules_dir: str | None, options: Options, text_field: str) -> No
         _pipelines[key] = Pipeline(rules_dir, options)
     _worker["pipeline"] = _pipelines[key]
     _worker["text_field"] = text_field
+    _worker["site"] = site
 
 
-def _init_pool_worker(rules_dir: str | None, options: Options, text_field: str) -> None:
+def _init_pool_worker(rules_dir: str | None, options: Options, text_field: str, site: SiteChrome | None) -> None:
     # Ctrl-C and SIGTERM are for the main process, which stops the pool and keeps the checkpoint.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _init_worker(rules_dir, options, text_field)
+    _init_worker(rules_dir, options, text_field, site)
 
 
 def _rules_digest(rules_dir: str | None) -> str:
@@ -234,11 +236,13 @@ def _clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]
     A document the pipeline fails on gives an error instead of a line, so that one bad page cannot end a run.
     """
     pipeline: Pipeline = _worker["pipeline"]
+    site: SiteChrome | None = _worker.get("site")
     out: list[Cleaned] = []
     for rid, text, fields, encoding, record_meta in items:
         try:
             meta = {**record_meta, **({"input_encoding": encoding} if encoding != "utf-8" else {})}
-            result = pipeline.clean(text, id=rid, meta=meta)
+            site_lines = site.for_url(_page_url(fields, record_meta)) if site else None
+            result = pipeline.clean(text, id=rid, meta=meta, site_lines=site_lines)
             line = _encode(dumps(result.to_record(fields, text_field=_worker["text_field"])))
             out.append((line, result.counts, len(result.text), list(result.metadata.get("warnings", [])), None))
         except Exception as exc:  # noqa: BLE001 - reported as a reject with the exception named
@@ -256,10 +260,10 @@ def _encode(line: str) -> bytes:
 class _Cleaner:
     """Clean blocks of records in order, in this process (jobs=1) or in a pool of worker processes."""
 
-    def __init__(self, config: "RunConfig"):
+    def __init__(self, config: "RunConfig", site: SiteChrome | None = None):
         self.config = config
         self.pool: ProcessPoolExecutor | None = None
-        args = (config.rules_dir, config.options, config.read.text_field)
+        args = (config.rules_dir, config.options, config.read.text_field, site)
         if config.jobs <= 1:
             _init_worker(*args)
         else:
@@ -327,6 +331,8 @@ class RunConfig:
     resume: bool = False
     dedup: DedupConfig | None = None  # keep one document per cluster of near-duplicates (None: keep all)
     clusters: str | None = None  # with dedup: one JSON line per written document, its cluster and fate
+    # Learn each site's recurring chrome lines from the batch first (None: do not); see sitechrome.py.
+    learn: LearnOptions | None = LearnOptions()
     block_size: int = 64  # records sent to a worker at a time
     checkpoint_units: int = 1000  # a checkpoint after at least this many units...
     checkpoint_seconds: float = 10.0  # ...or this much time, whichever comes first
@@ -409,7 +415,7 @@ def _fingerprint(config: RunConfig, sources: list[Source]) -> str:
         "version": __version__, "inputs": list(config.inputs), "files": input_signature(sources),
         "output": os.path.abspath(config.output), "rejects": config.rejects and os.path.abspath(config.rejects),
         "options": repr(config.options), "read": repr(config.read), "rules": _rules_digest(config.rules_dir),
-        "dedup": config.dedup and config.dedup.to_dict(),
+        "dedup": config.dedup and config.dedup.to_dict(), "learn": repr(config.learn),
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
@@ -610,11 +616,14 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None) -> 
     if config.output != "-" and os.path.isdir(config.output):
         raise RunError(f"{config.output}: is a folder, not an output file")
     job = _Job(config, sources)
-    cleaner: _Cleaner | None = _Cleaner(config)
+    site, learn_note = _learn_site_chrome(config, sources)
+    cleaner: _Cleaner | None = _Cleaner(config, site)
     try:
         stats, skip = job.start()
         if job.note:
             stats.notes.append(job.note)
+        if learn_note and not stats.resumed_at:
+            stats.notes.append(learn_note)
         units = read_records(list(config.inputs), config.read, sources=sources)
         for _ in islice(units, skip):  # written by the interrupted run: read past them, do not clean them
             pass
@@ -636,6 +645,25 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None) -> 
             cleaner.close()
         job.close()
     return stats
+
+
+def _page_url(fields: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    """The page's URL: a `url` field of the record, else the one its HTML or WARC header gave."""
+    return fields.get("url") or meta.get("url")
+
+
+def _learn_site_chrome(config: RunConfig, sources: list[Source]) -> tuple[SiteChrome | None, str | None]:
+    """A first pass over the inputs: the lines each site repeats on many of its pages. The pass reads the
+    same inputs in the same order, so a resumed run (or any --jobs) learns exactly the same lines."""
+    if config.learn is None or "chrome" not in config.options.stages:
+        return None, None
+    if any(s.kind in ("stdin", "stream") for s in sources):
+        return None, "site chrome not learned: standard input or a pipe cannot be read twice"
+    units = read_records(list(config.inputs), config.read, sources=sources)
+    site = SiteChrome.learn(((u.text, _page_url(u.fields, u.meta)) for u in units if isinstance(u, Record)), config.learn)
+    if not len(site):
+        return None, None
+    return site, f"site chrome learned from the batch: {len(site)} recurring lines of {len(site.sites)} site(s)"
 
 
 def _account(unit: Record | Reject, results: Iterator[Cleaned], stats: RunStats, job: _Job) -> None:

@@ -139,10 +139,10 @@ def test_every_unit_of_a_dirty_dump_is_accounted_for(tmp_path):
 def test_a_document_the_pipeline_fails_on_is_a_reject_and_the_run_goes_on(tmp_path, monkeypatch):
     real = Pipeline.clean
 
-    def flaky(self, text, id=None, meta=None):
+    def flaky(self, text, id=None, meta=None, **kwargs):
         if id == "g3":
             raise ValueError("overlapping edits at offset 7")
-        return real(self, text, id=id, meta=meta)
+        return real(self, text, id=id, meta=meta, **kwargs)
 
     monkeypatch.setattr(Pipeline, "clean", flaky)
     (tmp_path / "in.jsonl").write_bytes(b"".join(line(f"g{i}", t) for i, t in enumerate(pages()[:6])))

@@ -15,6 +15,7 @@ import regex
 
 from ..document import Document, Line
 from ..rules import ChromeRule, RuleSet, RuleTimeout
+from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
 
 NAME = "chrome"
 # Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
@@ -22,7 +23,11 @@ LINE_CACHE_SIZE = 50_000
 
 _PROSE_MARK = regex.compile(r"[，。！？；,!?;]")
 _HAN = regex.compile(r"\p{Han}")
-_SENTENCE_END = regex.compile(r"[。！？!?…”」』）)]$")
+_CLAUSE_END = regex.compile(r"\p{Han}[，。；、]$")
+_EXCLAMATION_END = regex.compile(r"\p{Han}[！？!?]+$")
+_WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
+# How a statement ends; a headline ends in ！ or ？ as often as prose does, so those do not count here.
+_STATEMENT_END = regex.compile(r"[。…”」』.．]$")
 
 # Metadata fields a rule may capture with a named group; anything else named in a pattern is ignored.
 METADATA_FIELDS = ("published", "author", "source", "editor", "reviewer", "reporter", "photographer",
@@ -35,6 +40,31 @@ class ChromeOptions:
     body_min_han: int = 16
     # Short lines stacked before a byline/breadcrumb at the very top are channel headers or column banners.
     banner_max_chars: int = 10
+    # A document is a full page (menus, link lists and all) rather than an article when it has at least
+    # page_min_lines lines, at least page_min_short_share of them short lines without sentence punctuation,
+    # and page_min_short_run of those in one run (a menu or a link list). A news bundle alternates headlines
+    # and paragraphs, an article's chrome is a few lines at its head and tail, and a short article with a
+    # list of names has too few lines: each stays an article.
+    page_min_short_share: float = 0.5
+    page_min_short_run: int = 10
+    page_min_lines: int = 30
+    # What one line that is not prose costs the body block, in Han characters of prose it must be outweighed by.
+    short_line_cost: int = 12
+    # A line of prose punctuation that does not end a sentence is a headline below this many Han characters.
+    headline_max_han: int = 40
+    # A run of prose joins the body when it weighs at least this share of the cost of the lines between,
+    # and, unless it outweighs that cost, this share of the heaviest run (a footer disclaimer far below the
+    # body is light beside it; the rest of a body split by pictures and short lines is not).
+    bridge_share: float = 0.25
+    bridge_min_of_heaviest: float = 0.1
+    # Around the block: a title of up to title_lines lines above it, each of title_min_han Han characters
+    # or more, and a sign-off of up to signoff_lines below it, each of signoff_min_chars letters, digits or
+    # Han characters or more ((大脸猫), (XWT185)).
+    title_lines: int = 4
+    title_min_han: int = 4
+    signoff_lines: int = 3
+    signoff_min_chars: int = 2
+    signoff_max_chars: int = 20  # an issuer, a date, a name; a longer line below the body is a headline
 
 
 def _is_body(text: str, options: ChromeOptions) -> bool:
@@ -87,11 +117,115 @@ def _iso_time(value: str) -> str:
     return out
 
 
+OUTSIDE_BLOCK = "outside-prose-block"
+BANNER = "channel-or-column-banner"
+
+# The chrome the stage finds by structure rather than by a pattern of rules/chrome.toml, for `newsclean rules`.
+STRUCTURAL_RULES = {
+    OUTSIDE_BLOCK: "On a full page (30+ lines, half of them short and unpunctuated, ten in one run): every line "
+                   "outside the body block (the densest run of prose, its title and sign-off) — menus, link and "
+                   "headline lists, comment threads, footers",
+    SITE_RULE: "A line the document's site prints on many of its pages (learned from the batch: not "
+               "sentence-like in 5+ documents and 10% of the site, sentence-like in 20+ and 30%), before or "
+               "after the body; the removal's info gives the count",
+    BANNER: "Short unpunctuated lines stacked at the very top above a chrome line: channel headers, column "
+            "banners (浏阳市 / 走在前 作示范)",
+}
+
+
+def _prose_weight(text: str, options: ChromeOptions) -> int:
+    """How much a line pulls the body block towards it: its Han characters if it is prose, else a cost.
+
+    Prose ends a sentence or a clause (a short line ending so too: text broken for phones), or runs long. A
+    headline has inner punctuation but no end (`人到中年，有些事，你只能熬着`), and ends in ！ or ？ as often
+    as prose does; a list of them must not read as a body, so such a line costs nothing and adds nothing."""
+    if _CLAUSE_END.search(text):
+        return len(_HAN.findall(text))
+    if _is_body(text, options):
+        han = len(_HAN.findall(text))
+        return han if han >= options.headline_max_han or _STATEMENT_END.search(text) else 0
+    if _EXCLAMATION_END.search(text):
+        return 0
+    return -options.short_line_cost
+
+
+def _looks_like_page(texts: list[str], options: ChromeOptions) -> bool:
+    """A long run of short unpunctuated lines, and more such lines than prose: a page, not an article."""
+    if len(texts) < options.page_min_lines:
+        return False
+    short = run = longest = 0
+    for text in texts:
+        if _is_body(text, options):
+            run = 0
+        else:
+            short += 1
+            run += 1
+            longest = max(longest, run)
+    return longest >= options.page_min_short_run and short >= options.page_min_short_share * len(texts)
+
+
+def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
+    """Every maximal run of lines whose weight adds up above zero, as (start, end, total), in line order:
+    the maximal scoring subsequences of Ruzzo and Tompa (1999), found in one pass. Prose lines add their
+    length and every other line costs a little, so a menu of forty links ends a run but one subheading or
+    caption does not (the line-block density idea of cx-extractor)."""
+    # [start, end, total before start, total at end, index of the nearest earlier run starting lower]:
+    # the last field lets the search below jump over runs it has already passed, which keeps it linear.
+    runs: list[list[int]] = []
+    total = 0
+    for i, w in enumerate(weights):
+        if w > 0:
+            run = [i, i, total, total + w, -1]
+            while True:
+                j = len(runs) - 1
+                while j >= 0 and runs[j][2] >= run[2]:
+                    j = runs[j][4]
+                if j < 0 or runs[j][3] >= run[3]:
+                    run[4] = j
+                    runs.append(run)
+                    break
+                run = [runs[j][0], i, runs[j][2], run[3], -1]
+                del runs[j:]
+        total += w
+    return [(a, b, right - left) for a, b, left, right, _ in runs]
+
+
+def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
+    """The heaviest run of prose, joined with each neighbouring run that outweighs a share of the cost of
+    the lines between and is not a trifle beside the heaviest (a subheading, a table or an inline box
+    splits a body; a footer disclaimer two hundred link lines further down does not belong to it)."""
+    runs = _prose_runs(weights)
+    if not runs:
+        return 0, -1
+    k = max(range(len(runs)), key=lambda n: runs[n][2])
+    lo = hi = k
+    start, end, total = runs[k]
+    prefix = [0]
+    for w in weights:
+        prefix.append(prefix[-1] + w)
+    grown = True
+    while grown:
+        grown = False
+        for n in (lo - 1, hi + 1):
+            if not 0 <= n < len(runs):
+                continue
+            a, b, weight = runs[n]
+            gap = prefix[start] - prefix[b + 1] if n < lo else prefix[a] - prefix[end + 1]
+            worth = weight >= -gap or weight >= options.bridge_min_of_heaviest * runs[k][2]
+            if worth and weight >= options.bridge_share * -gap:
+                start, end = min(start, a), max(end, b)
+                lo, hi = min(lo, n), max(hi, n)
+                grown = True
+    return start, end
+
+
 class _Scanner:
     """Classify the lines of one document; `verdict[i]` is the id of the rule that made line i chrome."""
 
-    def __init__(self, doc: Document, rules: RuleSet, options: ChromeOptions):
+    def __init__(self, doc: Document, rules: RuleSet, options: ChromeOptions,
+                 site_lines: dict[bytes, Learned] | None = None):
         self.doc = doc
+        self.info: dict[int, dict] = {}
         self.rules = rules
         self.options = options
         self.lines: list[Line] = [line for line in doc.lines() if line.text]
@@ -101,6 +235,9 @@ class _Scanner:
         # Every rule that matches each line (or the line joined with the next one), whatever its zone:
         # matching is done once, zones are applied afterwards.
         self.candidates: list[list[tuple[ChromeRule, object]]] = [self._candidates(i) for i in range(len(self.lines))]
+        # What the batch learned about each line's recurrence in the document's site (None: nothing).
+        self.learned: list[Learned | None] = ([site_lines.get(line_key(line.text)) for line in self.lines]
+                                              if site_lines else [None] * len(self.lines))
 
     def _match(self, rule: ChromeRule, text: str):
         if len(text) > rule.max_chars or rule.id in self.disabled:
@@ -153,7 +290,8 @@ class _Scanner:
         A breadcrumb ending in a long title, or a "上一篇：…！…" link, reads like prose; it must not anchor
         the body, or the chrome around it would count as body too.
         """
-        claimed = [bool(c) for c in self.candidates]
+        claimed = [bool(c) or v is not None or learned is not None
+                   for c, v, learned in zip(self.candidates, self.verdict, self.learned)]
         for i, found in enumerate(self.candidates):  # the second line of a split credit is claimed too
             if any(rule.join_next for rule, _ in found) and i + 1 < len(claimed):
                 claimed[i + 1] = True
@@ -193,19 +331,72 @@ class _Scanner:
             top += 1
         if 0 < top < len(self.lines) and self.verdict[top] is not None and top <= first_body:
             for i in range(top):
-                self.verdict[i] = "channel-or-column-banner"
+                self.verdict[i] = BANNER
             self.doc.meta.setdefault("channel", " ".join(self.lines[i].text for i in range(top)))
 
+    def mark_outside_block(self) -> None:
+        """On a full page, every line outside the body block is chrome (menus, link lists, headline lists,
+        comment threads, footers); see `_body_block`."""
+        texts = [line.text for line in self.lines]
+        if not _looks_like_page(texts, self.options):
+            return
+        # A line a chrome rule could claim (a disclaimer, a copyright footer) is no prose to build on.
+        weights = [-self.options.short_line_cost if found else _prose_weight(t, self.options)
+                   for t, found in zip(texts, self.candidates)]
+        start, end = _body_block(weights, self.options)
+        if end < start:
+            return  # no prose at all: nothing to stand outside of, so only the rules judge the lines
+        start, end = self._with_edges(start, end)
+        for i in range(len(texts)):
+            if (i < start or i > end) and self.verdict[i] is None:
+                self.verdict[i] = OUTSIDE_BLOCK
+
+    def _with_edges(self, start: int, end: int) -> tuple[int, int]:
+        """Widen the block by the lines that belong to a body without being prose: above it a title (past
+        the byline, source and time lines that rules claim), below it a sign-off (特此通告, the issuer, the
+        date, a name in parentheses). A line too short to be either (a menu item) stops the widening, and so
+        do, below, the first chrome and a line too long for a sign-off (a headline); a title is a few lines at
+        most, a sign-off fewer."""
+        o = self.options
+        taken, i = 0, start - 1
+        while i >= 0 and taken < o.title_lines:
+            if not self.candidates[i]:
+                if len(_HAN.findall(self.lines[i].text)) < o.title_min_han:
+                    break
+                taken, start = taken + 1, i
+            i -= 1
+        taken, i = 0, end + 1
+        while i < len(self.lines) and taken < o.signoff_lines and not self.candidates[i]:
+            text = self.lines[i].text
+            if not o.signoff_min_chars <= len(_WORD.findall(text)) <= o.signoff_max_chars:
+                break
+            taken, end = taken + 1, i
+            i += 1
+        return start, end
+
+    def mark_site_lines(self, first_body: int, last_body: int) -> None:
+        """Lines the site prints on many of its pages (learned from the batch, see `sitechrome`), where
+        they stand before or after the body; each carries the count that made it chrome."""
+        for i, learned in enumerate(self.learned):
+            if learned is not None and self.verdict[i] is None and (i < first_body or i > last_body):
+                self.verdict[i] = SITE_RULE
+                self.info[i] = {"documents": learned.docs, "site_documents": learned.site_docs}
+
     def run(self) -> None:
+        self.mark_outside_block()
         first, last = self.body_bounds()
         self.apply_rules(first, last)
+        self.mark_site_lines(first, last)
         self.mark_banners(first)
 
 
-def run(doc: Document, rules: RuleSet, options: ChromeOptions = ChromeOptions()) -> None:
-    """Remove the chrome lines of `doc`, recording each with the rule that matched it."""
-    scanner = _Scanner(doc, rules, options)
+def run(doc: Document, rules: RuleSet, options: ChromeOptions = ChromeOptions(),
+        site_lines: dict[bytes, Learned] | None = None) -> None:
+    """Remove the chrome lines of `doc`, recording each with the rule that matched it. `site_lines` are
+    the recurring lines of the document's site, learned from its batch (`SiteChrome.for_url`)."""
+    scanner = _Scanner(doc, rules, options, site_lines)
     scanner.run()
-    chrome = [(line, rule) for line, rule in zip(scanner.lines, scanner.verdict) if rule]
+    chrome = [i for i, rule in enumerate(scanner.verdict) if rule]
     if chrome:
-        doc.remove_lines([line for line, _ in chrome], "chrome", [rule for _, rule in chrome])
+        doc.remove_lines([scanner.lines[i] for i in chrome], "chrome", [scanner.verdict[i] for i in chrome],
+                         info=[scanner.info.get(i) for i in chrome] if scanner.info else None)

@@ -1,0 +1,155 @@
+"""Learn a site's chrome from the corpus: lines that recur across many documents of one site.
+
+A site prints its menus, footers, share widgets and promotion lines on every page, in words no rule was
+written for. In a batch, such a line recurs in a large share of the site's documents; a body sentence does
+not (two reposts of one story share paragraphs, and templated news shares a formula like `王毅参加会见。`,
+but each in a small share of the site's pages). So a first pass over the batch counts, per site, in how many
+documents each distinct line occurs, and the chrome stage then removes, at the head and tail of a document
+(never between its first and last body line), the lines that recur often enough:
+
+- a line that is not sentence-like (does not end a sentence): in at least `min_docs` documents of the site
+  and at least `min_share` of them;
+- a sentence-like line (a disclaimer paragraph, a promotion sentence): in at least `sentence_min_docs`
+  documents and `sentence_min_share` of them, a bar templated body sentences do not reach.
+
+The site is the URL's host where records carry a `url` field, else the whole corpus is one site. Lines are
+compared after NFKC and without whitespace or case, so the half-width text counted here matches the text the
+normalise stage hands the chrome stage. Counting keeps 8-byte fingerprints, not lines; when a site's table
+grows past `max_lines_per_site`, its rarest lines (seen once, then twice…) are dropped until it is half that
+size, which keeps memory bounded and, the input order being fixed, the result deterministic.
+"""
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+from urllib.parse import urlsplit
+
+import regex
+
+RULE_ID = "site-recurring-line"
+CORPUS = ""  # the site of records without a URL
+
+_SPACE = regex.compile(r"\s+")
+_SENTENCE_END = regex.compile(r"[。！？!?…”」』）)]$")
+
+
+@dataclass(frozen=True, slots=True)
+class LearnOptions:
+    # A site needs at least min_docs documents before anything is learned from it; see the module docstring.
+    min_docs: int = 5
+    min_share: float = 0.1
+    sentence_min_docs: int = 20
+    sentence_min_share: float = 0.3
+    max_lines_per_site: int = 200_000
+
+
+def line_key(text: str) -> bytes:
+    """The fingerprint of a line: NFKC, no whitespace, case folded, hashed to 8 bytes."""
+    folded = _SPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    return hashlib.blake2b(folded.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def site_of(url: object) -> str:
+    """The host of a URL (without `www.`), or the corpus for a record without one."""
+    if not isinstance(url, str) or not url:
+        return CORPUS
+    try:
+        host = (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return CORPUS
+    return host[4:] if host.startswith("www.") else host
+
+
+def is_sentence(text: str) -> bool:
+    """A line that ends a sentence (。！？…) reads as prose, whatever it says."""
+    return _SENTENCE_END.search(text.rstrip()) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """A recurring line of a site: in `docs` of the site's `site_docs` documents."""
+
+    docs: int
+    site_docs: int
+
+
+@dataclass(slots=True)
+class SiteChrome:
+    """The recurring lines of each site, learned from one batch; `for_url` gives one site's table."""
+
+    sites: dict[str, dict[bytes, Learned]] = field(default_factory=dict)
+
+    @classmethod
+    def learn(cls, documents: Iterable[tuple[str, object]], options: LearnOptions = LearnOptions()) -> "SiteChrome":
+        """Count lines over `(text, url)` pairs and keep those that recur often enough in their site."""
+        counter = _Counter(options)
+        for text, url in documents:
+            counter.add(text, url)
+        return counter.learned()
+
+    def for_url(self, url: object) -> dict[bytes, Learned] | None:
+        return self.sites.get(site_of(url)) or None
+
+    def __len__(self) -> int:
+        return sum(len(lines) for lines in self.sites.values())
+
+
+class _Counter:
+    """In how many documents of each site each line fingerprint occurs."""
+
+    def __init__(self, options: LearnOptions):
+        self.options = options
+        self.lines: dict[str, Counter] = {}
+        self.sentences: dict[str, set[bytes]] = {}
+        self.docs: Counter = Counter()
+
+    def add(self, text: str, url: object) -> None:
+        site = site_of(url)
+        self.docs[site] += 1
+        counts = self.lines.setdefault(site, Counter())
+        sentences = self.sentences.setdefault(site, set())
+        seen = set()
+        for line in text.split("\n"):
+            if not line.strip():
+                continue
+            key = line_key(line)
+            if key in seen:
+                continue
+            seen.add(key)
+            counts[key] += 1
+            if is_sentence(line):
+                sentences.add(key)
+        if len(counts) > self.options.max_lines_per_site:
+            self._prune(site)
+
+    def _prune(self, site: str) -> None:
+        """Drop the rarest lines until the table is half its bound again (so pruning is rare)."""
+        counts = self.lines[site]
+        floor = 1
+        while len(counts) > self.options.max_lines_per_site // 2:
+            for key in [k for k, n in counts.items() if n <= floor]:
+                del counts[key]
+                self.sentences[site].discard(key)
+            floor += 1
+
+    def learned(self) -> SiteChrome:
+        o = self.options
+        sites = {}
+        for site, counts in self.lines.items():
+            total = self.docs[site]
+            if total < o.min_docs:
+                continue
+            sentences = self.sentences[site]
+            table = {}
+            for key, n in counts.items():
+                sentence = key in sentences
+                need_docs = o.sentence_min_docs if sentence else o.min_docs
+                need_share = o.sentence_min_share if sentence else o.min_share
+                if n >= need_docs and n >= need_share * total:
+                    table[key] = Learned(n, total)
+            if table:
+                sites[site] = table
+        return SiteChrome(sites)

@@ -1,0 +1,147 @@
+"""Full-page text (a WET record, the visible text of a page from another scraper): the chrome stage finds the
+body by structure, the densest block of prose, and drops the menus, link lists, headline lists, comment
+threads and footers around it without losing a body line.
+
+Every page here is written for the test (江城网 and its invented story), in the shape real pages have.
+"""
+from __future__ import annotations
+
+from newsclean import clean
+
+MENU = ["江城网", "首页", "新闻", "本地", "国内", "国际", "财经", "体育", "娱乐", "汽车", "房产", "教育",
+        "健康", "旅游", "文化", "视频", "图片", "专题", "评论", "政务", "民生", "科技", "数码", "女性", "登录"]
+TITLE = "江城新建三座城市书房 市民家门口读书更方便"
+META = "2024-05-12 09:30 来源：江城日报"
+BODY = [
+    "记者从江城市文化和旅游局获悉，今年以来，全市新建的三座城市书房已经全部对外开放，每座书房藏书超过一万册。",
+    "城市书房实行自助借还，市民刷身份证或者读者证即可入内，开放时间从早上八点一直延续到晚上十点。",
+    "“下班以后带孩子过来看书，走路只要五分钟。”家住江城新区的市民王女士说，书房里还设有少儿阅读区和自习区。",
+    "市文化和旅游局相关负责人表示，下一步将根据市民的借阅数据调整图书配置，并在更多社区推广城市书房建设。",
+]
+SUBHEAD = "书房里有什么"
+RELATED = ["相关新闻", "江城图书馆推出夜间阅读服务", "2024-05-10", "江城举办第五届全民阅读节", "2024-05-08",
+           "社区书屋如何留住读者", "2024-05-02", "江城新增两条公交线路", "2024-04-30",
+           "江城公园夏季开放时间调整", "2024-04-28", "老旧小区改造进入第二批", "2024-04-25"]
+COMMENTS = ["网友评论", "江城老李", "2024-05-12 10:02", "回复", "12", "城南小王", "2024-05-12 11:15", "回复", "3"]
+FOOTER = ["关于我们", "联系我们", "广告服务", "网站地图", "版权声明", "Copyright © 2024 江城网 版权所有",
+          "江ICP备12345678号"]
+
+
+def page(*parts):
+    return "\n".join(line for part in parts for line in part)
+
+
+def removed_by(result, rule):
+    return [r["text"] for r in result.removed if r["rule"] == rule]
+
+
+def test_menus_link_lists_comments_and_footer_around_the_body_go():
+    result = clean(page(MENU, [TITLE, META], BODY, RELATED, COMMENTS, FOOTER))
+    kept = result.text.split("\n")
+    for paragraph in BODY:
+        assert paragraph in kept
+    assert TITLE in kept
+    outside = removed_by(result, "outside-prose-block")
+    assert "财经" in outside and "江城举办第五届全民阅读节" in outside and "城南小王" in outside
+    for line in MENU + RELATED[1:] + COMMENTS[1:]:
+        assert line not in kept
+    assert result.metadata["published"] == "2024-05-12T09:30:00"
+
+
+def test_a_subheading_and_a_table_between_parts_of_the_body_stay():
+    table = ["馆名", "开放时间", "藏书", "城南书房", "8:00-22:00", "一万二千册", "江北书房", "8:00-21:00", "一万册",
+             "新区书房", "9:00-22:00", "一万一千册"]
+    result = clean(page(MENU, [TITLE], BODY[:2], [SUBHEAD], table, BODY[2:], RELATED, FOOTER))
+    kept = result.text.split("\n")
+    assert [line for line in kept if line in BODY] == BODY
+    assert SUBHEAD in kept and "江北书房" in kept and "一万一千册" in kept
+    assert "江城举办第五届全民阅读节" not in kept
+
+
+def test_text_broken_into_short_clauses_for_phones_is_body():
+    broken = ["下周一，", "城南书房将延长开放时间，", "晚上也能来看书！", "为什么要延长？", "因为读者太多了。",
+              "书房工作人员介绍，", "周末的读者比平时多了一倍。"]
+    result = clean(page(MENU, [TITLE], broken, BODY, RELATED, FOOTER))
+    kept = result.text.split("\n")
+    for line in broken + BODY:
+        assert line in kept
+
+
+def test_a_sign_off_below_the_body_stays():
+    result = clean(page(MENU, [TITLE], BODY, ["（江城日报记者 周晓雯）"], RELATED, FOOTER))
+    assert result.text.split("\n")[-1] != RELATED[-1]
+    assert BODY[-1] in result.text
+
+
+def test_an_article_is_not_a_page():
+    """A news bundle alternates headlines and paragraphs; a short article has few lines: neither is cut."""
+    places = ["江城", "江北", "城南", "新区", "河西", "湖东", "山前", "港口", "高新", "临江", "东湖", "西山",
+              "南湾", "北岸", "中关", "老城", "滨海", "云岭", "花溪", "石门"]
+    bundle = [line for n, place in enumerate(places)
+              for line in (f"{place}新建城市书房", f"{place}区" + BODY[n % len(BODY)])]
+    assert len(bundle) >= 40
+    result = clean("\n".join(bundle))
+    assert not removed_by(result, "outside-prose-block")
+    assert clean("\n".join([TITLE, *BODY[:2]])).removed == []
+
+
+def test_an_article_with_a_long_list_keeps_the_list():
+    """A list of names in an article is body: a document of prose with one list is not a page."""
+    names = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴强", "徐丽", "孙涛"]
+    result = clean("\n".join([TITLE, *BODY, "获奖读者名单如下：", *names, *BODY]))
+    assert all(name in result.text.split("\n") for name in names)
+    assert not removed_by(result, "outside-prose-block")
+
+
+def test_a_page_without_prose_keeps_what_it_has():
+    """A page of links only: no block, nothing is judged outside it (the lexicon rules still apply)."""
+    result = clean(page(MENU, RELATED, FOOTER))
+    assert not removed_by(result, "outside-prose-block")
+
+
+def test_a_list_of_headlines_with_inner_commas_is_not_body():
+    """Recommended stories: headline, source, comment count, again and again. A headline has a comma but
+    no sentence end, so the list does not read as prose and does not join the body."""
+    recommended = ["为您推荐"]
+    for n, place in enumerate(["城南", "江北", "新区", "河西", "湖东", "山前", "港口", "临江"]):
+        recommended += [f"{place}老街改造完成，百年骑楼重现昔日风貌引来众多市民打卡", "江城晚报", str(n)]
+    result = clean(page(MENU, [TITLE, META], BODY, recommended, FOOTER))
+    kept = result.text.split("\n")
+    assert all(paragraph in kept for paragraph in BODY)
+    assert not any("老街改造完成" in line for line in kept)
+
+
+def test_the_rest_of_a_body_after_lines_broken_without_punctuation_stays():
+    """Text laid out for phones: clauses without punctuation, one a line, between paragraphs. The part of
+    the body after them is its own run of prose and joins the block."""
+    broken = ["城南书房", "位于老城区中心", "紧邻地铁二号线", "步行三分钟即到", "周边还有两所小学", "一座社区公园"]
+    result = clean(page(MENU, [TITLE], BODY[:2], broken, BODY[2:], RELATED, FOOTER))
+    kept = result.text.split("\n")
+    assert all(paragraph in kept for paragraph in BODY) and all(line in kept for line in broken)
+
+
+def test_a_footer_notice_below_the_body_does_not_join_it():
+    """A liability notice at the foot of a portal page is prose and outweighs a share of the link list
+    between, but it is light beside the body: it and the list stay out."""
+    notice = "本网站所提供的行情数据仅供参考，本网站及其合作伙伴不对数据内容的错误或延误承担任何责任。"
+    long_paragraph = ("据统计，三座书房开放首月共接待读者四万余人次，借出图书两万多册，其中少儿图书最受欢迎，"
+                      "绘本和科普读物常常一上架就被借走。为方便上班族，书房还推出了线上预约座位服务，读者可以"
+                      "通过江城文旅公众号提前选座，到店后扫码签到即可入座。书房管理员说，周末上午的座位往往在"
+                      "前一天晚上就被约满，不少家长带着孩子一待就是一整天，中午在附近简单吃点东西再回来接着看。"
+                      "针对读者提出的增加自习座位、延长夜间开放时间等建议，市文化和旅游局表示将认真研究，"
+                      "并计划在明年新建的五座书房中全部设置独立自习区，同时配备饮水机、储物柜和无障碍通道。")
+    body = BODY + [long_paragraph]
+    result = clean(page(MENU, [TITLE], body, RELATED, [notice]))
+    kept = result.text.split("\n")
+    assert all(paragraph in kept for paragraph in body)
+    assert notice not in kept and "江城举办第五届全民阅读节" not in kept
+
+
+def test_the_runs_of_prose_are_the_maximal_scoring_stretches():
+    """Prose lines weigh, other lines cost; a run ends where its total would fall back, and a later run that
+    climbs above an earlier one's peak absorbs it (Ruzzo-Tompa)."""
+    from newsclean.stages.chrome import _prose_runs
+
+    assert _prose_runs([5, -3, 4, -20, 10, -1, -1, 3, -50, 2]) == [(0, 2, 6), (4, 7, 11), (9, 9, 2)]
+    assert _prose_runs([5, -2, 9]) == [(0, 2, 12)]
+    assert _prose_runs([-12, -12]) == []
