@@ -206,6 +206,23 @@ def test_headline_above_the_body_is_kept(title):
     assert result.text == "\n".join([title, *BODY])
 
 
+@pytest.mark.parametrize("line", [
+    # a headline or subheading with a date in it (issue 12: dated-line took these from clean news)
+    "全市地铁2025年1月5日实行新的列车运行图",
+    "2023年1月1日起 我市调整部分公交线路",
+    "《江城市物业管理条例》2024年5月1日起施行",
+    # the date under a speech's title, and an adoption note
+    "（2023年9月7日）",
+    "（2024年3月15日江城市第十六届人民代表大会第三次会议通过）",
+])
+@pytest.mark.parametrize("where", ["head", "tail"])
+def test_a_heading_or_note_with_a_date_in_it_is_not_a_meta_line(line, where):
+    result = page(head=[line]) if where == "head" else page(tail=[line])
+    expected = [line, *BODY] if where == "head" else [*BODY, line]
+    assert result.text == "\n".join(expected)
+    assert chrome_rules(result) == []
+
+
 # ------------------------------------------------------------------ position: body sentences stay
 
 MENTIONS = [
