@@ -1,17 +1,24 @@
-"""Stage 3: collapse repeated paragraphs and photo captions to their first occurrence (MinHash, datasketch).
+"""Stage 3: collapse repeated paragraphs and photo captions to one copy (MinHash LSH, datasketch's scheme).
 
 Scraped pages repeat a caption ten times, or a whole paragraph twice. Exact repeats are found by their text;
 near repeats (a few characters different) by MinHash signatures of character n-grams (datasketch's affine32
-scheme, bit for bit), with every candidate checked by edit similarity (rapidfuzz) so that two different
-paragraphs that only share a long phrase are never merged. Short captions are handled like paragraphs:
-nothing is skipped for being short. A line that stands word for word inside an earlier, longer line that stays
-(a paragraph repeated after the page had merged it with its title or its neighbour) is a copy too.
+scheme, bit for bit) banded into LSH buckets, so each line is compared only with the lines it shares a bucket
+with; every candidate is then checked by edit similarity (rapidfuzz). A line that stands word for word inside
+an earlier, longer line that stays (a paragraph repeated after the page had merged it with its title or its
+neighbour) is a copy too.
+
+Similar is not the same: `国务院副总理刘鹤参加会见。` and `国务院副总理韩正参加会见。` are two facts. A near or
+contained copy goes only when it adds nothing to the copy that stays: the characters in which the two differ
+carry no name, figure or word (whitespace, punctuation, digits one copy lost, a caption marker, a sentence
+that another line of the page holds, or a tiny edit inside a long paragraph). Short lines without a sentence
+end (table cells, field labels, list items, headings a table of contents mirrors) repeat because the page is a
+table or a form: they stay, however often they stand.
 """
 from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +32,21 @@ NAME = "repeats"
 
 _NOT_TEXT = regex.compile(r"[\s\p{P}\p{S}]+")
 _SPACES = regex.compile(r"\s+")
-_NUMERALS = regex.compile(r"[0-9０-９.．〇零一二三四五六七八九十百千万亿两]+")
-CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|图为|图：|图:|上图|下图|左图|右图)")
+# Figures in digits (NFKC text): Han numerals that differ are a difference in words, which the diff sees.
+_FIGURES = regex.compile(r"[0-9]+(?:\.[0-9]+)?")
+# What a difference may consist of and still carry nothing: digits (one copy lost them; copies that state
+# different figures are told apart by `_same_figures` first) and the decimal point.
+_ONLY_DIGITS = regex.compile(r"[0-9.]+")
+# What carries content in a difference: letters of any script (Han included) and digits.
+_CONTENT = regex.compile(r"[\p{L}\p{N}]")
+CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|[上下左右]?图(?:为|：|:)|[上下左右]图)")
+# A line of at most this many characters is short: a caption, a heading, a cell (see `line_kind`).
+SHORT_CHARS = 40
+# A photo credit at the end of a caption: `（李霞军 摄）`, `新华社记者 王鹏 摄`.
+_PHOTO_CREDIT = regex.compile(r"摄[）)]?\s*$")
+# How a sentence ends (possibly inside a closing quote or bracket): a line without it is a label or heading.
+_SENTENCE_END = regex.compile(r"[。！？!?…][”’」』）)]*\s*$")
+_SENTENCES = regex.compile(r"[^。！？!?…]+[。！？!?…]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +57,10 @@ class RepeatOptions:
     # two-character edit in a 15-character caption already halves its 3-gram overlap; precision comes from
     # the similarity check below.
     jaccard_threshold: float = 0.3
+    # LSH bands of `lsh_rows` signature values each (num_perm / lsh_rows bands): two lines become candidates
+    # when one band is equal. With 2 rows and 32 bands a pair at Jaccard 0.3 is found with probability 0.95,
+    # one at 0.5 (about the least that passes the similarity check) with 0.9999.
+    lsh_rows: int = 2
     # Normalised Indel similarity (1 - edits / total length) a candidate needs to count as a repeat.
     min_similarity: float = 0.8
     # Exact repeats count from this many characters (spaces ignored): "1" or "”" twice is not a repeat.
@@ -49,6 +73,15 @@ class RepeatOptions:
     contained_min_chars: int = 16
     # ... looked for in pages of at most this many characters of text (a plain substring search per line).
     contained_max_chars: int = 200_000
+    # A line of at most this many characters is short: a caption, a heading, a cell (see `line_kind`).
+    short_chars: int = SHORT_CHARS
+    # A sentence of a line that another line of the page holds (this many characters of text at least) is
+    # no difference between two copies: the page merged it into one of them.
+    merged_sentence_chars: int = 8
+    # A tiny edit inside a long paragraph (both copies this many characters of text at least) is still a
+    # copy: at most this share of the longer copy's characters differ.
+    long_paragraph_chars: int = 80
+    tiny_edit_share: float = 0.02
 
 
 def _key(text: str) -> str:
@@ -58,18 +91,119 @@ def _key(text: str) -> str:
 
 def line_kind(text: str) -> str:
     """"caption" (a caption mark, or 40 characters at most) or "paragraph"."""
-    return "caption" if CAPTION_MARK.match(text) or len(text) <= 40 else "paragraph"
+    return "caption" if CAPTION_MARK.match(text) or len(text) <= SHORT_CHARS else "paragraph"
+
+
+def is_label(text: str, options: RepeatOptions = RepeatOptions()) -> bool:
+    """A short line that is no caption and no sentence: a table cell, a field label, a list item or a heading
+    (`KBS2`, `日期`, `（一）生理发展方面`, `专家点评`). Its repeats are the page's structure, not copies."""
+    text = text.strip()
+    return (len(text) <= options.short_chars and not CAPTION_MARK.match(text)
+            and not _PHOTO_CREDIT.search(text) and not _SENTENCE_END.search(text))
 
 
 def _same_figures(a: str, b: str) -> bool:
     """Whether two near-identical lines state the same figures: "1月…5.2%" and "2月…6.8%" are two facts, not
     one line edited; a copy whose digits were dropped ("达亿元" beside "达15亿元") still counts as the same."""
-    fa, fb = Counter(_NUMERALS.findall(a)), Counter(_NUMERALS.findall(b))
+    fa, fb = Counter(_FIGURES.findall(a)), Counter(_FIGURES.findall(b))
     return fa <= fb or fb <= fa
 
 
-def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) -> dict[int, tuple[int, str]]:
-    """Map the index (in `lines`) of each repeated line to (index of its first occurrence, rule id)."""
+def _compared(text: str) -> str:
+    """The form two copies are compared in: NFKC, no spaces, no leading caption marker."""
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    return CAPTION_MARK.sub("", text, count=1)
+
+
+def _without_merged_sentences(text: str, elsewhere, options: RepeatOptions) -> str:
+    """`text` without the sentences that `elsewhere` (a test on keys) finds in another line of the page."""
+    kept = []
+    for sentence in _SENTENCES.findall(text):
+        key = _key(sentence)
+        if len(key) >= options.merged_sentence_chars and elsewhere(key):
+            continue
+        kept.append(sentence)
+    return "".join(kept)
+
+
+def _difference(a: str, b: str, elsewhere, options: RepeatOptions) -> tuple[int, int, int]:
+    """Content characters that only `a` has, that only `b` has, and the balance of the digits that only one
+    side has (the digits a copy lost): Indel opcodes of the two compared forms. A differing run that another
+    line of the page holds (a title or neighbour merged into one copy) is no difference."""
+    only_a = only_b = digits_a = digits_b = 0
+    for op in Indel.opcodes(a, b):
+        if op.tag == "equal":
+            continue
+        for chunk, side in ((a[op.src_start:op.src_end], "a"), (b[op.dest_start:op.dest_end], "b")):
+            content = "".join(_CONTENT.findall(chunk))
+            if not content or (len(content) >= options.merged_sentence_chars and elsewhere(content)):
+                continue
+            if _ONLY_DIGITS.fullmatch(content):
+                if side == "a":
+                    digits_a += len(content)
+                else:
+                    digits_b += len(content)
+                continue
+            if side == "a":
+                only_a += len(content)
+            else:
+                only_b += len(content)
+    return only_a, only_b, digits_a - digits_b
+
+
+def copy_verdict(later: str, earlier: str, elsewhere=lambda key: False,
+                 options: RepeatOptions = RepeatOptions()) -> str | None:
+    """Whether two similar lines are one line copied: None when the characters they differ in carry content
+    (both stay); otherwise which one a reader needs, "earlier" or "later" (the fuller copy: the one that kept
+    digits the other lost)."""
+    a = _without_merged_sentences(_compared(later), elsewhere, options)
+    b = _without_merged_sentences(_compared(earlier), elsewhere, options)
+    if not _same_figures(a, b):
+        return None
+    only_a, only_b, digit_balance = _difference(a, b, elsewhere, options)
+    if only_a or only_b:
+        longest = max(len(_key(a)), len(_key(b)))
+        shortest = min(len(_key(a)), len(_key(b)))
+        tiny = (shortest >= options.long_paragraph_chars
+                and only_a + only_b <= options.tiny_edit_share * longest)
+        if not tiny:
+            return None
+    return "later" if digit_balance > 0 else "earlier"
+
+
+class _Buckets:
+    """LSH over the MinHash signatures of the lines kept so far: each band of `rows` values is a bucket key,
+    so a line meets only the kept lines it shares a band with (linear in the page, where comparing every
+    line with every kept one was quadratic)."""
+
+    def __init__(self, sigs: np.ndarray, rows: int):
+        n, num_perm = sigs.shape
+        bands = num_perm // rows
+        # One 64-bit key per band: its `rows` 32-bit values hashed together.
+        trimmed = np.ascontiguousarray(sigs[:, :bands * rows]).view(np.uint8).reshape(n, bands, rows * 4)
+        self.keys = [[band.tobytes() for band in line] for line in trimmed]
+        self.tables: list[dict[bytes, list[int]]] = [defaultdict(list) for _ in range(bands)]
+
+    def candidates(self, pos: int) -> set[int]:
+        found: set[int] = set()
+        for table, key in zip(self.tables, self.keys[pos]):
+            hit = table.get(key)
+            if hit:
+                found.update(hit)
+        return found
+
+    def add(self, pos: int) -> None:
+        for table, key in zip(self.tables, self.keys[pos]):
+            table[key].append(pos)
+
+
+def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
+                 kept_apart: Counter | None = None) -> dict[int, tuple[int, str]]:
+    """Map the index (in `lines`) of each repeated line to (index of the copy that stays, rule id).
+
+    `kept_apart` counts the lines that look repeated but stay, by why: `label` (a cell, label or heading
+    repeated), `distinct-content` (similar to another line, but it says something else)."""
+    kept_apart = kept_apart if kept_apart is not None else Counter()
     keys = [_key(line.text) for line in lines]
     repeats: dict[int, tuple[int, str]] = {}
     first_seen: dict[str, int] = {}
@@ -80,49 +214,96 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) ->
         if len(exact) < options.min_chars:
             continue
         if exact in first_seen:
-            repeats[i] = (first_seen[exact], "exact-repeat")
+            if is_label(lines[i].text, options):
+                kept_apart["label"] += 1
+            else:
+                repeats[i] = (first_seen[exact], "exact-repeat")
             continue
         first_seen[exact] = i
         if len(key) >= options.near_min_chars:
             candidates.append(i)
-    if len(candidates) < 2:
-        _find_contained(keys, repeats, options)
-        return repeats
+    elsewhere = _Elsewhere(keys)
+    if len(candidates) >= 2:
+        _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, options)
+    _find_contained(lines, keys, repeats, elsewhere, kept_apart, options)
+    return _resolved(repeats)
+
+
+class _Elsewhere:
+    """Whether a key stands in some line other than two given ones (a sentence the page merged elsewhere)."""
+
+    def __init__(self, keys: list[str]):
+        self.keys = keys
+        self.joined = "\0".join(keys)
+        self.starts = []
+        at = 0
+        for key in keys:
+            self.starts.append(at)
+            at += len(key) + 1
+
+    def test(self, *exclude: int):
+        def found(key: str) -> bool:
+            at = self.joined.find(key)
+            while at >= 0:
+                j = bisect_right(self.starts, at) - 1
+                if j not in exclude and at + len(key) <= self.starts[j] + len(self.keys[j]):
+                    return True
+                at = self.joined.find(key, at + 1)
+            return False
+        return found
+
+
+def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, options) -> None:
+    """Near repeats among `candidates` (line indexes, in text order), found through LSH buckets."""
     sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm))
-    # A page has tens of lines, so every line is compared with every kept line: the MinHash estimate of
-    # their n-gram Jaccard (the share of equal signature values) picks the candidates, edit similarity decides.
-    kept: list[int] = []  # positions in `candidates` of lines kept so far
+    buckets = _Buckets(sigs, options.lsh_rows)
+    removed: set[int] = set()  # positions in `candidates` that went as a copy of a later, fuller line
     for pos, i in enumerate(candidates):
-        best = None
+        match = None
+        kept = sorted(k for k in buckets.candidates(pos) if k not in removed)
         if kept:
             estimates = (sigs[kept] == sigs[pos]).mean(axis=1)
-            for k in np.flatnonzero(estimates >= options.jaccard_threshold):
-                j = candidates[kept[k]]
-                if (Indel.normalized_similarity(keys[i], keys[j]) >= options.min_similarity
-                        and _same_figures(keys[i], keys[j])):
-                    best = j
-                    break  # kept lines are in text order: the first confirmed one is the earliest
-        if best is not None:
-            repeats[i] = (best, "near-repeat")
-        else:
-            kept.append(pos)
-    _find_contained(keys, repeats, options)
-    return repeats
+            for k, estimate in zip(kept, estimates):
+                if estimate < options.jaccard_threshold:
+                    continue
+                j = candidates[k]
+                if Indel.normalized_similarity(keys[i], keys[j]) < options.min_similarity:
+                    continue
+                if is_label(lines[i].text, options) and is_label(lines[j].text, options):
+                    kept_apart["label"] += 1  # two cells or headings that differ in a space: still two cells
+                    continue
+                verdict = copy_verdict(lines[i].text, lines[j].text, elsewhere.test(i, j), options)
+                if verdict is None:
+                    kept_apart["distinct-content"] += 1
+                    continue
+                match = (k, verdict)
+                break  # kept lines are in text order: the first confirmed one is the earliest
+        if match is None:
+            buckets.add(pos)
+            continue
+        k, verdict = match
+        j = candidates[k]
+        if verdict == "earlier":
+            repeats[i] = (j, "near-repeat")
+        else:  # the later copy kept digits the earlier one lost: it stays in its place
+            repeats[j] = (i, "near-repeat")
+            removed.add(k)
+            buckets.add(pos)
 
 
-def _find_contained(keys: list[str], repeats: dict[int, tuple[int, str]], options: RepeatOptions) -> None:
-    """Add to `repeats` the lines whose key occurs inside the key of an earlier, longer line that stays (one
-    that is not itself an exact or near repeat, so the text survives where the copy points)."""
-    starts, at = [], 0
-    for key in keys:
-        starts.append(at)
-        at += len(key) + 1
-    if at > options.contained_max_chars:
+def _find_contained(lines, keys, repeats, elsewhere, kept_apart, options) -> None:
+    """Add to `repeats` the sentences or paragraphs whose key occurs inside the key of an earlier, longer line
+    that stays (one that is not itself a repeat, so the text survives where the copy points). A heading or
+    label found inside a paragraph (`年货销售迎来高峰`, the title a paragraph quotes) is no copy of it."""
+    if len(elsewhere.joined) > options.contained_max_chars:
         return
-    joined = "\0".join(keys)
+    starts, joined = elsewhere.starts, elsewhere.joined
     for i, key in enumerate(keys):
         if i in repeats or len(key) < options.contained_min_chars:
             continue
+        if not _SENTENCE_END.search(lines[i].text) and line_kind(lines[i].text) == "caption":
+            continue
+        key = _key(_compared(lines[i].text)) or key
         found = joined.find(key, 0, starts[i])
         while found >= 0:
             j = bisect_right(starts, found) - 1
@@ -134,10 +315,25 @@ def _find_contained(keys: list[str], repeats: dict[int, tuple[int, str]], option
             found = joined.find(key, found + 1, starts[i])
 
 
+def _resolved(repeats: dict[int, tuple[int, str]]) -> dict[int, tuple[int, str]]:
+    """Point every copy at a line that stays (a copy of a copy that gave way to a fuller one follows it)."""
+    out = {}
+    for i, (j, rule) in repeats.items():
+        seen = {i}
+        while j in repeats and j not in seen:
+            seen.add(j)
+            j = repeats[j][0]
+        out[i] = (j, rule)
+    return out
+
+
 def run(doc: Document, rules=None, options: RepeatOptions = RepeatOptions()) -> None:
-    """Remove every later copy of a repeated paragraph or caption from `doc`."""
+    """Remove every copy of a repeated paragraph or caption from `doc` but the one a reader needs."""
     lines = [line for line in doc.lines() if line.text]
-    repeats = find_repeats(lines, options)
+    kept_apart: Counter = Counter()
+    repeats = find_repeats(lines, options, kept_apart)
+    for why, n in sorted(kept_apart.items()):
+        doc.count(f"repeat_kept:{why}", n)
     if not repeats:
         return
     removed = sorted(repeats)
