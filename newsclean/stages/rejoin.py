@@ -6,10 +6,15 @@ Scrapers turn every layout break into a paragraph break: a newspaper column that
 recorded as a removal (reason `layout`) so that nothing leaves the raw text unrecorded.
 
 A join needs evidence on both sides, so headings (short, or without sentence punctuation), photo captions and
-the last paragraph stay as they are.
+the last paragraph stay as they are. A line that merely lacks its full stop is no evidence: headlines, teasers,
+list items and paragraphs whose source dropped the stop look the same. A line ending inside a clause is joined
+only where its own punctuation says the sentence goes on (a comma or a dash at its end), or where the document
+shows hard wrapping: many lines cut at one width (a text file wrapped at 36 characters), of which the line is
+one.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import regex
@@ -30,6 +35,8 @@ _LAST_SENTENCE = regex.compile(r"[^。！？!?…]*$")
 _TAIL_CLAUSE = regex.compile(r"[，,、；;]")
 _NOT_PROSE = regex.compile(r"[\s\[\]【】|｜]")
 _SENTENCE_MARK = regex.compile(r"[。！？!?]")
+# A line ending in one of these stops inside a sentence by its own punctuation: a paragraph never ends so.
+_ENDS_MID_CLAUSE = regex.compile(r"(?:[，,、]|——|—)$")
 # The next line must begin like running text: a character, a digit or an opening quote or bracket.
 _STARTS_TEXT = regex.compile(r"^[\p{Han}0-9A-Za-z０-９“‘「『（(《]")
 
@@ -42,6 +49,12 @@ class RejoinOptions:
     min_tail_chars: int = 10
     # The line above a stray closing mark must be prose of at least this many Han characters.
     min_prose_han: int = 8
+    # Hard wrapping: at least this many lines of at least `min_wrapped_chars` end inside a sentence ...
+    min_wrapped_lines: int = 3
+    min_wrapped_chars: int = 12
+    # ... and at least this share of them are within `wrap_tolerance` characters of one width.
+    min_wrapped_share: float = 0.5
+    wrap_tolerance: int = 2
 
 
 def _is_prose(text: str, options: RejoinOptions) -> bool:
@@ -50,16 +63,42 @@ def _is_prose(text: str, options: RejoinOptions) -> bool:
     return _enough_han(options.min_prose_han).match(text) is not None
 
 
-def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions()) -> str | None:
-    """The rule that joins `below` onto `above`, or None when they are two paragraphs."""
+def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions(),
+                wrap_width: int | None = None) -> str | None:
+    """The rule that joins `below` onto `above`, or None when they are two paragraphs. `wrap_width` is the
+    width the document is hard-wrapped at (see `wrap_width`), None when it is not."""
     if not above or not below or not _is_prose(above, options):
         return None
     if _CONTINUES_ABOVE.match(below):
         return "closing-mark-on-next-line"
-    if (len(above) >= options.min_cut_chars and not _ENDS_SENTENCE.search(above) and _is_unfinished(above, options)
+    if wrap_width is not None and _is_wrapped_line(above, wrap_width, options) and _STARTS_TEXT.match(below) \
+            and not CAPTION_MARK.match(below):
+        return "hard-wrapped"
+    if (len(above) >= options.min_cut_chars and _ENDS_MID_CLAUSE.search(above) and _is_unfinished(above, options)
             and _STARTS_TEXT.match(below) and _SENTENCE_MARK.search(below) and not _may_be_caption(below)):
         return "cut-mid-sentence"
     return None
+
+
+def _is_wrapped_line(text: str, width: int, options: RejoinOptions) -> bool:
+    """A line the wrapping cut: as wide as the wrap, and not at the end of a sentence."""
+    return abs(len(text) - width) <= options.wrap_tolerance and not _ENDS_SENTENCE.search(text)
+
+
+def wrap_width(texts: list[str], options: RejoinOptions = RejoinOptions()) -> int | None:
+    """The width a document is hard-wrapped at, or None: the width most of its lines that end inside a
+    sentence share (a text file wrapped at 36 characters), when enough of them do. Headlines, teasers and
+    list items that lack a full stop have widths of their own, so a page of them shows no wrap."""
+    cut = [len(t) for t in texts if len(t) >= options.min_wrapped_chars and not _ENDS_SENTENCE.search(t)]
+    if len(cut) < options.min_wrapped_lines:
+        return None
+    counts = Counter(cut)
+    width = max(counts, key=lambda w: (sum(counts[w + d] for d in range(-options.wrap_tolerance,
+                                                                          options.wrap_tolerance + 1)), w))
+    near = sum(1 for n in cut if abs(n - width) <= options.wrap_tolerance)
+    if near < options.min_wrapped_lines or near < options.min_wrapped_share * len(cut):
+        return None
+    return width
 
 
 def _may_be_caption(text: str) -> bool:
@@ -79,9 +118,10 @@ def _is_unfinished(text: str, options: RejoinOptions) -> bool:
 def run(doc: Document, rules=None, options: RejoinOptions = RejoinOptions()) -> None:
     """Remove the line breaks that cut a paragraph, recording each one."""
     lines = list(doc.lines())
+    width = wrap_width([line.text for line in lines], options)
     edits = []
     for above, below in zip(lines, lines[1:]):
-        reason = join_reason(above.text, below.text, options)
+        reason = join_reason(above.text, below.text, options, width)
         if reason is None:
             continue
         raw_start, raw_end = doc.aligned.raw_span(above.end, below.start)
