@@ -21,6 +21,7 @@ from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
 from .rules import RuleError, RuleSet
 from .runner import RunConfig, RunError, run
+from .stages import rejoin, repeats
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
@@ -206,6 +207,10 @@ def rules_command(rules_dir):
         click.echo(f"chrome  {r.id:<28} [{r.zone}] {r.description}")
     for g in rules.gaps:
         click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}")
+    for rule, description in repeats.RULES.items():
+        click.echo(f"repeat  {rule + '-*':<28} {description}")
+    for rule, description in rejoin.RULES.items():
+        click.echo(f"layout  {rule:<28} {description}")
 
 
 from .cli_dedup import dedup_command  # noqa: E402  (the command lives beside its library module)

@@ -153,3 +153,14 @@ def test_a_page_of_headlines_without_full_stops_shows_no_wrap():
     assert wrap_width(headlines) is None
     result = rejoin(headlines)
     assert result.text == "\n".join(headlines)
+
+
+def test_short_items_above_their_long_paragraphs_show_no_wrap():
+    # a news roundup: each item's headline (one width, no full stop) above the item's paragraph
+    items = []
+    for headline in ["江城地铁三号线今天开通运营", "江城港集装箱吞吐量创新高", "江城国际马拉松明天开跑",
+                     "江城图书馆新馆正式对外开放"]:
+        items += [headline, "记者从有关部门获悉，" + headline + "，这是今年以来全市重点工程中的又一项，"
+                  "市民可通过官方渠道了解详细信息，相关部门将做好服务保障工作。"]
+    assert wrap_width(items) is None
+    assert layout_breaks(rejoin(items)) == []

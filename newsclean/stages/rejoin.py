@@ -41,6 +41,14 @@ _ENDS_MID_CLAUSE = regex.compile(r"(?:[，,、]|——|—)$")
 _STARTS_TEXT = regex.compile(r"^[\p{Han}0-9A-Za-z０-９“‘「『（(《]")
 
 
+# What each rule of the stage means.
+RULES = {
+    "closing-mark-on-next-line": "the next line starts with the closing mark of this sentence",
+    "cut-mid-sentence": "the line ends on a comma or a dash, and the next line runs on",
+    "hard-wrapped": "the page is wrapped at one width, and this line was cut there",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RejoinOptions:
     # A line cut by the layout ran the width of a column: shorter unfinished lines are headings or labels.
@@ -52,9 +60,12 @@ class RejoinOptions:
     # Hard wrapping: at least this many lines of at least `min_wrapped_chars` end inside a sentence ...
     min_wrapped_lines: int = 3
     min_wrapped_chars: int = 12
-    # ... and at least this share of them are within `wrap_tolerance` characters of one width.
+    # ... and at least this share of them are within `wrap_tolerance` characters of one width ...
     min_wrapped_share: float = 0.5
     wrap_tolerance: int = 2
+    # ... and at most this share of the lines of `min_wrapped_chars` or more are wider than the wrap: a page
+    # of headlines above long paragraphs (联播快讯) has lines of one width too, but its paragraphs run on.
+    max_wider_share: float = 0.2
 
 
 def _is_prose(text: str, options: RejoinOptions) -> bool:
@@ -72,7 +83,7 @@ def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions()
     if _CONTINUES_ABOVE.match(below):
         return "closing-mark-on-next-line"
     if wrap_width is not None and _is_wrapped_line(above, wrap_width, options) and _STARTS_TEXT.match(below) \
-            and not CAPTION_MARK.match(below):
+            and len(below) <= wrap_width + options.wrap_tolerance and not CAPTION_MARK.match(below):
         return "hard-wrapped"
     if (len(above) >= options.min_cut_chars and _ENDS_MID_CLAUSE.search(above) and _is_unfinished(above, options)
             and _STARTS_TEXT.match(below) and _SENTENCE_MARK.search(below) and not _may_be_caption(below)):
@@ -87,8 +98,10 @@ def _is_wrapped_line(text: str, width: int, options: RejoinOptions) -> bool:
 
 def wrap_width(texts: list[str], options: RejoinOptions = RejoinOptions()) -> int | None:
     """The width a document is hard-wrapped at, or None: the width most of its lines that end inside a
-    sentence share (a text file wrapped at 36 characters), when enough of them do. Headlines, teasers and
-    list items that lack a full stop have widths of their own, so a page of them shows no wrap."""
+    sentence share (a text file wrapped at 36 characters), when enough of them do and hardly any line is
+    wider. Headlines, teasers and list items that lack a full stop have widths of their own, and the
+    paragraphs below them are wider, so a page of them shows no wrap."""
+    long_enough = [len(t) for t in texts if len(t) >= options.min_wrapped_chars]
     cut = [len(t) for t in texts if len(t) >= options.min_wrapped_chars and not _ENDS_SENTENCE.search(t)]
     if len(cut) < options.min_wrapped_lines:
         return None
@@ -97,6 +110,9 @@ def wrap_width(texts: list[str], options: RejoinOptions = RejoinOptions()) -> in
                                                                           options.wrap_tolerance + 1)), w))
     near = sum(1 for n in cut if abs(n - width) <= options.wrap_tolerance)
     if near < options.min_wrapped_lines or near < options.min_wrapped_share * len(cut):
+        return None
+    wider = sum(1 for n in long_enough if n > width + options.wrap_tolerance)
+    if wider > options.max_wider_share * len(long_enough):
         return None
     return width
 

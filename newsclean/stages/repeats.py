@@ -20,6 +20,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import regex
@@ -49,6 +50,20 @@ _SENTENCE_END = regex.compile(r"[。！？!?…][”’」』）)]*\s*$")
 _SENTENCES = regex.compile(r"[^。！？!?…]+[。！？!?…]*")
 
 
+# What each rule of the stage means (the rule id of a removal is this id plus "-caption" or "-paragraph").
+RULES = {
+    "exact-repeat": "the same text (spaces and punctuation aside) stands in the kept paragraph",
+    "near-repeat": "differs from the kept paragraph only in spaces, punctuation, digits it lost, a caption "
+                   "marker, a sentence another line holds, or a tiny edit in a long paragraph",
+    "contained-repeat": "stands word for word inside the kept, longer paragraph",
+}
+# Why a line that looks repeated stays (counted as `repeat_kept:<why>`).
+KEPT_APART = {
+    "label": "a repeated cell, field label, list item or heading: the page's structure, not a copy",
+    "distinct-content": "like another line, but it differs in a name, a word or a figure",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RepeatOptions:
     ngram: int = 3
@@ -61,6 +76,11 @@ class RepeatOptions:
     # when one band is equal. With 2 rows and 32 bands a pair at Jaccard 0.3 is found with probability 0.95,
     # one at 0.5 (about the least that passes the similarity check) with 0.9999.
     lsh_rows: int = 2
+    # A bucket holding more lines than this is a band value unrelated lines share; it is passed over. The
+    # limit grows on smaller pages, to `lsh_pair_budget` / lines (a page of 500 lines: 400), so that it only
+    # bites on huge pages, where one common word would otherwise pair thousands of lines.
+    lsh_max_bucket: int = 32
+    lsh_pair_budget: int = 200_000
     # Normalised Indel similarity (1 - edits / total length) a candidate needs to count as a repeat.
     min_similarity: float = 0.8
     # Exact repeats count from this many characters (spaces ignored): "1" or "”" twice is not a repeat.
@@ -84,6 +104,7 @@ class RepeatOptions:
     tiny_edit_share: float = 0.02
 
 
+@lru_cache(maxsize=1 << 14)
 def _key(text: str) -> str:
     """What two copies of one paragraph share: NFKC text without spaces, punctuation and symbols."""
     return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text))
@@ -109,18 +130,24 @@ def _same_figures(a: str, b: str) -> bool:
     return fa <= fb or fb <= fa
 
 
+@lru_cache(maxsize=1 << 14)
 def _compared(text: str) -> str:
     """The form two copies are compared in: NFKC, no spaces, no leading caption marker."""
     text = _SPACES.sub("", unicodedata.normalize("NFKC", text))
     return CAPTION_MARK.sub("", text, count=1)
 
 
-def _without_merged_sentences(text: str, elsewhere, options: RepeatOptions) -> str:
-    """`text` without the sentences that `elsewhere` (a test on keys) finds in another line of the page."""
+def _without_merged_sentences(text: str, other: str, elsewhere, options: RepeatOptions) -> str:
+    """`text` without the sentences that the `other` copy lacks and `elsewhere` (a test on keys) finds in
+    another line of the page."""
+    sentences = _SENTENCES.findall(text)
+    if len(sentences) < 2:  # a line of one sentence merged nothing (it would be the other line's copy)
+        return text
     kept = []
-    for sentence in _SENTENCES.findall(text):
+    other_key = _key(other)
+    for sentence in sentences:
         key = _key(sentence)
-        if len(key) >= options.merged_sentence_chars and elsewhere(key):
+        if len(key) >= options.merged_sentence_chars and key not in other_key and elsewhere(key):
             continue
         kept.append(sentence)
     return "".join(kept)
@@ -156,8 +183,8 @@ def copy_verdict(later: str, earlier: str, elsewhere=lambda key: False,
     """Whether two similar lines are one line copied: None when the characters they differ in carry content
     (both stay); otherwise which one a reader needs, "earlier" or "later" (the fuller copy: the one that kept
     digits the other lost)."""
-    a = _without_merged_sentences(_compared(later), elsewhere, options)
-    b = _without_merged_sentences(_compared(earlier), elsewhere, options)
+    a = _without_merged_sentences(_compared(later), earlier, elsewhere, options)
+    b = _without_merged_sentences(_compared(earlier), later, elsewhere, options)
     if not _same_figures(a, b):
         return None
     only_a, only_b, digit_balance = _difference(a, b, elsewhere, options)
@@ -171,30 +198,46 @@ def copy_verdict(later: str, earlier: str, elsewhere=lambda key: False,
     return "later" if digit_balance > 0 else "earlier"
 
 
-class _Buckets:
-    """LSH over the MinHash signatures of the lines kept so far: each band of `rows` values is a bucket key,
-    so a line meets only the kept lines it shares a band with (linear in the page, where comparing every
-    line with every kept one was quadratic)."""
-
-    def __init__(self, sigs: np.ndarray, rows: int):
-        n, num_perm = sigs.shape
-        bands = num_perm // rows
-        # One 64-bit key per band: its `rows` 32-bit values hashed together.
-        trimmed = np.ascontiguousarray(sigs[:, :bands * rows]).view(np.uint8).reshape(n, bands, rows * 4)
-        self.keys = [[band.tobytes() for band in line] for line in trimmed]
-        self.tables: list[dict[bytes, list[int]]] = [defaultdict(list) for _ in range(bands)]
-
-    def candidates(self, pos: int) -> set[int]:
-        found: set[int] = set()
-        for table, key in zip(self.tables, self.keys[pos]):
-            hit = table.get(key)
-            if hit:
-                found.update(hit)
-        return found
-
-    def add(self, pos: int) -> None:
-        for table, key in zip(self.tables, self.keys[pos]):
-            table[key].append(pos)
+def _candidate_pairs(sigs: np.ndarray, options: RepeatOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (later, earlier) of positions whose signatures share an LSH band and whose estimated Jaccard
+    reaches the threshold, sorted by later then earlier position: each line meets only the lines it shares a
+    bucket with, so the search is linear in the page where comparing every line with every kept one was
+    quadratic. An oversized bucket (see `lsh_max_bucket`) is a band value that unrelated lines share (a
+    common word); a real copy shares many bands, so such buckets are passed over."""
+    n, num_perm = sigs.shape
+    rows = options.lsh_rows
+    bands = num_perm // rows
+    values = sigs[:, :bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    keys = values[:, :, 0]
+    for r in range(1, rows):  # one 64-bit key per band (exact for 2 rows of 32-bit values)
+        keys = (keys << np.uint64(64 // rows)) ^ values[:, :, r]
+    max_bucket = max(options.lsh_max_bucket, options.lsh_pair_budget // n)
+    found = []
+    for band in range(bands):
+        order = np.argsort(keys[:, band], kind="stable")
+        sorted_keys = keys[order, band]
+        new_group = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
+        group = np.cumsum(new_group)
+        sizes = np.bincount(group)
+        small = sizes[group] <= max_bucket
+        for step in range(1, min(max_bucket, n)):
+            same = (group[step:] == group[:-step]) & small[step:]
+            if not same.any():
+                break
+            a, b = order[:-step][same], order[step:][same]
+            found.append(np.maximum(a, b).astype(np.int64) * n + np.minimum(a, b))
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pairs = np.sort(np.concatenate(found))
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]  # a pair met in several bands once
+    later, earlier = pairs // n, pairs % n
+    estimates = np.empty(len(pairs))
+    chunk = 1 << 16
+    for start in range(0, len(pairs), chunk):
+        end = start + chunk
+        estimates[start:end] = (sigs[later[start:end]] == sigs[earlier[start:end]]).mean(axis=1)
+    keep = estimates >= options.jaccard_threshold
+    return later[keep], earlier[keep]
 
 
 def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
@@ -254,41 +297,34 @@ class _Elsewhere:
 
 
 def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, options) -> None:
-    """Near repeats among `candidates` (line indexes, in text order), found through LSH buckets."""
+    """Near repeats among `candidates` (line indexes, in text order), found through LSH buckets; each line is
+    checked against the earlier lines that still stand, the earliest confirmed copy first."""
     sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm))
-    buckets = _Buckets(sigs, options.lsh_rows)
-    removed: set[int] = set()  # positions in `candidates` that went as a copy of a later, fuller line
-    for pos, i in enumerate(candidates):
-        match = None
-        kept = sorted(k for k in buckets.candidates(pos) if k not in removed)
-        if kept:
-            estimates = (sigs[kept] == sigs[pos]).mean(axis=1)
-            for k, estimate in zip(kept, estimates):
-                if estimate < options.jaccard_threshold:
-                    continue
-                j = candidates[k]
-                if Indel.normalized_similarity(keys[i], keys[j]) < options.min_similarity:
-                    continue
-                if is_label(lines[i].text, options) and is_label(lines[j].text, options):
-                    kept_apart["label"] += 1  # two cells or headings that differ in a space: still two cells
-                    continue
-                verdict = copy_verdict(lines[i].text, lines[j].text, elsewhere.test(i, j), options)
-                if verdict is None:
-                    kept_apart["distinct-content"] += 1
-                    continue
-                match = (k, verdict)
-                break  # kept lines are in text order: the first confirmed one is the earliest
-        if match is None:
-            buckets.add(pos)
-            continue
-        k, verdict = match
-        j = candidates[k]
-        if verdict == "earlier":
-            repeats[i] = (j, "near-repeat")
-        else:  # the later copy kept digits the earlier one lost: it stays in its place
-            repeats[j] = (i, "near-repeat")
-            removed.add(k)
-            buckets.add(pos)
+    later, earlier = _candidate_pairs(sigs, options)
+    bounds = np.searchsorted(later, np.arange(len(candidates) + 1)).tolist()
+    earlier = earlier.tolist()
+    for pos in np.flatnonzero(np.diff(bounds)).tolist():
+        i = candidates[pos]
+        refused = None
+        for k in earlier[bounds[pos]:bounds[pos + 1]]:
+            j = candidates[k]
+            if j in repeats or Indel.normalized_similarity(keys[i], keys[j]) < options.min_similarity:
+                continue
+            if is_label(lines[i].text, options) and is_label(lines[j].text, options):
+                refused = "label"  # two cells or headings that differ in a space: still two cells
+                continue
+            verdict = copy_verdict(lines[i].text, lines[j].text, elsewhere.test(i, j), options)
+            if verdict is None:
+                refused = "distinct-content"
+                continue
+            if verdict == "earlier":
+                repeats[i] = (j, "near-repeat")
+            else:  # the later copy kept digits the earlier one lost: it stays in its place
+                repeats[j] = (i, "near-repeat")
+            refused = None
+            break
+        if refused:
+            kept_apart[refused] += 1
 
 
 def _find_contained(lines, keys, repeats, elsewhere, kept_apart, options) -> None:
