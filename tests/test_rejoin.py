@@ -164,3 +164,12 @@ def test_short_items_above_their_long_paragraphs_show_no_wrap():
                   "市民可通过官方渠道了解详细信息，相关部门将做好服务保障工作。"]
     assert wrap_width(items) is None
     assert layout_breaks(rejoin(items)) == []
+
+
+def test_link_titles_the_site_cut_at_one_width_are_no_wrap():
+    titles = ["江城最大洪峰过境多处广场被淹 城西围墙坍塌", "近四万辆家用轿车因安全气囊存隐患被召回",
+              "中秋夜游城市江城排第四 大雨挡不住四百万", "黑校车超载接送学生 外地牌照司机被罚两千",
+              "城西新盘少得可怜 翘首以盼的几个楼盘仍未", "热门文章"]
+    lines = [t for title in titles for t in (title, title)]  # each title twice, as link lists print them
+    assert wrap_width(lines) is None
+    assert layout_breaks(rejoin(lines)) == []

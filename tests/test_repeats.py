@@ -253,3 +253,31 @@ def test_a_line_spanning_the_end_of_one_line_and_the_start_of_the_next_is_not_a_
     straddling = P1[-12:] + "\0" + P2[:12]
     result = clean("\n".join([P1, P2, straddling]), stages=("repeats",))
     assert repeats(result) == []
+
+
+# ------------------------------------------------------------------ what a user sees
+
+def test_the_summary_and_explain_show_what_went_and_what_stayed_and_why(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from newsclean.cli import main
+
+    page = [P1, "专家点评", CAPTION, P2, "专家点评", CAPTION, "国务院副总理韩正参加会见。", "国务院副总理张明参加会见。", P3]
+    path = tmp_path / "page.txt"
+    path.write_text("\n".join(page), encoding="utf-8")
+    stats = tmp_path / "stats.json"
+    result = CliRunner().invoke(main, ["clean", str(path), "-o", str(tmp_path / "out.jsonl"), "--stats", str(stats),
+                                       "--no-progress"])
+    assert result.exit_code == 0, result.output
+    books = json.loads(stats.read_text(encoding="utf-8"))
+    assert books["repeats_by_rule"] == {"exact-repeat-caption": 1}
+    assert books["repeats_kept_by_reason"] == {"distinct-content": 1, "label": 1}
+    assert "lines like another that stay, by why: distinct-content 1, label 1" in result.stderr
+
+    shown = CliRunner().invoke(main, ["explain", str(path), "--no-color"]).output
+    assert ("removed repeat by exact-repeat-caption, repeats paragraph 2: " + CAPTION
+            + "  (the same text (spaces and punctuation aside) stands in the kept paragraph)") in shown
+    assert "kept: 1 line(s) like another, distinct-content: like another line, but it differs in a name" in shown
+    assert "kept: 1 line(s) like another, label: a repeated cell, field label, list item or heading" in shown

@@ -28,8 +28,8 @@ NAME = "rejoin"
 
 # A line that starts with one of these cannot start a paragraph: it is the end of the sentence above.
 _CONTINUES_ABOVE = regex.compile(r"^[”’」』）)》〉】，,、。；;：:！!？?]")
-# A line that ends with one of these ends a sentence (or a heading, a list item, a quotation).
-_ENDS_SENTENCE = regex.compile(r"[。！？!?…；;：:”’」』）)》〉】\]]$")
+# A line that ends with one of these ends a sentence (or a heading, a list item, a quotation, a teaser `...`).
+_ENDS_SENTENCE = regex.compile(r"[。！？!?…；;：:”’」』）)》〉】\].]$")
 # The unfinished sentence a line ends with: everything after its last full stop (and the quote closing it).
 _LAST_SENTENCE = regex.compile(r"[^。！？!?…]*$")
 _TAIL_CLAUSE = regex.compile(r"[，,、；;]")
@@ -37,6 +37,8 @@ _NOT_PROSE = regex.compile(r"[\s\[\]【】|｜]")
 _SENTENCE_MARK = regex.compile(r"[。！？!?]")
 # A line ending in one of these stops inside a sentence by its own punctuation: a paragraph never ends so.
 _ENDS_MID_CLAUSE = regex.compile(r"(?:[，,、]|——|—)$")
+# Marks of running prose that titles and link lists rarely carry.
+_RUNNING_PROSE = regex.compile(r"[，。；,;]")
 # The next line must begin like running text: a character, a digit or an opening quote or bracket.
 _STARTS_TEXT = regex.compile(r"^[\p{Han}0-9A-Za-z０-９“‘「『（(《]")
 
@@ -63,6 +65,9 @@ class RejoinOptions:
     # ... and at least this share of them are within `wrap_tolerance` characters of one width ...
     min_wrapped_share: float = 0.5
     wrap_tolerance: int = 2
+    # ... of which at least this share read as running prose (a comma, full stop or semicolon inside): a
+    # list of link titles cut at one width by the site (`安康最大洪峰过境多广场被淹 西安围墙坍塌`) is no wrap ...
+    min_prose_share: float = 0.5
     # ... and at most this share of the lines of `min_wrapped_chars` or more are wider than the wrap: a page
     # of headlines above long paragraphs (联播快讯) has lines of one width too, but its paragraphs run on.
     max_wider_share: float = 0.2
@@ -83,7 +88,8 @@ def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions()
     if _CONTINUES_ABOVE.match(below):
         return "closing-mark-on-next-line"
     if wrap_width is not None and _is_wrapped_line(above, wrap_width, options) and _STARTS_TEXT.match(below) \
-            and len(below) <= wrap_width + options.wrap_tolerance and not CAPTION_MARK.match(below):
+            and len(below) <= wrap_width + options.wrap_tolerance and not CAPTION_MARK.match(below) \
+            and below != above:
         return "hard-wrapped"
     if (len(above) >= options.min_cut_chars and _ENDS_MID_CLAUSE.search(above) and _is_unfinished(above, options)
             and _STARTS_TEXT.match(below) and _SENTENCE_MARK.search(below) and not _may_be_caption(below)):
@@ -108,8 +114,10 @@ def wrap_width(texts: list[str], options: RejoinOptions = RejoinOptions()) -> in
     counts = Counter(cut)
     width = max(counts, key=lambda w: (sum(counts[w + d] for d in range(-options.wrap_tolerance,
                                                                           options.wrap_tolerance + 1)), w))
-    near = sum(1 for n in cut if abs(n - width) <= options.wrap_tolerance)
-    if near < options.min_wrapped_lines or near < options.min_wrapped_share * len(cut):
+    near = [t for t in texts if abs(len(t) - width) <= options.wrap_tolerance and not _ENDS_SENTENCE.search(t)]
+    if len(near) < options.min_wrapped_lines or len(near) < options.min_wrapped_share * len(cut):
+        return None
+    if sum(1 for t in near if _RUNNING_PROSE.search(t)) < options.min_prose_share * len(near):
         return None
     wider = sum(1 for n in long_enough if n > width + options.wrap_tolerance)
     if wider > options.max_wider_share * len(long_enough):
