@@ -217,6 +217,7 @@ def test_headline_above_the_body_is_kept(title):
 ])
 @pytest.mark.parametrize("where", ["head", "tail"])
 def test_a_heading_or_note_with_a_date_in_it_is_not_a_meta_line(line, where):
+    # (a labelled date, 回复日期：2024-04-18 or 【发布日期：2024-04-18】, stays chrome: see the tables above)
     result = page(head=[line]) if where == "head" else page(tail=[line])
     expected = [line, *BODY] if where == "head" else [*BODY, line]
     assert result.text == "\n".join(expected)
@@ -744,3 +745,16 @@ def test_body_lines_like_the_variants_stay(sentence, where):
     body = {"first": [sentence, *BODY], "middle": [BODY[0], sentence, *BODY[1:]], "last": [*BODY, sentence]}[where]
     result = page(head=["首页 > 民生 > 就业"], tail=["责任编辑：孙雅琪"], body=body)
     assert result.text == "\n".join(body)
+
+
+def test_the_date_under_a_notices_signature_stays():
+    notice = [*BODY, "江城市人民政府", "2024年3月15日"]
+    result = page(body=notice)
+    assert result.text == "\n".join(notice)
+
+
+@pytest.mark.parametrize("line", ["回复日期：2024-04-18 19:35", "【作者：王敏】【发布日期：2024-04-18】【点击：123】"])
+def test_a_labelled_date_below_the_story_is_chrome(line):
+    result = page(tail=[line])
+    assert result.text == "\n".join(BODY)
+    assert len(chrome_rules(result)) == 1

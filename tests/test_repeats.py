@@ -281,3 +281,10 @@ def test_the_summary_and_explain_show_what_went_and_what_stayed_and_why(tmp_path
             + "  (the same text (spaces and punctuation aside) stands in the kept paragraph)") in shown
     assert "kept: 1 line(s) like another, distinct-content: like another line, but it differs in a name" in shown
     assert "kept: 1 line(s) like another, label: a repeated cell, field label, list item or heading" in shown
+
+
+def test_a_sentence_with_its_credit_in_brackets_is_no_label_and_collapses():
+    line = "两名老师全程监考，考毕试卷密封寄回。（记者：张明）"
+    result = dedupe([P1, line, P2, line, P3])
+    assert result.text == "\n".join([P1, line, P2, P3])
+    assert [rule for _, rule in repeats(result)] == ["exact-repeat-caption"]

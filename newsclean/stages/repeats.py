@@ -47,6 +47,8 @@ SHORT_CHARS = 40
 _PHOTO_CREDIT = regex.compile(r"摄[）)]?\s*$")
 # How a sentence ends (possibly inside a closing quote or bracket): a line without it is a label or heading.
 _SENTENCE_END = regex.compile(r"[。！？!?…][”’」』）)]*\s*$")
+# Any mark that ends a sentence, wherever it stands: a line with one is prose, not a cell or a label.
+_SENTENCE_MARK = regex.compile(r"[。！？!?]")
 _SENTENCES = regex.compile(r"[^。！？!?…]+[。！？!?…]*")
 
 
@@ -120,7 +122,7 @@ def is_label(text: str, options: RepeatOptions = RepeatOptions()) -> bool:
     (`KBS2`, `日期`, `（一）生理发展方面`, `专家点评`). Its repeats are the page's structure, not copies."""
     text = text.strip()
     return (len(text) <= options.short_chars and not CAPTION_MARK.match(text)
-            and not _PHOTO_CREDIT.search(text) and not _SENTENCE_END.search(text))
+            and not _PHOTO_CREDIT.search(text) and not _SENTENCE_MARK.search(text))
 
 
 def _same_figures(a: str, b: str) -> bool:
