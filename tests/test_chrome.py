@@ -758,3 +758,11 @@ def test_a_labelled_date_below_the_story_is_chrome(line):
     result = page(tail=[line])
     assert result.text == "\n".join(BODY)
     assert len(chrome_rules(result)) == 1
+
+
+@pytest.mark.parametrize("line", ["央行调高房贷利率 温州人谨慎对待房产投资2005-03-28 11:29:36", "少年时代（1）(2004/10/10 17:06)"])
+def test_a_link_with_its_timestamp_below_the_story_is_chrome(line):
+    # a date with a clock is a timestamp even glued to the title it follows
+    result = page(tail=[line])
+    assert result.text == "\n".join(BODY)
+    assert chrome_rules(result) == [(line, "dated-line")]

@@ -144,7 +144,7 @@ def test_similar_lines_that_say_something_else_both_stay(first, second):
 
 
 @pytest.mark.parametrize("cells", [
-    ["日期", "节目名称", "获奖", "2015年3月", "江城电视台", "年度歌手", "2016年5月", "江城电视台", "最佳新人"],
+    [P1, "日期", "节目名称", "获奖", "2015年3月", "江城电视台", "年度歌手", "2016年5月", "江城电视台", "最佳新人", P2],
     ["（一）项目概况", "（二）建设内容", P1, "（一）项目概况", P2, "（二）建设内容", P3],
     ["专家点评", P1, "专家点评", P2, "专家点评", P3],
 ])
@@ -153,6 +153,13 @@ def test_cells_labels_and_headings_that_repeat_stay(cells):
     assert result.text == "\n".join(cells)
     assert result.removed == []
     assert result.counts["repeat_kept:label"] >= 1
+
+
+def test_a_menu_repeated_above_and_below_the_story_collapses():
+    menu = ["首页", "新闻中心", "政务公开", "办事服务"]
+    result = dedupe([*menu, P1, P2, P3, *menu])
+    assert result.text == "\n".join([*menu, P1, P2, P3])
+    assert [rule for _, rule in repeats(result)] == ["exact-repeat-caption"] * 4
 
 
 def test_near_repeats_can_be_switched_off_by_similarity():
@@ -264,7 +271,7 @@ def test_the_summary_and_explain_show_what_went_and_what_stayed_and_why(tmp_path
 
     from newsclean.cli import main
 
-    page = [P1, "专家点评", CAPTION, P2, "专家点评", CAPTION, "国务院副总理韩正参加会见。", "国务院副总理张明参加会见。", P3]
+    page = [P1, "专家点评", CAPTION, P2, "专家点评", "国务院副总理韩正参加会见。", "国务院副总理张明参加会见。", CAPTION, P3]
     path = tmp_path / "page.txt"
     path.write_text("\n".join(page), encoding="utf-8")
     stats = tmp_path / "stats.json"
@@ -288,3 +295,10 @@ def test_a_sentence_with_its_credit_in_brackets_is_no_label_and_collapses():
     result = dedupe([P1, line, P2, line, P3])
     assert result.text == "\n".join([P1, line, P2, P3])
     assert [rule for _, rule in repeats(result)] == ["exact-repeat-caption"]
+
+
+def test_a_link_list_printed_twice_inside_the_story_collapses():
+    links = ["糖友别喝三种汤", "花生不妨这样吃", "饮食误区大揭秘"]
+    result = dedupe([P1, *links, P2, *links, P3])
+    assert result.text == "\n".join([P1, *links, P2, P3])
+    assert len(repeats(result)) == 3

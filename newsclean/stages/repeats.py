@@ -12,7 +12,9 @@ contained copy goes only when it adds nothing to the copy that stays: the charac
 carry no name, figure or word (whitespace, punctuation, digits one copy lost, a caption marker, a sentence
 that another line of the page holds, or a tiny edit inside a long paragraph). Short lines without a sentence
 end (table cells, field labels, list items, headings a table of contents mirrors) repeat because the page is a
-table or a form: they stay, however often they stand.
+table or a form: inside the body (from its first to its last line of prose) they stay, however often they
+stand, unless they repeat in a run with their neighbours (a menu or a link list printed twice); above or
+below the body they are menus and link lists, and collapse.
 """
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ SHORT_CHARS = 40
 _PHOTO_CREDIT = regex.compile(r"摄[）)]?\s*$")
 # How a sentence ends (possibly inside a closing quote or bracket): a line without it is a label or heading.
 _SENTENCE_END = regex.compile(r"[。！？!?…][”’」』）)]*\s*$")
+# Punctuation of running prose (see `_body_span`).
+_PROSE = regex.compile(r"[，。！？；,;!?]")
 # Any mark that ends a sentence, wherever it stands: a line with one is prose, not a cell or a label.
 _SENTENCE_MARK = regex.compile(r"[。！？!?]")
 _SENTENCES = regex.compile(r"[^。！？!?…]+[。！？!?…]*")
@@ -97,6 +101,8 @@ class RepeatOptions:
     contained_max_chars: int = 200_000
     # A line of at most this many characters is short: a caption, a heading, a cell (see `line_kind`).
     short_chars: int = SHORT_CHARS
+    # A line of prose (it marks the body's extent) has this many characters and some punctuation.
+    body_min_chars: int = 16
     # A sentence of a line that another line of the page holds (this many characters of text at least) is
     # no difference between two copies: the page merged it into one of them.
     merged_sentence_chars: int = 8
@@ -115,6 +121,26 @@ def _key(text: str) -> str:
 def line_kind(text: str) -> str:
     """"caption" (a caption mark, or 40 characters at most) or "paragraph"."""
     return "caption" if CAPTION_MARK.match(text) or len(text) <= SHORT_CHARS else "paragraph"
+
+
+def _body_span(lines: list[Line], options: RepeatOptions) -> range:
+    """The lines from the first to the last line of prose (a sentence mark and `body_min_chars` or more):
+    where a page's tables, forms and headings stand. A menu or a link list repeated above or below the
+    story is chrome the chrome stage left, and its copies collapse."""
+    prose = [i for i, line in enumerate(lines)
+             if len(line.text) >= options.body_min_chars and _PROSE.search(line.text)]
+    return range(prose[0], prose[-1] + 1) if prose else range(0)
+
+
+def _in_repeated_run(exacts: list[str], i: int, j: int) -> bool:
+    """Whether line i repeats line j together with a neighbour (a menu or a link list printed twice: the
+    same lines in the same order), or stands right under it. A table's cell repeats beside other cells, a
+    heading that a table of contents mirrors beside its own paragraph."""
+    if j == i - 1:
+        return True
+    before = i > 0 and j > 0 and exacts[i - 1] == exacts[j - 1]
+    after = i + 1 < len(exacts) and exacts[i + 1] == exacts[j + 1]
+    return before or after
 
 
 def is_label(text: str, options: RepeatOptions = RepeatOptions()) -> bool:
@@ -250,26 +276,30 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
     repeated), `distinct-content` (similar to another line, but it says something else)."""
     kept_apart = kept_apart if kept_apart is not None else Counter()
     keys = [_key(line.text) for line in lines]
+    body = _body_span(lines, options)
     repeats: dict[int, tuple[int, str]] = {}
     first_seen: dict[str, int] = {}
     candidates: list[int] = []
+    # Captions such as "（毛毛）。" are almost all punctuation: their exact key keeps the punctuation.
+    exacts = [key if len(key) >= options.near_min_chars else _SPACES.sub("", unicodedata.normalize("NFKC", line.text))
+              for key, line in zip(keys, lines)]
     for i, key in enumerate(keys):
-        # Captions such as "（毛毛）。" are almost all punctuation: their exact key keeps the punctuation.
-        exact = key if len(key) >= options.near_min_chars else _SPACES.sub("", unicodedata.normalize("NFKC", lines[i].text))
+        exact = exacts[i]
         if len(exact) < options.min_chars:
             continue
         if exact in first_seen:
-            if is_label(lines[i].text, options):
+            j = first_seen[exact]
+            if i in body and is_label(lines[i].text, options) and not _in_repeated_run(exacts, i, j):
                 kept_apart["label"] += 1
             else:
-                repeats[i] = (first_seen[exact], "exact-repeat")
+                repeats[i] = (j, "exact-repeat")
             continue
         first_seen[exact] = i
         if len(key) >= options.near_min_chars:
             candidates.append(i)
     elsewhere = _Elsewhere(keys)
     if len(candidates) >= 2:
-        _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, options)
+        _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, options)
     _find_contained(lines, keys, repeats, elsewhere, kept_apart, options)
     return _resolved(repeats)
 
@@ -298,7 +328,7 @@ class _Elsewhere:
         return found
 
 
-def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, options) -> None:
+def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, options) -> None:
     """Near repeats among `candidates` (line indexes, in text order), found through LSH buckets; each line is
     checked against the earlier lines that still stand, the earliest confirmed copy first."""
     sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm))
@@ -312,7 +342,7 @@ def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, options)
             j = candidates[k]
             if j in repeats or Indel.normalized_similarity(keys[i], keys[j]) < options.min_similarity:
                 continue
-            if is_label(lines[i].text, options) and is_label(lines[j].text, options):
+            if i in body and is_label(lines[i].text, options) and is_label(lines[j].text, options):
                 refused = "label"  # two cells or headings that differ in a space: still two cells
                 continue
             verdict = copy_verdict(lines[i].text, lines[j].text, elsewhere.test(i, j), options)
