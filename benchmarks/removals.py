@@ -5,8 +5,13 @@
     python benchmarks/removals.py --list --kind repeat:near-repeat-caption
 
 Clean news (`real_data.clean_news(part)`, the article `text`): every line is body, so every character removed
-is body lost, except the CCTV byline prefix `央视网消息（新闻联播）：` (chrome, reported apart) and true exact
-repeats (a line that stands twice word for word: collapsing it loses no content, reported apart too).
+is body lost, except, reported apart:
+- the CCTV byline prefix `央视网消息（新闻联播）：` (chrome);
+- true repeats: a line that stands twice word for word (exact repeats), or word for word inside a line that
+  stays (contained repeats): collapsing it loses no content;
+- boilerplate the source carries: a line of 40 characters or more that a chrome rule removed and that stands
+  word for word in 5 or more articles of the part (a portal's disclaimer under every item). A body sentence
+  that templated items share is shorter, and one that a chrome rule took stays in the count.
 
 Pages (`real_data.pages(part)` with a hand-marked `gold` body, cleaned from their `text`): a removal is body
 lost when its text (NFKC, no spaces) is in the gold body and the cleaned text keeps fewer copies of it than the
@@ -15,8 +20,8 @@ gold body has; the other removals took chrome (not listed: that is what `score_p
 Joins (reason `layout`, the rejoin stage) remove no characters; they are counted per source, with
 `--list --kind layout:cut-mid-sentence` printing the two lines of each join.
 
-The summary line is body characters removed per 10,000 body characters of clean news, without the byline
-prefix and the exact repeats.
+The summary line is body characters removed per 10,000 body characters of clean news, without the kinds
+reported apart.
 """
 from __future__ import annotations
 
@@ -35,6 +40,9 @@ from newsclean import Pipeline  # noqa: E402
 
 CCTV_BYLINE = "央视网消息（新闻联播）："
 _SPACE = regex.compile(r"\s+")
+# Boilerplate the source carries: a chrome-removed line this long, standing in this many articles.
+BOILERPLATE_CHARS = 40
+BOILERPLATE_ARTICLES = 5
 
 
 def _norm(text: str) -> str:
@@ -90,6 +98,7 @@ class Tally:
 def measure_news(pipeline: Pipeline, part: str, limit: int | None) -> Tally:
     """Removals on clean news: all body but the CCTV byline prefix; exact repeats kept apart."""
     tally = Tally(f"clean news ({part})")
+    shared = _shared_lines(part, limit)
     for n, record in enumerate(clean_news(part)):
         if limit is not None and n >= limit:
             break
@@ -106,12 +115,25 @@ def measure_news(pipeline: Pipeline, part: str, limit: int | None) -> Tally:
             text = r["text"]
             if r["raw_start"] == 0 and text.startswith(CCTV_BYLINE) and text.strip() == CCTV_BYLINE.strip():
                 kind = "(chrome: CCTV byline prefix)"
-            elif r["rule"].startswith("exact-repeat"):
-                kind = "(true exact repeat) " + kind
+            elif r["rule"].startswith(("exact-repeat", "contained-repeat")):
+                kind = "(true repeat) " + kind
+            elif r["reason"] == "chrome" and shared[text.strip()] >= BOILERPLATE_ARTICLES \
+                    and len(text.strip()) >= BOILERPLATE_CHARS:
+                kind = "(boilerplate the source carries) " + kind
             tally.add(kind, len(text), f"{record['id']}: {text[:120]}"
                       + (f"  <= copy of: {raw[r['duplicate_of']['raw_start']:][:80].split(chr(10))[0]}"
                          if "duplicate_of" in r else ""))
     return tally
+
+
+def _shared_lines(part: str, limit: int | None) -> Counter:
+    """In how many articles of the part each line stands."""
+    counts: Counter = Counter()
+    for n, record in enumerate(clean_news(part)):
+        if limit is not None and n >= limit:
+            break
+        counts.update({line.strip() for line in record["text"].split("\n") if line.strip()})
+    return counts
 
 
 def body_loss(gold_norm: str, clean_norm: str, text: str) -> bool:
@@ -143,7 +165,7 @@ def measure_pages(pipeline: Pipeline, part: str) -> Tally:
 def summary_line(news: Tally) -> str:
     lost = sum(c for k, c in news.chars.items() if not k.startswith("(") and not k.startswith("layout"))
     return (f"clean news: body characters removed {1e4 * lost / max(1, news.body_chars):.2f} per 10k "
-            f"({lost} of {news.body_chars:,}; CCTV byline prefix and true exact repeats apart); "
+            f"({lost} of {news.body_chars:,}; CCTV byline prefix, true repeats and source boilerplate apart); "
             f"joins {sum(news.joins_by_source.values())}")
 
 
