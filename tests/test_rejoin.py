@@ -100,6 +100,14 @@ def test_lines_that_are_two_paragraphs_stay_two(above, below):
     assert layout_breaks(result) == []
 
 
+@pytest.mark.parametrize("above, below", [
+    ("市交通局有关负责人在发布会上表示，昨晚共有四十六人因参与救援被送往医院…", "，江城晚报"),
+    ("所以大家在购买监控杆的时候一定要对管壁厚度进行了解，以免出现安全隐患。...", "；安装工具：扳手、扶梯或登高车"),
+])
+def test_a_teaser_is_not_joined_to_the_next_item(above, below):
+    assert join_reason(above, below) is None
+
+
 def test_a_short_line_above_a_stray_closing_mark_is_not_taken_for_its_sentence():
     assert join_reason("我要评论。", "”深圳一家企业负责人对记者说。") is None
     assert join_reason("现场观众报以热烈的掌声，“谢谢大家的支持。", "”他说。") == "closing-mark-on-next-line"

@@ -37,6 +37,8 @@ _NOT_PROSE = regex.compile(r"[\s\[\]【】|｜]")
 _SENTENCE_MARK = regex.compile(r"[。！？!?]")
 # A line ending in one of these stops inside a sentence by its own punctuation: a paragraph never ends so.
 _ENDS_MID_CLAUSE = regex.compile(r"(?:[，,、]|——|—)$")
+# A teaser cut off by the site (`…有46人因参…`, `…进行了解。...`): what follows is the next item, not its rest.
+_TEASER_END = regex.compile(r"(?:…|\.{3})$")
 # Marks of running prose that titles and link lists rarely carry.
 _RUNNING_PROSE = regex.compile(r"[，。；,;]")
 # The next line must begin like running text: a character, a digit or an opening quote or bracket.
@@ -83,7 +85,7 @@ def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions()
                 wrap_width: int | None = None) -> str | None:
     """The rule that joins `below` onto `above`, or None when they are two paragraphs. `wrap_width` is the
     width the document is hard-wrapped at (see `wrap_width`), None when it is not."""
-    if not above or not below or not _is_prose(above, options):
+    if not above or not below or not _is_prose(above, options) or _TEASER_END.search(above):
         return None
     if _CONTINUES_ABOVE.match(below):
         return "closing-mark-on-next-line"
