@@ -82,6 +82,9 @@ class RepeatOptions:
     # when one band is equal. With 2 rows and 32 bands a pair at Jaccard 0.3 is found with probability 0.95,
     # one at 0.5 (about the least that passes the similarity check) with 0.9999.
     lsh_rows: int = 2
+    # Pages of at most this many candidate lines compare every pair of signatures at once (exact, and cheaper
+    # than banding at this size); larger ones go through the LSH bands.
+    direct_max_lines: int = 256
     # A bucket holding more lines than this is a band value unrelated lines share; it is passed over. The
     # limit grows on smaller pages, to `lsh_pair_budget` / lines (a page of 500 lines: 400), so that it only
     # bites on huge pages, where one common word would otherwise pair thousands of lines.
@@ -233,6 +236,10 @@ def _candidate_pairs(sigs: np.ndarray, options: RepeatOptions) -> tuple[np.ndarr
     quadratic. An oversized bucket (see `lsh_max_bucket`) is a band value that unrelated lines share (a
     common word); a real copy shares many bands, so such buckets are passed over."""
     n, num_perm = sigs.shape
+    if n <= options.direct_max_lines:  # a page of ordinary size: every pair at once is cheaper than banding
+        estimates = (sigs[:, None, :] == sigs[None, :, :]).mean(axis=2)
+        later, earlier = np.nonzero(np.tril(estimates >= options.jaccard_threshold, k=-1))
+        return later.astype(np.int64), earlier.astype(np.int64)
     rows = options.lsh_rows
     bands = num_perm // rows
     values = sigs[:, :bands * rows].astype(np.uint64).reshape(n, bands, rows)
@@ -371,7 +378,8 @@ def _find_contained(lines, keys, repeats, elsewhere, kept_apart, options) -> Non
             continue
         if not _SENTENCE_END.search(lines[i].text) and line_kind(lines[i].text) == "caption":
             continue
-        key = _key(_compared(lines[i].text)) or key
+        if CAPTION_MARK.match(lines[i].text.lstrip()):  # a caption copying a paragraph: `图为…`, `▲…`
+            key = _key(_compared(lines[i].text)) or key
         found = joined.find(key, 0, starts[i])
         while found >= 0:
             j = bisect_right(starts, found) - 1
