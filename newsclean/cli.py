@@ -23,6 +23,7 @@ from .rules import RuleError, RuleSet
 from .runner import RunConfig, RunError, run
 from .sitechrome import LearnOptions
 from .stages.chrome import STRUCTURAL_RULES
+from .stages import rejoin, repeats
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
@@ -215,6 +216,10 @@ def rules_command(rules_dir):
         click.echo(f"chrome  {rule_id:<28} [structure] {description}")
     for g in rules.gaps:
         click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}")
+    for rule, description in repeats.RULES.items():
+        click.echo(f"repeat  {rule + '-*':<28} {description}")
+    for rule, description in rejoin.RULES.items():
+        click.echo(f"layout  {rule:<28} {description}")
 
 
 from .cli_dedup import dedup_command  # noqa: E402  (the command lives beside its library module)

@@ -69,6 +69,7 @@ class RunStats:
     flags: Counter = field(default_factory=Counter)  # missing_number annotations per rule
     chrome_removed: Counter = field(default_factory=Counter)  # chrome lines per rule
     repeats_removed: Counter = field(default_factory=Counter)
+    repeats_kept: Counter = field(default_factory=Counter)  # lines that look repeated but stay, by why
     rejoined: Counter = field(default_factory=Counter)  # line breaks removed inside cut paragraphs, per rule
     normalized: Counter = field(default_factory=Counter)
     rule_timeouts: Counter = field(default_factory=Counter)  # rule id -> documents where it ran out of time
@@ -92,6 +93,8 @@ class RunStats:
                 self.chrome_removed[rule] += n
             elif kind == "repeat":
                 self.repeats_removed[rule] += n
+            elif kind == "repeat_kept":
+                self.repeats_kept[rule] += n
             elif kind == "layout":
                 self.rejoined[rule] += n
             elif kind == "normalize":
@@ -122,6 +125,7 @@ class RunStats:
             "chrome_by_rule": dict(sorted(self.chrome_removed.items())),
             "repeats_removed": sum(self.repeats_removed.values()),
             "repeats_by_rule": dict(sorted(self.repeats_removed.items())),
+            "repeats_kept_by_reason": dict(sorted(self.repeats_kept.items())),
             "paragraphs_rejoined": sum(self.rejoined.values()),
             "rejoined_by_rule": dict(sorted(self.rejoined.items())),
             "normalized_by_fix": dict(sorted(self.normalized.items())),
@@ -133,8 +137,8 @@ class RunStats:
         }
 
     # The checkpoint keeps the books exactly (every warning, counters in their order).
-    _COUNTERS = ("rejects_by_reason", "flags", "chrome_removed", "repeats_removed", "rejoined", "normalized",
-                 "rule_timeouts", "warnings", "encodings")
+    _COUNTERS = ("rejects_by_reason", "flags", "chrome_removed", "repeats_removed", "repeats_kept", "rejoined",
+                 "normalized", "rule_timeouts", "warnings", "encodings")
     _NUMBERS = ("records_in", "written", "duplicates", "rejected", "chars_in", "chars_out", "resumed_at")
 
     def state(self) -> dict[str, Any]:
@@ -146,7 +150,7 @@ class RunStats:
     def from_state(cls, state: dict[str, Any]) -> "RunStats":
         stats = cls(**{k: int(state[k]) for k in cls._NUMBERS})
         for k in cls._COUNTERS:
-            setattr(stats, k, Counter(dict((str(a), int(b)) for a, b in state[k])))
+            setattr(stats, k, Counter(dict((str(a), int(b)) for a, b in state.get(k, ()))))
         return stats
 
     def summary(self) -> str:
@@ -177,6 +181,11 @@ class RunStats:
             lines.append("chrome by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.chrome_removed)))
         if self.repeats_removed:
             lines.append("repeats by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.repeats_removed)))
+        if self.repeats_kept:
+            lines.append("lines like another that stay, by why: " + ", ".join(
+                f"{k} {v}" for k, v in _ranked(self.repeats_kept)))
+        if self.rejoined:
+            lines.append("line breaks joined by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.rejoined)))
         other = {k: v for k, v in self.encodings.items() if k != "utf-8"}
         if other:
             lines.append("input encodings other than UTF-8: " + ", ".join(f"{k} {v}" for k, v in sorted(other.items())))

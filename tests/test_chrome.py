@@ -206,6 +206,24 @@ def test_headline_above_the_body_is_kept(title):
     assert result.text == "\n".join([title, *BODY])
 
 
+@pytest.mark.parametrize("line", [
+    # a headline or subheading with a date in it (issue 12: dated-line took these from clean news)
+    "全市地铁2025年1月5日实行新的列车运行图",
+    "2023年1月1日起 我市调整部分公交线路",
+    "《江城市物业管理条例》2024年5月1日起施行",
+    # the date under a speech's title, and an adoption note
+    "（2023年9月7日）",
+    "（2024年3月15日江城市第十六届人民代表大会第三次会议通过）",
+])
+@pytest.mark.parametrize("where", ["head", "tail"])
+def test_a_heading_or_note_with_a_date_in_it_is_not_a_meta_line(line, where):
+    # (a labelled date, 回复日期：2024-04-18 or 【发布日期：2024-04-18】, stays chrome: see the tables above)
+    result = page(head=[line]) if where == "head" else page(tail=[line])
+    expected = [line, *BODY] if where == "head" else [*BODY, line]
+    assert result.text == "\n".join(expected)
+    assert chrome_rules(result) == []
+
+
 # ------------------------------------------------------------------ position: body sentences stay
 
 MENTIONS = [
@@ -727,3 +745,24 @@ def test_body_lines_like_the_variants_stay(sentence, where):
     body = {"first": [sentence, *BODY], "middle": [BODY[0], sentence, *BODY[1:]], "last": [*BODY, sentence]}[where]
     result = page(head=["首页 > 民生 > 就业"], tail=["责任编辑：孙雅琪"], body=body)
     assert result.text == "\n".join(body)
+
+
+def test_the_date_under_a_notices_signature_stays():
+    notice = [*BODY, "江城市人民政府", "2024年3月15日"]
+    result = page(body=notice)
+    assert result.text == "\n".join(notice)
+
+
+@pytest.mark.parametrize("line", ["回复日期：2024-04-18 19:35", "【作者：王敏】【发布日期：2024-04-18】【点击：123】"])
+def test_a_labelled_date_below_the_story_is_chrome(line):
+    result = page(tail=[line])
+    assert result.text == "\n".join(BODY)
+    assert len(chrome_rules(result)) == 1
+
+
+@pytest.mark.parametrize("line", ["央行调高房贷利率 温州人谨慎对待房产投资2005-03-28 11:29:36", "少年时代（1）(2004/10/10 17:06)"])
+def test_a_link_with_its_timestamp_below_the_story_is_chrome(line):
+    # a date with a clock is a timestamp even glued to the title it follows
+    result = page(tail=[line])
+    assert result.text == "\n".join(BODY)
+    assert chrome_rules(result) == [(line, "dated-line")]

@@ -6,10 +6,15 @@ Scrapers turn every layout break into a paragraph break: a newspaper column that
 recorded as a removal (reason `layout`) so that nothing leaves the raw text unrecorded.
 
 A join needs evidence on both sides, so headings (short, or without sentence punctuation), photo captions and
-the last paragraph stay as they are.
+the last paragraph stay as they are. A line that merely lacks its full stop is no evidence: headlines, teasers,
+list items and paragraphs whose source dropped the stop look the same. A line ending inside a clause is joined
+only where its own punctuation says the sentence goes on (a comma or a dash at its end), or where the document
+shows hard wrapping: many lines cut at one width (a text file wrapped at 36 characters), of which the line is
+one.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import regex
@@ -23,15 +28,29 @@ NAME = "rejoin"
 
 # A line that starts with one of these cannot start a paragraph: it is the end of the sentence above.
 _CONTINUES_ABOVE = regex.compile(r"^[”’」』）)》〉】，,、。；;：:！!？?]")
-# A line that ends with one of these ends a sentence (or a heading, a list item, a quotation).
-_ENDS_SENTENCE = regex.compile(r"[。！？!?…；;：:”’」』）)》〉】\]]$")
+# A line that ends with one of these ends a sentence (or a heading, a list item, a quotation, a teaser `...`).
+_ENDS_SENTENCE = regex.compile(r"[。！？!?…；;：:”’」』）)》〉】\].]$")
 # The unfinished sentence a line ends with: everything after its last full stop (and the quote closing it).
 _LAST_SENTENCE = regex.compile(r"[^。！？!?…]*$")
 _TAIL_CLAUSE = regex.compile(r"[，,、；;]")
 _NOT_PROSE = regex.compile(r"[\s\[\]【】|｜]")
 _SENTENCE_MARK = regex.compile(r"[。！？!?]")
+# A line ending in one of these stops inside a sentence by its own punctuation: a paragraph never ends so.
+_ENDS_MID_CLAUSE = regex.compile(r"(?:[，,、]|——|—)$")
+# A teaser cut off by the site (`…有46人因参…`, `…进行了解。...`): what follows is the next item, not its rest.
+_TEASER_END = regex.compile(r"(?:…|\.{3})$")
+# Marks of running prose that titles and link lists rarely carry.
+_RUNNING_PROSE = regex.compile(r"[，。；,;]")
 # The next line must begin like running text: a character, a digit or an opening quote or bracket.
 _STARTS_TEXT = regex.compile(r"^[\p{Han}0-9A-Za-z０-９“‘「『（(《]")
+
+
+# What each rule of the stage means.
+RULES = {
+    "closing-mark-on-next-line": "the next line starts with the closing mark of this sentence",
+    "cut-mid-sentence": "the line ends on a comma or a dash, and the next line runs on",
+    "hard-wrapped": "the page is wrapped at one width, and this line was cut there",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +61,18 @@ class RejoinOptions:
     min_tail_chars: int = 10
     # The line above a stray closing mark must be prose of at least this many Han characters.
     min_prose_han: int = 8
+    # Hard wrapping: at least this many lines of at least `min_wrapped_chars` end inside a sentence ...
+    min_wrapped_lines: int = 3
+    min_wrapped_chars: int = 12
+    # ... and at least this share of them are within `wrap_tolerance` characters of one width ...
+    min_wrapped_share: float = 0.5
+    wrap_tolerance: int = 2
+    # ... of which at least this share read as running prose (a comma, full stop or semicolon inside): a
+    # list of link titles cut at one width by the site (`安康最大洪峰过境多广场被淹 西安围墙坍塌`) is no wrap ...
+    min_prose_share: float = 0.5
+    # ... and at most this share of the lines of `min_wrapped_chars` or more are wider than the wrap: a page
+    # of headlines above long paragraphs (联播快讯) has lines of one width too, but its paragraphs run on.
+    max_wider_share: float = 0.2
 
 
 def _is_prose(text: str, options: RejoinOptions) -> bool:
@@ -50,16 +81,50 @@ def _is_prose(text: str, options: RejoinOptions) -> bool:
     return _enough_han(options.min_prose_han).match(text) is not None
 
 
-def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions()) -> str | None:
-    """The rule that joins `below` onto `above`, or None when they are two paragraphs."""
-    if not above or not below or not _is_prose(above, options):
+def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions(),
+                wrap_width: int | None = None) -> str | None:
+    """The rule that joins `below` onto `above`, or None when they are two paragraphs. `wrap_width` is the
+    width the document is hard-wrapped at (see `wrap_width`), None when it is not."""
+    if not above or not below or not _is_prose(above, options) or _TEASER_END.search(above):
         return None
     if _CONTINUES_ABOVE.match(below):
         return "closing-mark-on-next-line"
-    if (len(above) >= options.min_cut_chars and not _ENDS_SENTENCE.search(above) and _is_unfinished(above, options)
+    if wrap_width is not None and _is_wrapped_line(above, wrap_width, options) and _STARTS_TEXT.match(below) \
+            and len(below) <= wrap_width + options.wrap_tolerance and not CAPTION_MARK.match(below) \
+            and below != above:
+        return "hard-wrapped"
+    if (len(above) >= options.min_cut_chars and _ENDS_MID_CLAUSE.search(above) and _is_unfinished(above, options)
             and _STARTS_TEXT.match(below) and _SENTENCE_MARK.search(below) and not _may_be_caption(below)):
         return "cut-mid-sentence"
     return None
+
+
+def _is_wrapped_line(text: str, width: int, options: RejoinOptions) -> bool:
+    """A line the wrapping cut: as wide as the wrap, and not at the end of a sentence."""
+    return abs(len(text) - width) <= options.wrap_tolerance and not _ENDS_SENTENCE.search(text)
+
+
+def wrap_width(texts: list[str], options: RejoinOptions = RejoinOptions()) -> int | None:
+    """The width a document is hard-wrapped at, or None: the width most of its lines that end inside a
+    sentence share (a text file wrapped at 36 characters), when enough of them do and hardly any line is
+    wider. Headlines, teasers and list items that lack a full stop have widths of their own, and the
+    paragraphs below them are wider, so a page of them shows no wrap."""
+    long_enough = [len(t) for t in texts if len(t) >= options.min_wrapped_chars]
+    cut = [len(t) for t in texts if len(t) >= options.min_wrapped_chars and not _ENDS_SENTENCE.search(t)]
+    if len(cut) < options.min_wrapped_lines:
+        return None
+    counts = Counter(cut)
+    width = max(counts, key=lambda w: (sum(counts[w + d] for d in range(-options.wrap_tolerance,
+                                                                          options.wrap_tolerance + 1)), w))
+    near = [t for t in texts if abs(len(t) - width) <= options.wrap_tolerance and not _ENDS_SENTENCE.search(t)]
+    if len(near) < options.min_wrapped_lines or len(near) < options.min_wrapped_share * len(cut):
+        return None
+    if sum(1 for t in near if _RUNNING_PROSE.search(t)) < options.min_prose_share * len(near):
+        return None
+    wider = sum(1 for n in long_enough if n > width + options.wrap_tolerance)
+    if wider > options.max_wider_share * len(long_enough):
+        return None
+    return width
 
 
 def _may_be_caption(text: str) -> bool:
@@ -79,9 +144,10 @@ def _is_unfinished(text: str, options: RejoinOptions) -> bool:
 def run(doc: Document, rules=None, options: RejoinOptions = RejoinOptions()) -> None:
     """Remove the line breaks that cut a paragraph, recording each one."""
     lines = list(doc.lines())
+    width = wrap_width([line.text for line in lines], options)
     edits = []
     for above, below in zip(lines, lines[1:]):
-        reason = join_reason(above.text, below.text, options)
+        reason = join_reason(above.text, below.text, options, width)
         if reason is None:
             continue
         raw_start, raw_end = doc.aligned.raw_span(above.end, below.start)

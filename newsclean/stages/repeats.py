@@ -1,18 +1,28 @@
-"""Stage 3: collapse repeated paragraphs and photo captions to their first occurrence (MinHash, datasketch).
+"""Stage 3: collapse repeated paragraphs and photo captions to one copy (MinHash LSH, datasketch's scheme).
 
 Scraped pages repeat a caption ten times, or a whole paragraph twice. Exact repeats are found by their text;
 near repeats (a few characters different) by MinHash signatures of character n-grams (datasketch's affine32
-scheme, bit for bit), with every candidate checked by edit similarity (rapidfuzz) so that two different
-paragraphs that only share a long phrase are never merged. Short captions are handled like paragraphs:
-nothing is skipped for being short. A line that stands word for word inside an earlier, longer line that stays
-(a paragraph repeated after the page had merged it with its title or its neighbour) is a copy too.
+scheme, bit for bit) banded into LSH buckets, so each line is compared only with the lines it shares a bucket
+with; every candidate is then checked by edit similarity (rapidfuzz). A line that stands word for word inside
+an earlier, longer line that stays (a paragraph repeated after the page had merged it with its title or its
+neighbour) is a copy too.
+
+Similar is not the same: `国务院副总理刘鹤参加会见。` and `国务院副总理韩正参加会见。` are two facts. A near or
+contained copy goes only when it adds nothing to the copy that stays: the characters in which the two differ
+carry no name, figure or word (whitespace, punctuation, digits one copy lost, a caption marker, a sentence
+that another line of the page holds, or a tiny edit inside a long paragraph). Short lines without a sentence
+end (table cells, field labels, list items, headings a table of contents mirrors) repeat because the page is a
+table or a form: inside the body (from its first to its last line of prose) they stay, however often they
+stand, unless they repeat in a run with their neighbours (a menu or a link list printed twice); above or
+below the body they are menus and link lists, and collapse.
 """
 from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import regex
@@ -25,8 +35,39 @@ NAME = "repeats"
 
 _NOT_TEXT = regex.compile(r"[\s\p{P}\p{S}]+")
 _SPACES = regex.compile(r"\s+")
-_NUMERALS = regex.compile(r"[0-9０-９.．〇零一二三四五六七八九十百千万亿两]+")
-CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|图为|图：|图:|上图|下图|左图|右图)")
+# Figures in digits (NFKC text): Han numerals that differ are a difference in words, which the diff sees.
+_FIGURES = regex.compile(r"[0-9]+(?:\.[0-9]+)?")
+# What a difference may consist of and still carry nothing: digits (one copy lost them; copies that state
+# different figures are told apart by `_same_figures` first) and the decimal point.
+_ONLY_DIGITS = regex.compile(r"[0-9.]+")
+# What carries content in a difference: letters of any script (Han included) and digits.
+_CONTENT = regex.compile(r"[\p{L}\p{N}]")
+CAPTION_MARK = regex.compile(r"^(?:[▲▼△▽◆◇■□●○★☆►▶◀]|[上下左右]?图(?:为|：|:)|[上下左右]图)")
+# A line of at most this many characters is short: a caption, a heading, a cell (see `line_kind`).
+SHORT_CHARS = 40
+# A photo credit at the end of a caption: `（李霞军 摄）`, `新华社记者 王鹏 摄`.
+_PHOTO_CREDIT = regex.compile(r"摄[）)]?\s*$")
+# How a sentence ends (possibly inside a closing quote or bracket): a line without it is a label or heading.
+_SENTENCE_END = regex.compile(r"[。！？!?…][”’」』）)]*\s*$")
+# Punctuation of running prose (see `_body_span`).
+_PROSE = regex.compile(r"[，。！？；,;!?]")
+# Any mark that ends a sentence, wherever it stands: a line with one is prose, not a cell or a label.
+_SENTENCE_MARK = regex.compile(r"[。！？!?]")
+_SENTENCES = regex.compile(r"[^。！？!?…]+[。！？!?…]*")
+
+
+# What each rule of the stage means (the rule id of a removal is this id plus "-caption" or "-paragraph").
+RULES = {
+    "exact-repeat": "the same text (spaces and punctuation aside) stands in the kept paragraph",
+    "near-repeat": "differs from the kept paragraph only in spaces, punctuation, digits it lost, a caption "
+                   "marker, a sentence another line holds, or a tiny edit in a long paragraph",
+    "contained-repeat": "stands word for word inside the kept, longer paragraph",
+}
+# Why a line that looks repeated stays (counted as `repeat_kept:<why>`).
+KEPT_APART = {
+    "label": "a repeated cell, field label, list item or heading: the page's structure, not a copy",
+    "distinct-content": "like another line, but it differs in a name, a word or a figure",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +78,18 @@ class RepeatOptions:
     # two-character edit in a 15-character caption already halves its 3-gram overlap; precision comes from
     # the similarity check below.
     jaccard_threshold: float = 0.3
+    # LSH bands of `lsh_rows` signature values each (num_perm / lsh_rows bands): two lines become candidates
+    # when one band is equal. With 2 rows and 32 bands a pair at Jaccard 0.3 is found with probability 0.95,
+    # one at 0.5 (about the least that passes the similarity check) with 0.9999.
+    lsh_rows: int = 2
+    # Pages of at most this many candidate lines compare every pair of signatures at once (exact, and cheaper
+    # than banding at this size); larger ones go through the LSH bands.
+    direct_max_lines: int = 256
+    # A bucket holding more lines than this is a band value unrelated lines share; it is passed over. The
+    # limit grows on smaller pages, to `lsh_pair_budget` / lines (a page of 500 lines: 400), so that it only
+    # bites on huge pages, where one common word would otherwise pair thousands of lines.
+    lsh_max_bucket: int = 32
+    lsh_pair_budget: int = 200_000
     # Normalised Indel similarity (1 - edits / total length) a candidate needs to count as a repeat.
     min_similarity: float = 0.8
     # Exact repeats count from this many characters (spaces ignored): "1" or "”" twice is not a repeat.
@@ -49,8 +102,20 @@ class RepeatOptions:
     contained_min_chars: int = 16
     # ... looked for in pages of at most this many characters of text (a plain substring search per line).
     contained_max_chars: int = 200_000
+    # A line of at most this many characters is short: a caption, a heading, a cell (see `line_kind`).
+    short_chars: int = SHORT_CHARS
+    # A line of prose (it marks the body's extent) has this many characters and some punctuation.
+    body_min_chars: int = 16
+    # A sentence of a line that another line of the page holds (this many characters of text at least) is
+    # no difference between two copies: the page merged it into one of them.
+    merged_sentence_chars: int = 8
+    # A tiny edit inside a long paragraph (both copies this many characters of text at least) is still a
+    # copy: at most this share of the longer copy's characters differ.
+    long_paragraph_chars: int = 80
+    tiny_edit_share: float = 0.02
 
 
+@lru_cache(maxsize=1 << 14)
 def _key(text: str) -> str:
     """What two copies of one paragraph share: NFKC text without spaces, punctuation and symbols."""
     return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text))
@@ -58,71 +123,263 @@ def _key(text: str) -> str:
 
 def line_kind(text: str) -> str:
     """"caption" (a caption mark, or 40 characters at most) or "paragraph"."""
-    return "caption" if CAPTION_MARK.match(text) or len(text) <= 40 else "paragraph"
+    return "caption" if CAPTION_MARK.match(text) or len(text) <= SHORT_CHARS else "paragraph"
+
+
+def _body_span(lines: list[Line], options: RepeatOptions) -> range:
+    """The lines from the first to the last line of prose (a sentence mark and `body_min_chars` or more):
+    where a page's tables, forms and headings stand. A menu or a link list repeated above or below the
+    story is chrome the chrome stage left, and its copies collapse."""
+    prose = [i for i, line in enumerate(lines)
+             if len(line.text) >= options.body_min_chars and _PROSE.search(line.text)]
+    return range(prose[0], prose[-1] + 1) if prose else range(0)
+
+
+def _in_repeated_run(exacts: list[str], i: int, j: int) -> bool:
+    """Whether line i repeats line j together with a neighbour (a menu or a link list printed twice: the
+    same lines in the same order), or stands right under it. A table's cell repeats beside other cells, a
+    heading that a table of contents mirrors beside its own paragraph."""
+    if j == i - 1:
+        return True
+    before = i > 0 and j > 0 and exacts[i - 1] == exacts[j - 1]
+    after = i + 1 < len(exacts) and exacts[i + 1] == exacts[j + 1]
+    return before or after
+
+
+def is_label(text: str, options: RepeatOptions = RepeatOptions()) -> bool:
+    """A short line that is no caption and no sentence: a table cell, a field label, a list item or a heading
+    (`KBS2`, `日期`, `（一）生理发展方面`, `专家点评`). Its repeats are the page's structure, not copies."""
+    text = text.strip()
+    return (len(text) <= options.short_chars and not CAPTION_MARK.match(text)
+            and not _PHOTO_CREDIT.search(text) and not _SENTENCE_MARK.search(text))
 
 
 def _same_figures(a: str, b: str) -> bool:
     """Whether two near-identical lines state the same figures: "1月…5.2%" and "2月…6.8%" are two facts, not
     one line edited; a copy whose digits were dropped ("达亿元" beside "达15亿元") still counts as the same."""
-    fa, fb = Counter(_NUMERALS.findall(a)), Counter(_NUMERALS.findall(b))
+    fa, fb = Counter(_FIGURES.findall(a)), Counter(_FIGURES.findall(b))
     return fa <= fb or fb <= fa
 
 
-def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions()) -> dict[int, tuple[int, str]]:
-    """Map the index (in `lines`) of each repeated line to (index of its first occurrence, rule id)."""
+@lru_cache(maxsize=1 << 14)
+def _compared(text: str) -> str:
+    """The form two copies are compared in: NFKC, no spaces, no leading caption marker."""
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    return CAPTION_MARK.sub("", text, count=1)
+
+
+def _without_merged_sentences(text: str, other: str, elsewhere, options: RepeatOptions) -> str:
+    """`text` without the sentences that the `other` copy lacks and `elsewhere` (a test on keys) finds in
+    another line of the page."""
+    sentences = _SENTENCES.findall(text)
+    if len(sentences) < 2:  # a line of one sentence merged nothing (it would be the other line's copy)
+        return text
+    kept = []
+    other_key = _key(other)
+    for sentence in sentences:
+        key = _key(sentence)
+        if len(key) >= options.merged_sentence_chars and key not in other_key and elsewhere(key):
+            continue
+        kept.append(sentence)
+    return "".join(kept)
+
+
+def _difference(a: str, b: str, elsewhere, options: RepeatOptions) -> tuple[int, int, int]:
+    """Content characters that only `a` has, that only `b` has, and the balance of the digits that only one
+    side has (the digits a copy lost): Indel opcodes of the two compared forms. A differing run that another
+    line of the page holds (a title or neighbour merged into one copy) is no difference."""
+    only_a = only_b = digits_a = digits_b = 0
+    for op in Indel.opcodes(a, b):
+        if op.tag == "equal":
+            continue
+        for chunk, side in ((a[op.src_start:op.src_end], "a"), (b[op.dest_start:op.dest_end], "b")):
+            content = "".join(_CONTENT.findall(chunk))
+            if not content or (len(content) >= options.merged_sentence_chars and elsewhere(content)):
+                continue
+            if _ONLY_DIGITS.fullmatch(content):
+                if side == "a":
+                    digits_a += len(content)
+                else:
+                    digits_b += len(content)
+                continue
+            if side == "a":
+                only_a += len(content)
+            else:
+                only_b += len(content)
+    return only_a, only_b, digits_a - digits_b
+
+
+def copy_verdict(later: str, earlier: str, elsewhere=lambda key: False,
+                 options: RepeatOptions = RepeatOptions()) -> str | None:
+    """Whether two similar lines are one line copied: None when the characters they differ in carry content
+    (both stay); otherwise which one a reader needs, "earlier" or "later" (the fuller copy: the one that kept
+    digits the other lost)."""
+    a = _without_merged_sentences(_compared(later), earlier, elsewhere, options)
+    b = _without_merged_sentences(_compared(earlier), later, elsewhere, options)
+    if not _same_figures(a, b):
+        return None
+    only_a, only_b, digit_balance = _difference(a, b, elsewhere, options)
+    if only_a or only_b:
+        longest = max(len(_key(a)), len(_key(b)))
+        shortest = min(len(_key(a)), len(_key(b)))
+        tiny = (shortest >= options.long_paragraph_chars
+                and only_a + only_b <= options.tiny_edit_share * longest)
+        if not tiny:
+            return None
+    return "later" if digit_balance > 0 else "earlier"
+
+
+def _candidate_pairs(sigs: np.ndarray, options: RepeatOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (later, earlier) of positions whose signatures share an LSH band and whose estimated Jaccard
+    reaches the threshold, sorted by later then earlier position: each line meets only the lines it shares a
+    bucket with, so the search is linear in the page where comparing every line with every kept one was
+    quadratic. An oversized bucket (see `lsh_max_bucket`) is a band value that unrelated lines share (a
+    common word); a real copy shares many bands, so such buckets are passed over."""
+    n, num_perm = sigs.shape
+    if n <= options.direct_max_lines:  # a page of ordinary size: every pair at once is cheaper than banding
+        estimates = (sigs[:, None, :] == sigs[None, :, :]).mean(axis=2)
+        later, earlier = np.nonzero(np.tril(estimates >= options.jaccard_threshold, k=-1))
+        return later.astype(np.int64), earlier.astype(np.int64)
+    rows = options.lsh_rows
+    bands = num_perm // rows
+    values = sigs[:, :bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    keys = values[:, :, 0]
+    for r in range(1, rows):  # one 64-bit key per band (exact for 2 rows of 32-bit values)
+        keys = (keys << np.uint64(64 // rows)) ^ values[:, :, r]
+    max_bucket = max(options.lsh_max_bucket, options.lsh_pair_budget // n)
+    found = []
+    for band in range(bands):
+        order = np.argsort(keys[:, band], kind="stable")
+        sorted_keys = keys[order, band]
+        new_group = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
+        group = np.cumsum(new_group)
+        sizes = np.bincount(group)
+        small = sizes[group] <= max_bucket
+        for step in range(1, min(max_bucket, n)):
+            same = (group[step:] == group[:-step]) & small[step:]
+            if not same.any():
+                break
+            a, b = order[:-step][same], order[step:][same]
+            found.append(np.maximum(a, b).astype(np.int64) * n + np.minimum(a, b))
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pairs = np.sort(np.concatenate(found))
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]  # a pair met in several bands once
+    later, earlier = pairs // n, pairs % n
+    estimates = np.empty(len(pairs))
+    chunk = 1 << 16
+    for start in range(0, len(pairs), chunk):
+        end = start + chunk
+        estimates[start:end] = (sigs[later[start:end]] == sigs[earlier[start:end]]).mean(axis=1)
+    keep = estimates >= options.jaccard_threshold
+    return later[keep], earlier[keep]
+
+
+def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
+                 kept_apart: Counter | None = None) -> dict[int, tuple[int, str]]:
+    """Map the index (in `lines`) of each repeated line to (index of the copy that stays, rule id).
+
+    `kept_apart` counts the lines that look repeated but stay, by why: `label` (a cell, label or heading
+    repeated), `distinct-content` (similar to another line, but it says something else)."""
+    kept_apart = kept_apart if kept_apart is not None else Counter()
     keys = [_key(line.text) for line in lines]
+    body = _body_span(lines, options)
     repeats: dict[int, tuple[int, str]] = {}
     first_seen: dict[str, int] = {}
     candidates: list[int] = []
+    # Captions such as "（毛毛）。" are almost all punctuation: their exact key keeps the punctuation.
+    exacts = [key if len(key) >= options.near_min_chars else _SPACES.sub("", unicodedata.normalize("NFKC", line.text))
+              for key, line in zip(keys, lines)]
     for i, key in enumerate(keys):
-        # Captions such as "（毛毛）。" are almost all punctuation: their exact key keeps the punctuation.
-        exact = key if len(key) >= options.near_min_chars else _SPACES.sub("", unicodedata.normalize("NFKC", lines[i].text))
+        exact = exacts[i]
         if len(exact) < options.min_chars:
             continue
         if exact in first_seen:
-            repeats[i] = (first_seen[exact], "exact-repeat")
+            j = first_seen[exact]
+            if i in body and is_label(lines[i].text, options) and not _in_repeated_run(exacts, i, j):
+                kept_apart["label"] += 1
+            else:
+                repeats[i] = (j, "exact-repeat")
             continue
         first_seen[exact] = i
         if len(key) >= options.near_min_chars:
             candidates.append(i)
-    if len(candidates) < 2:
-        _find_contained(keys, repeats, options)
-        return repeats
+    elsewhere = _Elsewhere(keys)
+    if len(candidates) >= 2:
+        _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, options)
+    _find_contained(lines, keys, repeats, elsewhere, kept_apart, options)
+    return _resolved(repeats)
+
+
+class _Elsewhere:
+    """Whether a key stands in some line other than two given ones (a sentence the page merged elsewhere)."""
+
+    def __init__(self, keys: list[str]):
+        self.keys = keys
+        self.joined = "\0".join(keys)
+        self.starts = []
+        at = 0
+        for key in keys:
+            self.starts.append(at)
+            at += len(key) + 1
+
+    def test(self, *exclude: int):
+        def found(key: str) -> bool:
+            at = self.joined.find(key)
+            while at >= 0:
+                j = bisect_right(self.starts, at) - 1
+                if j not in exclude and at + len(key) <= self.starts[j] + len(self.keys[j]):
+                    return True
+                at = self.joined.find(key, at + 1)
+            return False
+        return found
+
+
+def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, options) -> None:
+    """Near repeats among `candidates` (line indexes, in text order), found through LSH buckets; each line is
+    checked against the earlier lines that still stand, the earliest confirmed copy first."""
     sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm))
-    # A page has tens of lines, so every line is compared with every kept line: the MinHash estimate of
-    # their n-gram Jaccard (the share of equal signature values) picks the candidates, edit similarity decides.
-    kept: list[int] = []  # positions in `candidates` of lines kept so far
-    for pos, i in enumerate(candidates):
-        best = None
-        if kept:
-            estimates = (sigs[kept] == sigs[pos]).mean(axis=1)
-            for k in np.flatnonzero(estimates >= options.jaccard_threshold):
-                j = candidates[kept[k]]
-                if (Indel.normalized_similarity(keys[i], keys[j]) >= options.min_similarity
-                        and _same_figures(keys[i], keys[j])):
-                    best = j
-                    break  # kept lines are in text order: the first confirmed one is the earliest
-        if best is not None:
-            repeats[i] = (best, "near-repeat")
-        else:
-            kept.append(pos)
-    _find_contained(keys, repeats, options)
-    return repeats
+    later, earlier = _candidate_pairs(sigs, options)
+    bounds = np.searchsorted(later, np.arange(len(candidates) + 1)).tolist()
+    earlier = earlier.tolist()
+    for pos in np.flatnonzero(np.diff(bounds)).tolist():
+        i = candidates[pos]
+        refused = None
+        for k in earlier[bounds[pos]:bounds[pos + 1]]:
+            j = candidates[k]
+            if j in repeats or Indel.normalized_similarity(keys[i], keys[j]) < options.min_similarity:
+                continue
+            if i in body and is_label(lines[i].text, options) and is_label(lines[j].text, options):
+                refused = "label"  # two cells or headings that differ in a space: still two cells
+                continue
+            verdict = copy_verdict(lines[i].text, lines[j].text, elsewhere.test(i, j), options)
+            if verdict is None:
+                refused = "distinct-content"
+                continue
+            if verdict == "earlier":
+                repeats[i] = (j, "near-repeat")
+            else:  # the later copy kept digits the earlier one lost: it stays in its place
+                repeats[j] = (i, "near-repeat")
+            refused = None
+            break
+        if refused:
+            kept_apart[refused] += 1
 
 
-def _find_contained(keys: list[str], repeats: dict[int, tuple[int, str]], options: RepeatOptions) -> None:
-    """Add to `repeats` the lines whose key occurs inside the key of an earlier, longer line that stays (one
-    that is not itself an exact or near repeat, so the text survives where the copy points)."""
-    starts, at = [], 0
-    for key in keys:
-        starts.append(at)
-        at += len(key) + 1
-    if at > options.contained_max_chars:
+def _find_contained(lines, keys, repeats, elsewhere, kept_apart, options) -> None:
+    """Add to `repeats` the sentences or paragraphs whose key occurs inside the key of an earlier, longer line
+    that stays (one that is not itself a repeat, so the text survives where the copy points). A heading or
+    label found inside a paragraph (`年货销售迎来高峰`, the title a paragraph quotes) is no copy of it."""
+    if len(elsewhere.joined) > options.contained_max_chars:
         return
-    joined = "\0".join(keys)
+    starts, joined = elsewhere.starts, elsewhere.joined
     for i, key in enumerate(keys):
         if i in repeats or len(key) < options.contained_min_chars:
             continue
+        if not _SENTENCE_END.search(lines[i].text) and line_kind(lines[i].text) == "caption":
+            continue
+        if CAPTION_MARK.match(lines[i].text.lstrip()):  # a caption copying a paragraph: `图为…`, `▲…`
+            key = _key(_compared(lines[i].text)) or key
         found = joined.find(key, 0, starts[i])
         while found >= 0:
             j = bisect_right(starts, found) - 1
@@ -134,10 +391,25 @@ def _find_contained(keys: list[str], repeats: dict[int, tuple[int, str]], option
             found = joined.find(key, found + 1, starts[i])
 
 
+def _resolved(repeats: dict[int, tuple[int, str]]) -> dict[int, tuple[int, str]]:
+    """Point every copy at a line that stays (a copy of a copy that gave way to a fuller one follows it)."""
+    out = {}
+    for i, (j, rule) in repeats.items():
+        seen = {i}
+        while j in repeats and j not in seen:
+            seen.add(j)
+            j = repeats[j][0]
+        out[i] = (j, rule)
+    return out
+
+
 def run(doc: Document, rules=None, options: RepeatOptions = RepeatOptions()) -> None:
-    """Remove every later copy of a repeated paragraph or caption from `doc`."""
+    """Remove every copy of a repeated paragraph or caption from `doc` but the one a reader needs."""
     lines = [line for line in doc.lines() if line.text]
-    repeats = find_repeats(lines, options)
+    kept_apart: Counter = Counter()
+    repeats = find_repeats(lines, options, kept_apart)
+    for why, n in sorted(kept_apart.items()):
+        doc.count(f"repeat_kept:{why}", n)
     if not repeats:
         return
     removed = sorted(repeats)
