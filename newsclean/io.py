@@ -53,6 +53,7 @@ DEFAULT_MAX_CHARS = 2_000_000
 TEXT_SUFFIXES = (".txt", ".text")
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
+PARQUET_SUFFIX = ".parquet"  # read by newsclean.parquet
 # How much of a rejected unit's raw text the rejects file keeps (the rest is counted in `raw_bytes`).
 RAW_LIMIT = 100_000
 _CHUNK = 1 << 16
@@ -368,6 +369,8 @@ class Source(NamedTuple):
 
 def _kind(name: str) -> str | None:
     name = name.lower()
+    if name.endswith(PARQUET_SUFFIX):
+        return "parquet"  # compressed inside, by column chunk
     for suffix in COMPRESSED_SUFFIXES:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
@@ -417,7 +420,7 @@ def expand_inputs(inputs: Iterable[str], exclude: Iterable[str] = ()) -> list[So
         elif stat.S_ISREG(st.st_mode):
             kind = _kind(item)
             if kind is None:
-                raise InputError(f"{item}: unknown input kind (expected .txt or .jsonl, optionally .gz/.zst)")
+                raise InputError(f"{item}: unknown input kind (expected .txt or .jsonl, optionally .gz/.zst, or .parquet)")
             if not os.access(item, os.R_OK):
                 raise InputError(f"{item}: permission denied")
             out.append(Source(item, kind))
@@ -580,6 +583,9 @@ def _record_from(obj: dict, where: str, encoding: str, raw: str, options: ReadOp
     return Record(rid, text, fields, where, encoding)
 
 
+record_from = _record_from  # the checks of one JSON object, shared with the parquet reader
+
+
 def _blank(text: str) -> bool:
     """No visible character: only whitespace, control and format characters (NULs, zero-width spaces)."""
     if len(text) > 256:
@@ -628,7 +634,12 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
         yield Reject(path, src.error, "")
         return
     if kind is None:
-        yield Reject(path, "unknown-kind: not .txt or .jsonl (optionally .gz/.zst)", "")
+        yield Reject(path, "unknown-kind: not .txt or .jsonl (optionally .gz/.zst) nor .parquet", "")
+        return
+    if kind == "parquet":
+        from .parquet import parquet_records
+
+        yield from parquet_records(path, options)
         return
     name = "<stdin>" if kind == "stdin" else path
     rid = "<stdin>" if kind == "stdin" else Path(path).name

@@ -42,7 +42,8 @@ from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Rejec
 from .dedup import DedupConfig, dedup_records
 from .pipeline import Options, Pipeline
 from .rules import parse_timeout_warning, rule_files
-from .spool import light_records, write_kept
+from .parquet import file_lines, is_parquet_name, write_parquet
+from .spool import kept_lines, light_records, write_kept
 
 try:
     import fcntl
@@ -381,6 +382,10 @@ class _Partial:
 
     def commit(self) -> None:
         self.sync()
+        if is_parquet_name(self.path):  # the partial file stays JSONL (resumable); converted once, at the end
+            write_parquet(self.path, file_lines(self.partial))
+            self.partial.unlink()
+            return
         if compression_of_name(self.path):
             # The partial file stays plain so that a resume can cut it at a byte offset; it is compressed once,
             # at the end, into a file beside the output that is then renamed into place.
@@ -558,6 +563,8 @@ class _Job:
         result = dedup_cleaned(cleaned, self.config.dedup, self.config.read.id_field, self.config.read.text_field)
         if self.to_stdout:
             write_kept(cleaned, result, sys.stdout.buffer)
+        elif is_parquet_name(self.out.path):
+            write_parquet(self.out.path, lambda: kept_lines(cleaned, result))
         else:
             publish(self.out.path, lambda out: write_kept(cleaned, result, out))
         if self.config.clusters:
