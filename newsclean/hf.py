@@ -20,6 +20,7 @@ from typing import Any
 from . import __version__
 from .io import DEFAULT_MAX_CHARS, ReadOptions, Reject, record_from
 from .pipeline import STAGES, Options, Pipeline
+from .rules import RuleSource
 
 OUTPUT_COLUMNS = ("annotations", "removed", "newsclean")
 
@@ -78,9 +79,7 @@ class BatchCleaner:
 
 
 def _fingerprint(rules: str | None) -> str:
-    from .runner import _rules_digest
-
-    return f"{__version__}:{_rules_digest(rules)}"
+    return f"{__version__}:{RuleSource(rules).digest()}"
 
 
 def _json(value: Any) -> str:

@@ -619,16 +619,19 @@ def _text_record(stream: _Stream, source: str, rid: str, options: ReadOptions) -
 
 
 def read_records(inputs: list[str], options: ReadOptions = ReadOptions(),
-                 sources: list[Source] | None = None) -> Iterator[Record | Reject]:
+                 sources: list[Source] | None = None,
+                 on_open: Callable[[int, BinaryIO], None] | None = None) -> Iterator[Record | Reject]:
     """Every record of every input, in order, or a Reject explaining why a unit could not be read.
 
-    `sources` (from `expand_inputs`) saves expanding `inputs` again.
+    `sources` (from `expand_inputs`) saves expanding `inputs` again. `on_open(n, fh)` is called when the n-th
+    source's file is opened (a progress bar reads `fh.tell()` for the bytes read).
     """
-    for src in sources if sources is not None else expand_inputs(inputs):
-        yield from _read_one(src, options)
+    for n, src in enumerate(sources if sources is not None else expand_inputs(inputs)):
+        yield from _read_one(src, options, (lambda fh, n=n: on_open(n, fh)) if on_open else None)
 
 
-def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
+def _read_one(src: Source, options: ReadOptions, on_open: Callable[[BinaryIO], None] | None = None
+              ) -> Iterator[Record | Reject]:
     path, kind = src.path, src.kind
     if src.error:
         yield Reject(path, src.error, "")
@@ -648,6 +651,8 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
     except OSError as exc:
         yield Reject(path, f"unreadable: {exc.strerror or exc}", "")
         return
+    if on_open is not None:
+        on_open(fh)
     try:
         try:
             stream = _Stream(fh)

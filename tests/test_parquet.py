@@ -166,3 +166,15 @@ def test_a_run_with_no_or_one_written_record_still_writes_a_readable_file(tmp_pa
     source = str(write_jsonl(tmp_path / "in.jsonl", data))
     run(RunConfig(inputs=(source,), output=str(tmp_path / "out.parquet")))
     assert pq.read_table(tmp_path / "out.parquet").num_rows == n
+
+
+def test_newsclean_dedup_writes_parquet_when_asked(tmp_path):
+    from click.testing import CliRunner
+
+    from newsclean.cli import main
+
+    data = rows(3) + [{"id": "repost", "text": story(1), "site": "转载网", "rank": 9}]
+    source = write_jsonl(tmp_path / "in.jsonl", data)
+    result = CliRunner().invoke(main, ["dedup", str(source), "-o", str(tmp_path / "kept.parquet")])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(tmp_path / "kept.parquet").column("id").to_pylist() == ["doc-0", "doc-1", "doc-2"]
