@@ -592,6 +592,12 @@ class _Job:
             self._scratch = None
 
 
+def no_documents(inputs: Iterable[str]) -> RunError:
+    """The error of a run whose inputs hold no input unit at all (an empty file or folder)."""
+    return RunError(f"no documents found in {' '.join(inputs)} (no file with a record: expected .txt, .jsonl or "
+                    ".parquet files, optionally .gz/.zst)")
+
+
 def dedup_books(summary: dict[str, int]) -> dict[str, int]:
     """The dedup part of a run's books (with the Bloom index also "seen_before")."""
     keys = ("clusters_with_duplicates", "suggestions", "number_conflicts", "seen_before")
@@ -683,8 +689,7 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
         cleaner = None
         if stats.records_in == 0:
             job.discard()
-            raise RunError(f"no documents found in {' '.join(config.inputs)} (no file with a record: expected "
-                           ".txt, .jsonl or .parquet files, optionally .gz/.zst)")
+            raise no_documents(config.inputs)
         job.finish(stats)
     finally:
         if cleaner is not None:
