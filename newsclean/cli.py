@@ -132,10 +132,15 @@ def _source(rules_dir: str | None, extra_rules: str | None, disabled: tuple[str,
               help="Progress bar on stderr: bytes read of bytes in all inputs with an ETA when the inputs are files, "
                    "else documents (default: when stderr is a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; errors are still said.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: processes on this machine (--jobs). ray: Ray Data, the same output bytes; needs "
+                   "pip install 'newsclean[ray]'.")
+@click.option("--address", help="With --engine ray: the cluster to join (auto: the one this machine is part of); "
+                                "default: a local cluster of --jobs CPUs.")
 @index_options
 def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, stages, jobs, text_field, id_field,
                   max_chars, rejects, stats_path, dedup, clusters_path, dedup_threshold, resume, progress, quiet,
-                  index_type, expected_docs, bloom_fp, index_dir):
+                  engine, address, index_type, expected_docs, bloom_fp, index_dir):
     """Clean INPUTS (.txt, .jsonl, optionally .gz/.zst, .parquet, folders, or - for stdin) into OUTPUT (JSONL;
     parquet when it is named .parquet).
 
@@ -156,10 +161,14 @@ def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, s
         dedup=DedupConfig(threshold=dedup_threshold, jobs=jobs, **settings) if dedup else None,
         clusters=clusters_path,
     )
-    show = not quiet and (sys.stderr.isatty() if progress is None else progress)
+    if address and engine != "ray":
+        raise click.UsageError("--address needs --engine ray")
+    show = not quiet and engine == "local" and (sys.stderr.isatty() if progress is None else progress)
     previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
-        if show:
+        if engine == "ray":
+            stats = _run_ray(config, address)
+        elif show:
             with _ProgressBar() as bar:
                 stats = run(config, on_progress=bar.documents, on_bytes=bar.bytes)
         else:
@@ -182,6 +191,17 @@ def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, s
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(stats.rejects_by_reason.items()))
         _fail(f"no documents: all {stats.records_in} input units were rejected ({reasons})"
               + (f"; see {rejects}" if rejects else "; --rejects FILE keeps them with their raw text"))
+
+
+def _run_ray(config: RunConfig, address: str | None):
+    try:
+        from .ray import run_ray
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        return run_ray(config, address=address)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 class _ProgressBar:

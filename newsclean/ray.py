@@ -354,10 +354,12 @@ def _replay(group: dict[str, Any]) -> dict[str, list]:
 
 # ----------------------------------------------------------------------------- the run
 
-def run_ray(config, address: str | None = None, partitions: int | None = None):
+def run_ray(config, address: str | None = None, partitions: int | None = None,
+            timings: dict[str, float] | None = None):
     """`newsclean.runner.run` on Ray: the same outputs and books (see the module docstring for what is not
     supported). `address` is a cluster to connect to ("auto": the one this machine belongs to); without it
-    a local cluster is started."""
+    a local cluster of `config.jobs` CPUs is started. `timings`, when given, receives the seconds of each
+    stage (`benchmarks/bench_ray.py`)."""
     from .runner import RunError, RunStats, dedup_books, no_documents
 
     ray = require_ray()
@@ -377,17 +379,19 @@ def run_ray(config, address: str | None = None, partitions: int | None = None):
         ctx.enable_progress_bars = False
         cpus = max(int(ray.cluster_resources().get("CPU", 1)), 1)
         partitions = partitions or max(2, cpus)
-        finals = _pipeline(ray, config, sources, cpus, partitions)
+        clock = _Clock(timings)
+        finals = _pipeline(ray, config, sources, partitions, clock)
         stats = RunStats()
         dedup_summary = {"suggestions": 0, "number_conflicts": 0, "clusters": set(), "dropped": 0}
         with _Outputs(config) as outputs:
-            for batch in finals.sort("pos").iter_batches(batch_format="numpy", batch_size=1024):
-                for _, value in _unpacked(batch):
-                    _account(value, stats, outputs, dedup_summary)
+            for pos, value in _in_input_order(finals):
+                _account(value, stats, outputs, dedup_summary)
+            clock.lap("write-back and output" if config.dedup is not None else "clean and output")
         if stats.records_in == 0:
             outputs.discard()
             raise no_documents(config.inputs)
         outputs.publish()
+        clock.lap("publish")
         if config.dedup is not None:
             stats.written -= dedup_summary["dropped"]
             stats.duplicates += dedup_summary["dropped"]
@@ -416,7 +420,30 @@ def _refuse_unsupported(config, error) -> None:
         raise error("--engine ray verifies with the MinHash estimate, not exact Jaccard")
 
 
-def _pipeline(ray, config, sources, cpus: int, partitions: int):
+class _Clock:
+    """Seconds per stage, when asked for (each stage is materialised before the next, so they add up)."""
+
+    def __init__(self, timings: dict[str, float] | None):
+        import time
+
+        self.timings, self.now, self.start = timings, time.perf_counter, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        if self.timings is not None:
+            end = self.now()
+            self.timings[stage] = self.timings.get(stage, 0.0) + end - self.start
+            self.start = end
+
+    def materialized(self, ds, stage: str):
+        """`ds` computed now if stages are being timed (else left to stream)."""
+        if self.timings is None:
+            return ds
+        ds = ds.materialize()
+        self.lap(stage)
+        return ds
+
+
+def _pipeline(ray, config, sources, partitions: int, clock: _Clock):
     """The dataset of {"pos", "data": ("final", outcome)} rows, one per input unit (not yet in order)."""
     files = ray.data.from_items([{"n": n, "source": _pack(s)} for n, s in enumerate(sources)],
                                 override_num_blocks=max(1, len(sources)))
@@ -432,6 +459,7 @@ def _pipeline(ray, config, sources, cpus: int, partitions: int):
     if config.dedup is None:
         return cleaned.map_batches(finish_all, batch_format="numpy")
     cleaned = cleaned.materialize()  # read twice: for the buckets and for the write-back
+    clock.lap("read and clean")
 
     def rejects_only(batch):
         return _rows((pos, ("final", o)) for pos, o in _unpacked(batch) if "dedup" not in o)
@@ -440,11 +468,18 @@ def _pipeline(ray, config, sources, cpus: int, partitions: int):
     members = cleaned.map_batches(_sign, fn_kwargs={"config": dedup}, batch_format="numpy", batch_size=1024)
     pairs = members.groupby(["band", "key"], num_partitions=partitions) \
         .map_groups(_verify_bucket(dedup), batch_format="numpy").materialize()
-    stars = connected_components(_edges(pairs), partitions)
-    docs = _tagged(cleaned.filter(lambda row: "dedup" in pickle.loads(row["data"])), "doc", lambda k, v: k, lambda k, v: v)
+    clock.lap("signatures, buckets and verification")
+    edges = _edges(pairs).materialize()
+    stars = connected_components(edges, partitions) if edges.count() else edges
+    clock.lap("connected components")
+    def documents_only(batch):
+        return _rows((pos, ("doc", o)) for pos, o in _unpacked(batch) if "dedup" in o)
+
+    docs = cleaned.map_batches(documents_only, batch_format="numpy")
     tagged_pairs = _tagged(pairs, "pair", lambda k, v: k, lambda k, v: v)
     nodes = docs.union(tagged_pairs, _labels(stars)).groupby("pos", num_partitions=partitions) \
         .map_groups(_by_pos, batch_format="numpy").materialize()
+    clock.lap("documents joined with their components")
 
     def finished(batch):
         return _rows((k, v) for k, v in _unpacked(batch) if v[0] == "final")
@@ -452,10 +487,31 @@ def _pipeline(ray, config, sources, cpus: int, partitions: int):
     def in_components(batch):
         return _rows((k, v) for k, v in _unpacked(batch) if v[0] == "node")
 
-    replayed = nodes.map_batches(in_components, batch_format="numpy").groupby("pos", num_partitions=partitions) \
-        .map_groups(_replay, batch_format="numpy")
+    replayed = clock.materialized(
+        nodes.map_batches(in_components, batch_format="numpy").groupby("pos", num_partitions=partitions)
+        .map_groups(_replay, batch_format="numpy"), "greedy replay per component")
     return cleaned.map_batches(rejects_only, batch_format="numpy").union(
         nodes.map_batches(finished, batch_format="numpy"), replayed)
+
+
+def _in_input_order(finals) -> Iterator[tuple[int, Any]]:
+    """The rows of `finals` by position. They reach the driver (which writes the one output file) in any order:
+    each is spooled to a scratch file as it comes, then read back in order through an index of 16 bytes a
+    row, so the driver never holds the corpus and no distributed sort is needed."""
+    from array import array
+
+    with tempfile.TemporaryFile() as spool:
+        positions, offsets = array("q"), array("q")
+        for batch in finals.iter_batches(batch_format="numpy", batch_size=1024):
+            for pos, data in zip(batch["pos"].tolist(), batch["data"]):
+                positions.append(pos)
+                offsets.append(spool.tell())
+                spool.write(len(data).to_bytes(8, "little") + bytes(data))
+        order = np.argsort(np.frombuffer(positions, dtype=np.int64), kind="stable") if positions else []
+        for i in order:
+            spool.seek(offsets[i])
+            size = int.from_bytes(spool.read(8), "little")
+            yield positions[i], pickle.loads(spool.read(size))
 
 
 class _Outputs:
