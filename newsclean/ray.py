@@ -44,6 +44,7 @@ import numpy as np
 from .dedup import (DedupConfig, ClusterEntry, _empty_signatures, band_keys, count_number_conflicts, estimate_jaccard,
                     is_missing_number, number_fingerprints, suggest_digits)
 from .io import Record, Reject, dumps, expand_inputs, publish, read_records
+from .hf import OUTPUT_COLUMNS
 from .minhash import signatures
 from .parquet import is_parquet_name, write_parquet
 
@@ -64,11 +65,36 @@ def require_ray():
 # ----------------------------------------------------------------------------- any dataset
 
 def clean_dataset(ds, text_field: str = "text", rules: str | None = None, batch_size: int = BLOCK, **options: Any):
-    """`ds` with every row cleaned (see `newsclean.hf.BatchCleaner` for the columns and the rejected rows)."""
+    """`ds` with every row cleaned (see `newsclean.hf.BatchCleaner` for the columns and the rejected rows);
+    the other columns pass through as arrow columns, untouched."""
     from .hf import BatchCleaner
 
-    return ds.map_batches(BatchCleaner(text_field=text_field, rules=rules, **options), batch_size=batch_size,
-                          batch_format="numpy")
+    return ds.map_batches(_ArrowCleaner(BatchCleaner(text_field=text_field, rules=rules, **options)),
+                          batch_size=batch_size, batch_format="pyarrow")
+
+
+class _ArrowCleaner:
+    """A `BatchCleaner` over arrow batches: only the text column is converted to Python and back, so lists,
+    structs and timestamps in the other columns keep their arrow types."""
+
+    def __init__(self, cleaner):
+        self.cleaner = cleaner
+
+    def __call__(self, table):
+        import pyarrow as pa
+
+        field = self.cleaner.text_field
+        if field not in table.column_names:
+            raise KeyError(f"the dataset has no column {field!r} (columns: {', '.join(table.column_names)})")
+        out = self.cleaner({field: table.column(field).to_pylist()})
+        table = table.set_column(table.column_names.index(field), field, pa.array(out[field]))
+        for column in OUTPUT_COLUMNS:
+            values = pa.array(out[column], type=pa.string())
+            if column in table.column_names:
+                table = table.set_column(table.column_names.index(column), column, values)
+            else:
+                table = table.append_column(column, values)
+        return table
 
 
 # ----------------------------------------------------------------------------- rows

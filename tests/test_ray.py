@@ -66,7 +66,7 @@ def test_dedup_on_ray_gives_the_local_engines_bytes_books_and_clusters(tmp_path,
 
 def test_clean_dataset_cleans_any_ray_dataset(cluster):
     pages = [ray_corpus.lines()[1], ray_corpus.lines()[3]]
-    rows = [json.loads(p) for p in pages] + [{"id": "empty", "text": ""}]
+    rows = [{**json.loads(p), "tags": ["本地", "要闻"]} for p in pages] + [{"id": "empty", "text": "", "tags": []}]
     out = sorted(clean_dataset(ray.data.from_items(rows)).take_all(), key=lambda r: r["id"])
     by_id = {r["id"]: r for r in out}
     pipeline = Pipeline()
@@ -76,6 +76,7 @@ def test_clean_dataset_cleans_any_ray_dataset(cluster):
         assert json.loads(by_id[row["id"]]["annotations"]) == expected.annotations
         assert json.loads(by_id[row["id"]]["removed"]) == expected.removed
     assert json.loads(by_id["empty"]["newsclean"]) == {"reject": "empty-document"}
+    assert by_id[rows[0]["id"]]["tags"] == ["本地", "要闻"] and by_id["empty"]["tags"] == []  # other columns untouched
 
 
 def test_the_command_with_engine_ray_writes_parquet_like_the_local_engine(tmp_path, cluster):
