@@ -685,6 +685,8 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
                     on_progress(stats.records_in)
             if job.due():
                 job.save(stats)
+        if on_bytes:  # every input has been read (a parquet file is read by pyarrow, whose position is not seen)
+            on_bytes(progress.total, progress.total)
         cleaner.close()
         cleaner = None
         if stats.records_in == 0:

@@ -214,3 +214,14 @@ def test_newsclean_dedup_of_an_empty_input_is_an_error(tmp_path):
     result = invoke("dedup", tmp_path / "empty.jsonl", "-o", tmp_path / "kept.jsonl")
     assert result.exit_code == 1 and result.stderr.strip().endswith("no documents found in " + str(tmp_path / "empty.jsonl"))
     assert not (tmp_path / "kept.jsonl").exists()
+
+
+def test_the_byte_bar_ends_full_for_a_parquet_input(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [json.loads(line) for line in write_jsonl(tmp_path / "in.jsonl", 20).read_text(encoding="utf-8").splitlines()]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
+    result = invoke("clean", tmp_path / "in.parquet", "-o", tmp_path / "out.jsonl", "--progress")
+    assert result.exit_code == 0, result.output
+    assert "100%" in result.stderr and "20 docs" in result.stderr
