@@ -10,6 +10,7 @@ import click
 
 from .dedup import DedupConfig, Deduplicator, dedup_records, require_bloom
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, publish, read_records
+from .parquet import is_parquet_name, write_parquet
 from .spool import kept_lines, spool
 
 
@@ -81,7 +82,8 @@ def index_settings(index_type: str, expected_docs: int | None, bloom_fp: float |
 
 @click.command("dedup")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--output", required=True, help="Kept records as JSONL (.gz/.zst compress; - for standard output).")
+@click.option("-o", "--output", required=True,
+              help="Kept records as JSONL (.gz/.zst compress; .parquet writes parquet; - for standard output).")
 @click.option("--clusters", "clusters_path", type=click.Path(dir_okay=False),
               help="One JSON line per input record: id, cluster (the kept id), kept, duplicate_of, jaccard.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=DedupConfig.threshold, show_default=True,
@@ -138,11 +140,16 @@ def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, see
             ids, records, texts, unreadable, encodings = spool(read_records(list(inputs), read), corpus, text_field)
         except InputError as exc:
             raise click.ClickException(str(exc)) from None
+        if not ids and not unreadable:
+            raise click.ClickException(f"no documents found in {' '.join(inputs)}")
         with texts:
             # A Bloom index directory is updated after the outputs are in place: a run killed before then can
             # be rerun.
             result = dedup_records(records, config, ids=ids, save_index=False, texts=texts)
-            _write_lines(output, kept_lines(corpus, result))
+            if is_parquet_name(output):  # two streaming passes over the kept lines: schema, then rows
+                write_parquet(output, lambda: kept_lines(corpus, result))
+            else:
+                _write_lines(output, kept_lines(corpus, result))
             if index_path:
                 index = Deduplicator(config)
                 kept = [p for p, e in enumerate(result.entries) if e.kept]

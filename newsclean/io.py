@@ -57,6 +57,7 @@ JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")  # one page per file (newsclean.html_io)
 WARC_SUFFIXES = (".warc",)  # .warc.gz too: the compressed suffix is taken off first
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
+PARQUET_SUFFIX = ".parquet"  # read by newsclean.parquet
 # How much of a rejected unit's raw text the rejects file keeps (the rest is counted in `raw_bytes`).
 RAW_LIMIT = 100_000
 _CHUNK = 1 << 16
@@ -375,6 +376,8 @@ class Source(NamedTuple):
 
 def _kind(name: str) -> str | None:
     name = name.lower()
+    if name.endswith(PARQUET_SUFFIX):
+        return "parquet"  # compressed inside, by column chunk
     for suffix in COMPRESSED_SUFFIXES:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
@@ -428,7 +431,7 @@ def expand_inputs(inputs: Iterable[str], exclude: Iterable[str] = ()) -> list[So
         elif stat.S_ISREG(st.st_mode):
             kind = _kind(item)
             if kind is None:
-                raise InputError(f"{item}: unknown input kind (expected .txt, .jsonl, .html or .warc, "
+                raise InputError(f"{item}: unknown input kind (expected .txt, .jsonl, .html, .warc or .parquet, "
                                  "optionally .gz/.zst)")
             if not os.access(item, os.R_OK):
                 raise InputError(f"{item}: permission denied")
@@ -607,6 +610,9 @@ def _record_from(obj: dict, where: str, encoding: str, raw: str, options: ReadOp
     return Record(rid, text, fields, where, encoding)
 
 
+record_from = _record_from  # the checks of one JSON object, shared with the parquet reader
+
+
 def _blank(text: str) -> bool:
     """No visible character: only whitespace, control and format characters (NULs, zero-width spaces)."""
     if len(text) > 256:
@@ -640,25 +646,33 @@ def _text_record(stream: _Stream, source: str, rid: str, options: ReadOptions) -
 
 
 def read_records(inputs: list[str], options: ReadOptions = ReadOptions(),
-                 sources: list[Source] | None = None) -> Iterator[Record | Reject]:
+                 sources: list[Source] | None = None,
+                 on_open: Callable[[int, BinaryIO], None] | None = None) -> Iterator[Record | Reject]:
     """Every record of every input, in order, or a Reject explaining why a unit could not be read.
 
-    `sources` (from `expand_inputs`) saves expanding `inputs` again.
+    `sources` (from `expand_inputs`) saves expanding `inputs` again. `on_open(n, fh)` is called when the n-th
+    source's file is opened (a progress bar reads `fh.tell()` for the bytes read).
     """
-    for src in sources if sources is not None else expand_inputs(inputs):
-        yield from _read_one(src, options)
+    for n, src in enumerate(sources if sources is not None else expand_inputs(inputs)):
+        yield from _read_one(src, options, (lambda fh, n=n: on_open(n, fh)) if on_open else None)
 
 
-def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
+def _read_one(src: Source, options: ReadOptions, on_open: Callable[[BinaryIO], None] | None = None
+              ) -> Iterator[Record | Reject]:
     path, kind = src.path, src.kind
     if src.error:
         yield Reject(path, src.error, "")
         return
     if kind is None:
-        yield Reject(path, "unknown-kind: not .txt, .jsonl, .html or .warc (optionally .gz/.zst)", "")
+        yield Reject(path, "unknown-kind: not .txt, .jsonl, .html, .warc or .parquet (optionally .gz/.zst)", "")
         return
     if kind == "warc":
         yield from _warc(path, options)
+        return
+    if kind == "parquet":
+        from .parquet import parquet_records
+
+        yield from parquet_records(path, options)
         return
     name = "<stdin>" if kind == "stdin" else path
     rid = "<stdin>" if kind == "stdin" else Path(path).name
@@ -667,6 +681,8 @@ def _read_one(src: Source, options: ReadOptions) -> Iterator[Record | Reject]:
     except OSError as exc:
         yield Reject(path, f"unreadable: {exc.strerror or exc}", "")
         return
+    if on_open is not None:
+        on_open(fh)
     try:
         try:
             stream = _Stream(fh)

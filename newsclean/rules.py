@@ -5,6 +5,7 @@ timeout so that a catastrophic regex cannot hang a run.
 """
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -125,30 +126,37 @@ class RuleSet:
     line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def load(cls, directory: str | Path | None = None) -> "RuleSet":
-        """Load the shipped rules; files present in `directory` replace the shipped file of the same name."""
+    def load(cls, directory: "str | Path | RuleSource | None" = None) -> "RuleSet":
+        """Load the shipped rules; files present in `directory` replace the shipped file of the same name. A
+        `RuleSource` also adds the rules of its extra files and leaves out the rules it disables."""
+        source = directory if isinstance(directory, RuleSource) else RuleSource(directory)
         default = default_rules_dir()
-        user = Path(directory) if directory is not None else None
+        user = Path(source.directory) if source.directory is not None else None
         if user is not None and not user.is_dir():
             raise RuleError(f"{user}: rules directory not found")
-        data: dict[str, tuple[str, dict]] = {}
-        for path in rule_files(directory):
-            data[path.name] = (str(path), _read_toml(path))
-        rules = cls(source=str(user or default))
-        _check_normalize(*data["normalize.toml"])
-        rules.normalize = data["normalize.toml"][1]
-        rules._load_chrome(*data["chrome.toml"])
-        rules._load_gaps(*data["numbers.toml"])
+        if source.extra is not None and not Path(source.extra).is_dir():
+            raise RuleError(f"{source.extra}: extra rules directory not found")
+        parts: dict[str, list[tuple[str, dict]]] = {}
+        for path in source.files():
+            parts.setdefault(path.name, []).append((str(path), _read_toml(path)))
+        rules = cls(source=str(user or default) + (f" + {source.extra}" if source.extra else ""))
+        (base_path, base), *extras = parts["normalize.toml"]
+        _check_normalize(base_path, base)
+        rules.normalize = {**base, "widen_punctuation": dict(base.get("widen_punctuation", {}))}
+        for path, doc in extras:  # an extra file adds marks to the table (or maps one differently)
+            _check_normalize(path, doc)
+            rules.normalize["widen_punctuation"].update(doc.get("widen_punctuation", {}))
+        rules._load_chrome(parts["chrome.toml"])
+        rules._load_gaps(parts["numbers.toml"])
+        rules._disable(source.disabled)
         rules.chrome_single = [r for r in rules.chrome if not r.join_next]
         rules.chrome_joined = [r for r in rules.chrome if r.join_next]
         rules.chrome_order = {r.id: n for n, r in enumerate(rules.chrome)}
         return rules
 
-    def _load_chrome(self, path: str, doc: dict) -> None:
-        _top_level(path, doc, ("define", "lexicon", "rule"))
-        defines = _defines(path, doc)
-        self.chrome_lexicons = _lexicons(path, doc)
-        for entry in _entries(path, doc, "rule", CHROME_KEYS):
+    def _load_chrome(self, parts: list[tuple[str, dict]]) -> None:
+        defines, self.chrome_lexicons = _shared_names(parts, ("define", "lexicon", "rule"))
+        for path, entry in _entries_of(parts, "rule", CHROME_KEYS):
             rid = entry["id"]
             zone = entry.get("zone", "edge")
             if zone not in ZONES:
@@ -171,11 +179,9 @@ class RuleSet:
                 join_next=join_next, search=match == "search",
             ))
 
-    def _load_gaps(self, path: str, doc: dict) -> None:
-        _top_level(path, doc, ("define", "lexicon", "gap"))
-        defines = _defines(path, doc)
-        lexicons = _lexicons(path, doc)
-        for entry in _entries(path, doc, "gap", GAP_KEYS):
+    def _load_gaps(self, parts: list[tuple[str, dict]]) -> None:
+        defines, lexicons = _shared_names(parts, ("define", "lexicon", "gap"))
+        for path, entry in _entries_of(parts, "gap", GAP_KEYS):
             rid = entry["id"]
             kind = entry.get("kind", rid)
             if not isinstance(kind, str) or not kind:
@@ -188,6 +194,80 @@ class RuleSet:
                 raise RuleError(f"{path}: rule {rid!r}: pattern matches the empty string (it would flag a gap "
                                 "everywhere)")
             self.gaps.append(GapRule(rid, entry["description"], pattern, kind))
+
+    def _disable(self, ids: tuple[str, ...]) -> None:
+        """Leave out the rules named; an id that is no rule of the files, or a built-in one, is an error."""
+        from .builtin_rules import BUILTIN_RULES
+
+        known = {r.id for r in self.chrome} | {g.id for g in self.gaps}
+        for rid in ids:
+            if rid in known:
+                continue
+            builtin = next((b for b in BUILTIN_RULES if b.id == rid), None)
+            if builtin is not None:
+                raise RuleError(f"rule {rid!r} is built into the {builtin.stage} stage and cannot be disabled "
+                                f"alone; leave the stage out with --stages")
+            raise RuleError(f"no rule {rid!r} to disable (`newsclean rules` lists every rule in force)")
+        self.chrome = [r for r in self.chrome if r.id not in ids]
+        self.gaps = [g for g in self.gaps if g.id not in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSource:
+    """Where the rules come from: the shipped files (each replaced by a file of the same name in `directory`),
+    the files of `extra` adding rules, words and pattern pieces to them, and the rule ids left out."""
+
+    directory: str | None = None
+    extra: str | None = None
+    disabled: tuple[str, ...] = ()
+
+    def files(self) -> list[Path]:
+        """Every rule file read, in the order read: the base files, then the extra files present."""
+        base = rule_files(self.directory)
+        if self.extra is None:
+            return base
+        return base + [Path(self.extra) / name for name in RULE_FILES if (Path(self.extra) / name).exists()]
+
+    def digest(self) -> str:
+        """A fingerprint of every file read and of the rules disabled: the rules in force, for resume checks
+        and caches."""
+        digest = hashlib.sha256()
+        for path in self.files():
+            try:
+                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+            except OSError:
+                digest.update(str(path).encode() + b"\0?\0")
+        if self.disabled:
+            digest.update(b"disabled\0" + "\0".join(sorted(self.disabled)).encode())
+        return digest.hexdigest()
+
+
+def _shared_names(parts: list[tuple[str, dict]], known: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The [define] and [lexicon] entries of a rule file and its extra files: an extra file adds pattern
+    pieces (redefining one is an error, it would change rules it cannot see) and adds words to word lists."""
+    defines: dict[str, str] = {}
+    lexicons: dict[str, list[str]] = {}
+    for path, doc in parts:
+        _top_level(path, doc, known)
+        for name, pattern in _defines(path, doc).items():
+            if name in defines:
+                raise RuleError(f"{path}: define {name!r} exists already in the rules it adds to; give it another name")
+            defines[name] = pattern
+        for name, words in _lexicons(path, doc).items():
+            lexicons.setdefault(name, []).extend(w for w in words if w not in lexicons.get(name, ()))
+    return defines, lexicons
+
+
+def _entries_of(parts: list[tuple[str, dict]], key: str, known: tuple[str, ...]) -> Iterator[tuple[str, dict]]:
+    """(file, entry) for the rules of a file and its extra files, ids unique across all of them."""
+    seen: dict[str, str] = {}
+    for path, doc in parts:
+        for entry in _entries(path, doc, key, known):
+            if entry["id"] in seen:
+                raise RuleError(f"{path}: rule {entry['id']!r}: {seen[entry['id']]} has a rule of that id already; "
+                                "give it another id (or --disable-rule the other one and name yours differently)")
+            seen[entry["id"]] = path
+            yield path, entry
 
 
 def _matches_empty(pattern: Pattern) -> bool:

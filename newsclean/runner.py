@@ -41,9 +41,10 @@ from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Rejec
                  expand_inputs, input_signature, keep_mode, publish, read_records)
 from .dedup import DedupConfig, dedup_records
 from .pipeline import Options, Pipeline
-from .rules import parse_timeout_warning, rule_files
+from .rules import RuleSource, parse_timeout_warning
+from .parquet import file_lines, is_parquet_name, write_parquet
 from .sitechrome import LearnOptions, SiteChrome
-from .spool import light_records, write_kept
+from .spool import kept_lines, light_records, write_kept
 
 try:
     import fcntl
@@ -208,7 +209,8 @@ _worker: dict[str, Any] = {}
 _pipelines: dict[tuple, Pipeline] = {}
 
 
-def _init_worker(rules_dir: str | None, options: Options, text_field: str, site: SiteChrome | None = None) -> None:
+def _init_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
+                 site: SiteChrome | None = None) -> None:
     # Loading the rules takes a moment: runs in one process with the same rule files share a pipeline.
     key = (rules_dir, options, _rules_digest(rules_dir))
     if key not in _pipelines:
@@ -219,21 +221,16 @@ def _init_worker(rules_dir: str | None, options: Options, text_field: str, site:
     _worker["site"] = site
 
 
-def _init_pool_worker(rules_dir: str | None, options: Options, text_field: str, site: SiteChrome | None) -> None:
+def _init_pool_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
+                      site: SiteChrome | None) -> None:
     # Ctrl-C and SIGTERM are for the main process, which stops the pool and keeps the checkpoint.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _init_worker(rules_dir, options, text_field, site)
 
 
-def _rules_digest(rules_dir: str | None) -> str:
-    digest = hashlib.sha256()
-    for path in rule_files(rules_dir):
-        try:
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-        except OSError:
-            digest.update(str(path).encode() + b"\0?\0")
-    return digest.hexdigest()
+def _rules_digest(rules: "str | RuleSource | None") -> str:
+    return (rules if isinstance(rules, RuleSource) else RuleSource(rules)).digest()
 
 
 Cleaned = tuple[bytes | None, dict[str, int], int, list[str], str | None]
@@ -330,7 +327,7 @@ def _blocks(units: Iterator[Record | Reject], size: int) -> Iterator[list[Record
 class RunConfig:
     inputs: tuple[str, ...]
     output: str  # a path, or "-" for standard output
-    rules_dir: str | None = None
+    rules_dir: "str | RuleSource | None" = None  # a RuleSource adds extra rule files or disables rules
     options: Options = Options()
     read: ReadOptions = ReadOptions()
     jobs: int = 1
@@ -396,6 +393,10 @@ class _Partial:
 
     def commit(self) -> None:
         self.sync()
+        if is_parquet_name(self.path):  # the partial file stays JSONL (resumable); converted once, at the end
+            write_parquet(self.path, file_lines(self.partial))
+            self.partial.unlink()
+            return
         if compression_of_name(self.path):
             # The partial file stays plain so that a resume can cut it at a byte offset; it is compressed once,
             # at the end, into a file beside the output that is then renamed into place.
@@ -573,6 +574,8 @@ class _Job:
         result = dedup_cleaned(cleaned, self.config.dedup, self.config.read.id_field, self.config.read.text_field)
         if self.to_stdout:
             write_kept(cleaned, result, sys.stdout.buffer)
+        elif is_parquet_name(self.out.path):
+            write_parquet(self.out.path, lambda: kept_lines(cleaned, result))
         else:
             publish(self.out.path, lambda out: write_kept(cleaned, result, out))
         if self.config.clusters:
@@ -588,6 +591,15 @@ class _Job:
         stats.notes.extend(result.notes)
         return result
 
+    def discard(self) -> None:
+        """Remove the partial files and the checkpoint of a run that has nothing to write."""
+        self.close()
+        for target in (self.out, self.rejects):
+            if target is not None:
+                target.partial.unlink(missing_ok=True)
+        if self.checkpoint is not None:
+            self.checkpoint.unlink(missing_ok=True)
+
     def close(self) -> None:
         for target in (self.out, self.rejects):
             if target is not None:
@@ -595,6 +607,12 @@ class _Job:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
+
+
+def no_documents(inputs: Iterable[str]) -> RunError:
+    """The error of a run whose inputs hold no input unit at all (an empty file or folder)."""
+    return RunError(f"no documents found in {' '.join(inputs)} (no file with a record: expected .txt, .jsonl or "
+                    ".parquet files, optionally .gz/.zst)")
 
 
 def dedup_books(summary: dict[str, int]) -> dict[str, int]:
@@ -613,15 +631,54 @@ def dedup_cleaned(path: Path, config: DedupConfig, id_field: str = "id", text_fi
         return dedup_records(records, config, ids=ids, save_index=False, texts=texts)
 
 
-def run(config: RunConfig, on_progress: Callable[[int], None] | None = None) -> RunStats:
+class BytesRead:
+    """How far the reader is through the input files, in bytes of the files as stored (compressed or not):
+    what a progress bar with an ETA needs. `total` is None when an input is not a regular file (a pipe)."""
+
+    def __init__(self, sources: list[Source]):
+        sizes = [_file_size(s) for s in sources]
+        self.total = None if any(size is None for size in sizes) else sum(sizes)
+        self._before = [0]
+        for size in sizes:
+            self._before.append(self._before[-1] + (size or 0))
+        self._current: tuple[int, BinaryIO] | None = None
+
+    def opened(self, n: int, fh: BinaryIO) -> None:
+        self._current = (n, fh)
+
+    def done(self) -> int:
+        if self._current is None:
+            return 0
+        n, fh = self._current
+        try:
+            return self._before[n] + min(fh.tell(), self._before[n + 1] - self._before[n])
+        except (OSError, ValueError):  # closed: the whole file has been read
+            return self._before[n + 1]
+
+
+def _file_size(source: Source) -> int | None:
+    if source.path == "-" or source.kind in ("stdin", "stream"):
+        return None
+    try:
+        return os.path.getsize(source.path)
+    except OSError:
+        return 0  # an unreadable file is one reject, read at once
+
+
+def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
+        on_bytes: Callable[[int, int], None] | None = None) -> RunStats:
     """Clean every record of `config.inputs` into `config.output`; returns the run's books.
 
     Raises InputError (a named input is missing or unreadable) or RunError (a resume that does not match,
-    an output another run holds) before anything is written. `on_progress(records_in)` is called after each
-    input unit is accounted for.
+    an output another run holds, inputs that hold no input unit at all) before any output is in place.
+    `on_progress(records_in)` is called after each input unit is accounted for, and, when every input is a
+    regular file, `on_bytes(bytes read, bytes in all inputs)` too.
     """
     exclude = [p for p in (config.output, config.rejects, config.stats) if p]
     sources = expand_inputs(config.inputs, exclude=exclude)
+    progress = BytesRead(sources)
+    if progress.total is None:
+        on_bytes = None
     if config.output != "-" and os.path.isdir(config.output):
         raise RunError(f"{config.output}: is a folder, not an output file")
     job = _Job(config, sources)
@@ -633,7 +690,7 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None) -> 
             stats.notes.append(job.note)
         if learn_note and not stats.resumed_at:
             stats.notes.append(learn_note)
-        units = read_records(list(config.inputs), config.read, sources=sources)
+        units = read_records(list(config.inputs), config.read, sources=sources, on_open=progress.opened)
         for _ in islice(units, skip):  # written by the interrupted run: read past them, do not clean them
             pass
         assert cleaner is not None
@@ -642,12 +699,19 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None) -> 
             for unit in block:
                 _account(unit, results, stats, job)
                 job.units += 1
+                if on_bytes:
+                    on_bytes(progress.done(), progress.total)
                 if on_progress:
                     on_progress(stats.records_in)
             if job.due():
                 job.save(stats)
+        if on_bytes:  # every input has been read (a parquet file is read by pyarrow, whose position is not seen)
+            on_bytes(progress.total, progress.total)
         cleaner.close()
         cleaner = None
+        if stats.records_in == 0:
+            job.discard()
+            raise no_documents(config.inputs)
         job.finish(stats)
     finally:
         if cleaner is not None:
@@ -701,4 +765,4 @@ def _account(unit: Record | Reject, results: Iterator[Cleaned], stats: RunStats,
     stats.add_warnings(warnings)
 
 
-__all__ = ["RunConfig", "RunStats", "RunError", "InputError", "run", "partial_path", "checkpoint_path"]
+__all__ = ["RunConfig", "RunStats", "RunError", "InputError", "run", "partial_path", "checkpoint_path", "BytesRead"]

@@ -158,9 +158,12 @@ def test_the_command_accounts_for_every_unit_of_a_damaged_folder(tmp_path_factor
     args += ["--mark"] if mark else []
     args += [] if t2s else ["--no-t2s"]
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and "internal" not in result.output
     books = json.loads(stats.read_text(encoding="utf-8"))
+    # A run whose every unit was rejected says so with exit status 1, after writing its books and rejects.
+    everything_rejected = books["written"] + books["duplicates"] == 0
+    assert result.exit_code == (1 if everything_rejected else 0), result.output
+    assert ("no documents: all" in result.output) == everything_rejected
     assert books["records_in"] == books["written"] + books["duplicates"] + books["rejected"]
     assert books["balanced"]
     written = out.read_bytes().splitlines()
