@@ -125,15 +125,15 @@ def _read_file(row: dict[str, Any], read) -> list[dict[str, Any]]:
     return [{"pos": base + k, "data": _pack(unit)} for k, unit in enumerate(read_records([], read, sources=[source]))]
 
 
-def _clean_batch(batch: dict[str, Any], rules, options, read, dedup_fields: tuple[str, str] | None) -> dict[str, list]:
+def _clean_batch(batch: dict[str, Any], rules, options, read, dedup_fields: tuple[str, str] | None,
+                 site=None) -> dict[str, list]:
     """Clean a batch of units with the local runner's own block cleaner. Ray reuses its worker processes, and
     the runner keeps one pipeline per process and rule files: the rules are loaded once per worker."""
-    from .runner import _clean_block, _init_worker
+    from .runner import _clean_block, _init_worker, _payload
 
-    _init_worker(rules, options, read.text_field)
+    _init_worker(rules, options, read.text_field, site)
     units = list(_unpacked(batch))
-    records = [u for _, u in units if isinstance(u, Record)]
-    cleaned = iter(_clean_block([(u.id, u.text, u.fields, u.encoding) for u in records]))
+    cleaned = iter(_clean_block(_payload([u for _, u in units])))
     return _rows((pos, _outcome(unit, cleaned, dedup_fields)) for pos, unit in units)
 
 
@@ -386,7 +386,7 @@ def run_ray(config, address: str | None = None, partitions: int | None = None,
     supported). `address` is a cluster to connect to ("auto": the one this machine belongs to); without it
     a local cluster of `config.jobs` CPUs is started. `timings`, when given, receives the seconds of each
     stage (`benchmarks/bench_ray.py`)."""
-    from .runner import RunError, RunStats, dedup_books, no_documents
+    from .runner import RunError, RunStats, _learn_site_chrome, dedup_books, no_documents
 
     ray = require_ray()
     _refuse_unsupported(config, RunError)
@@ -406,8 +406,14 @@ def run_ray(config, address: str | None = None, partitions: int | None = None,
         cpus = max(int(ray.cluster_resources().get("CPU", 1)), 1)
         partitions = partitions or max(2, cpus)
         clock = _Clock(timings)
-        finals = _pipeline(ray, config, sources, partitions, clock)
+        # The lines each site repeats are counted on the driver, in input order, as the local engine does:
+        # the same table, so the same bytes (a distributed count is not written yet).
+        site, learn_note = _learn_site_chrome(config, sources)
+        clock.lap("learn site chrome")
+        finals = _pipeline(ray, config, sources, partitions, clock, site)
         stats = RunStats()
+        if learn_note:
+            stats.notes.append(learn_note)
         dedup_summary = {"suggestions": 0, "number_conflicts": 0, "clusters": set(), "dropped": 0}
         with _Outputs(config) as outputs:
             for pos, value in _in_input_order(finals):
@@ -469,14 +475,15 @@ class _Clock:
         return ds
 
 
-def _pipeline(ray, config, sources, partitions: int, clock: _Clock):
+def _pipeline(ray, config, sources, partitions: int, clock: _Clock, site=None):
     """The dataset of {"pos", "data": ("final", outcome)} rows, one per input unit (not yet in order)."""
     files = ray.data.from_items([{"n": n, "source": _pack(s)} for n, s in enumerate(sources)],
                                 override_num_blocks=max(1, len(sources)))
     units = files.flat_map(_read_file, fn_kwargs={"read": config.read})
     dedup_fields = (config.read.id_field, config.read.text_field) if config.dedup is not None else None
     cleaned = units.map_batches(_clean_batch, fn_kwargs={"rules": config.rules_dir, "options": config.options,
-                                                         "read": config.read, "dedup_fields": dedup_fields},
+                                                         "read": config.read, "dedup_fields": dedup_fields,
+                                                         "site": site},
                                 batch_size=config.block_size, batch_format="numpy")
 
     def finish_all(batch):
