@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
 
+from .paths import private_temp
+
 DEFAULT_MAX_CHARS = 2_000_000
 TEXT_SUFFIXES = (".txt", ".text")
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
@@ -720,7 +722,8 @@ def compression_of_name(path: Path) -> str | None:
 def publish(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write a finished file: `write(out)` into a hidden file beside `path`, compressed as its name asks (gzip
     without a timestamp, so that the bytes depend only on the content), synced, then renamed into place."""
-    tmp = path.with_name(f".{path.name}.final")
+    # A name of this process's own: two runs writing one file never write into each other's temporary file.
+    tmp = private_temp(path, ".final")
     try:
         with open(tmp, "wb") as raw:
             kind = compression_of_name(path)
