@@ -1,11 +1,21 @@
 """Load and check the rule files (TOML data in `rules/`): chrome patterns and missing-number patterns.
 
-Rule files are untrusted input: every problem names the file and the rule id, and every pattern runs under a
-timeout so that a catastrophic regex cannot hang a run.
+Rule files are untrusted input: every problem names the file and the rule id. A rule file must be a regular
+file of at most MAX_RULE_FILE_BYTES (a FIFO would hang the load, /dev/zero fill the memory); `[define]`
+pieces are expanded once each and a pattern may expand to at most MAX_PATTERN_CHARS; counted repeats, which
+the `regex` module compiles by copying, may multiply out to at most MAX_REPEAT_SIZE pieces; a pattern that
+can match the empty string is refused. At run time every pattern call runs under a timeout, every document
+under a budget for all its pattern calls together, and a rule that runs out of time in RUN_STRIKES documents
+is switched off for the rest of the run (`RegexBudget`).
 """
 from __future__ import annotations
 
+import os
+import stat
+import threading
+import time
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -18,6 +28,19 @@ import regex
 # but honest document never runs out of time (`regex` counts the time of a whole `finditer`).
 PATTERN_TIMEOUT_S = 0.25
 PATTERN_TIMEOUT_PER_MCHAR = 2.0
+# All pattern calls of all rules on one document together: far above what honest rules take (a few
+# milliseconds for a 2,000-character page), far below a rule that stays just under PATTERN_TIMEOUT_S on
+# every line of it.
+DOCUMENT_BUDGET_S = 2.0
+DOCUMENT_BUDGET_PER_MCHAR = 20.0
+# A rule that runs out of time in this many documents is not tried again in this process.
+RUN_STRIKES = 3
+# Sizes that no honest rule comes near: the shipped files are under 200 KB, their longest pattern is under
+# 10,000 characters once expanded and the largest (`staff-credits`) multiplies out to about 62,000 pieces.
+# `(?:ab|cd{1000}){1000}`, about 1,000,000 pieces, takes 1.2 s and 290 MB to compile.
+MAX_RULE_FILE_BYTES = 4 << 20
+MAX_PATTERN_CHARS = 200_000
+MAX_REPEAT_SIZE = 500_000
 
 RULE_FILES = ("normalize.toml", "chrome.toml", "numbers.toml")
 ZONES = ("anywhere", "edge", "head", "tail")
@@ -30,9 +53,9 @@ class RuleError(ValueError):
 class RuleTimeout(RuntimeError):
     """A rule's pattern ran past its time limit on some input."""
 
-    def __init__(self, rule_id: str, path: str, limit: float = PATTERN_TIMEOUT_S):
+    def __init__(self, rule_id: str, path: str, limit: float = PATTERN_TIMEOUT_S, why: str = ""):
         super().__init__(f"rule '{rule_id}' ({path}) timed out after {limit:.2f}s and was skipped for the rest "
-                         "of the document")
+                         "of the document" + why)
         self.rule_id = rule_id
         self.path = path
 
@@ -46,8 +69,65 @@ def parse_timeout_warning(message: str) -> tuple[str, str] | None:
     return (m["id"], m["path"]) if m else None
 
 
-def _limit(text: str, base: float = PATTERN_TIMEOUT_S) -> float:
-    return base + len(text) * (PATTERN_TIMEOUT_PER_MCHAR / 1e6)
+def _limit(text: str) -> float:
+    return PATTERN_TIMEOUT_S + len(text) * (PATTERN_TIMEOUT_PER_MCHAR / 1e6)
+
+
+_clock = time.monotonic
+
+
+class RegexBudget:
+    """The time the patterns of one rule set may take: per call, per document (all rules together), and per
+    run (a rule that keeps running out of time is switched off).
+
+    `start(chars)` opens a document's budget (the pipeline calls it per document, in each thread of its own);
+    outside a document only the per-call limit applies. A document whose budget is spent runs no further
+    patterns: the rule that spent it is reported, and the document says so in its warnings.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self.strikes: Counter = Counter()  # rule id -> documents where it ran out of time
+        self.off: set[str] = set()  # rules switched off for the rest of the run
+
+    def start(self, chars: int) -> None:
+        self._local.deadline = _clock() + DOCUMENT_BUDGET_S + chars * (DOCUMENT_BUDGET_PER_MCHAR / 1e6)
+        self._local.spent = False
+        self._local.struck = set()
+
+    def allowance(self, pattern: "Pattern", text: str) -> tuple[float, float] | None:
+        """(time limit of this call, clock now), or None when the rule may not run (switched off, or the
+        document's budget is spent). Raises RuleTimeout for the call that finds the budget spent."""
+        if pattern.rule_id in self.off or getattr(self._local, "spent", False):
+            return None
+        now = _clock()
+        limit = _limit(text)
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is not None and deadline - now < limit:
+            if deadline <= now:
+                raise self.timed_out(pattern, 0.0)
+            limit = deadline - now
+        return limit, now
+
+    def timed_out(self, pattern: "Pattern", limit: float) -> RuleTimeout:
+        """The error for a call of `pattern` that ran out of time; counts the strike."""
+        why = ""
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is not None and _clock() >= deadline:
+            self._local.spent = True
+            why += (f"; the document's time budget for all rules ({DOCUMENT_BUDGET_S:.2f}s and "
+                    f"{DOCUMENT_BUDGET_PER_MCHAR:.0f}s per million characters) ran out, so no rule ran on the rest "
+                    "of it")
+        struck = getattr(self._local, "struck", None)
+        if struck is None or pattern.rule_id not in struck:
+            self.strikes[pattern.rule_id] += 1
+            if struck is not None:
+                struck.add(pattern.rule_id)
+        if self.strikes[pattern.rule_id] >= RUN_STRIKES:
+            self.off.add(pattern.rule_id)
+            why += (f"; it ran out of time in {self.strikes[pattern.rule_id]} documents and is switched off for "
+                    "the rest of the run")
+        return RuleTimeout(pattern.rule_id, pattern.path, limit, why)
 
 
 def default_rules_dir() -> Path:
@@ -60,32 +140,53 @@ def default_rules_dir() -> Path:
 
 @dataclass(slots=True)
 class Pattern:
-    """A compiled pattern that remembers where it came from and runs with a timeout."""
+    """A compiled pattern that remembers where it came from and runs within its rule set's time budget."""
 
     rule_id: str
     path: str
     compiled: Any
+    budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
 
     def search(self, text: str, pos: int = 0):
-        limit = _limit(text)
+        allowed = self.budget.allowance(self, text)
+        if allowed is None:
+            return None
+        limit, started = allowed
         try:
-            return self.compiled.search(text, pos, timeout=limit)
+            found = self.compiled.search(text, pos, timeout=limit)
         except TimeoutError:
-            raise RuleTimeout(self.rule_id, self.path, limit) from None
+            raise self.budget.timed_out(self, limit) from None
+        self._check(started, limit)
+        return found
 
     def fullmatch(self, text: str):
-        limit = _limit(text)
+        allowed = self.budget.allowance(self, text)
+        if allowed is None:
+            return None
+        limit, started = allowed
         try:
-            return self.compiled.fullmatch(text, timeout=limit)
+            found = self.compiled.fullmatch(text, timeout=limit)
         except TimeoutError:
-            raise RuleTimeout(self.rule_id, self.path, limit) from None
+            raise self.budget.timed_out(self, limit) from None
+        self._check(started, limit)
+        return found
 
     def finditer(self, text: str) -> Iterator[Any]:
-        limit = _limit(text)
+        allowed = self.budget.allowance(self, text)
+        if allowed is None:
+            return
+        limit, started = allowed
         try:
             yield from self.compiled.finditer(text, timeout=limit)
         except TimeoutError:
-            raise RuleTimeout(self.rule_id, self.path, limit) from None
+            raise self.budget.timed_out(self, limit) from None
+        self._check(started, limit)
+
+    def _check(self, started: float, limit: float) -> None:
+        """A call that returned after its limit (the `regex` timeout is checked only every so often) counts as
+        timed out too."""
+        if _clock() - started > limit:
+            raise self.budget.timed_out(self, limit)
 
 
 @dataclass(slots=True)
@@ -123,6 +224,8 @@ class RuleSet:
     chrome_order: dict[str, int] = field(default_factory=dict)
     # line text -> the single-line rules that match it (filled by the chrome stage; never part of equality)
     line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+    # the time every pattern of this rule set may take (per call, per document, per run)
+    budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> "RuleSet":
@@ -146,7 +249,7 @@ class RuleSet:
 
     def _load_chrome(self, path: str, doc: dict) -> None:
         _top_level(path, doc, ("define", "lexicon", "rule"))
-        defines = _defines(path, doc)
+        defines = _Defines(path, _defines(path, doc))
         self.chrome_lexicons = _lexicons(path, doc)
         for entry in _entries(path, doc, "rule", CHROME_KEYS):
             rid = entry["id"]
@@ -162,7 +265,7 @@ class RuleSet:
             join_next = entry.get("join_next", False)
             if not isinstance(join_next, bool):
                 raise RuleError(f"{path}: rule {rid!r}: join_next must be true or false, not {join_next!r}")
-            pattern = _compile(path, rid, entry["pattern"], defines, self.chrome_lexicons)
+            pattern = _compile(path, rid, entry["pattern"], defines, self.chrome_lexicons, budget=self.budget)
             if match == "search" and _matches_empty(pattern):
                 raise RuleError(f"{path}: rule {rid!r}: a match = 'search' pattern must not match the empty "
                                 "string (it would remove every short line)")
@@ -173,7 +276,7 @@ class RuleSet:
 
     def _load_gaps(self, path: str, doc: dict) -> None:
         _top_level(path, doc, ("define", "lexicon", "gap"))
-        defines = _defines(path, doc)
+        defines = _Defines(path, _defines(path, doc))
         lexicons = _lexicons(path, doc)
         for entry in _entries(path, doc, "gap", GAP_KEYS):
             rid = entry["id"]
@@ -181,20 +284,31 @@ class RuleSet:
             if not isinstance(kind, str) or not kind:
                 raise RuleError(f"{path}: rule {rid!r}: kind must be a non-empty string, not {kind!r}")
             # Gap patterns run over the whole text, where ^ and $ should mean the start and end of a line.
-            pattern = _compile(path, rid, entry["pattern"], defines, lexicons, flags=regex.MULTILINE)
+            pattern = _compile(path, rid, entry["pattern"], defines, lexicons, flags=regex.MULTILINE,
+                               budget=self.budget)
             if "unit" not in pattern.compiled.groupindex:
                 raise RuleError(f"{path}: rule {rid!r}: pattern needs a named group (?P<unit>...) at the gap")
-            if _matches_empty(pattern):
-                raise RuleError(f"{path}: rule {rid!r}: pattern matches the empty string (it would flag a gap "
-                                "everywhere)")
+            if _matches_empty(pattern, "unit"):
+                raise RuleError(f"{path}: rule {rid!r}: pattern (or its unit) matches the empty string (it would "
+                                "flag a gap everywhere)")
             self.gaps.append(GapRule(rid, entry["description"], pattern, kind))
 
 
-def _matches_empty(pattern: Pattern) -> bool:
+# Short texts on which a pattern must not find an empty match: an empty match after a character
+# (`(?<=.)(?P<unit>)`) flags or removes as much as one at the start of a text.
+_EMPTY_PROBES = ("", "a", "中", "年", "1", " ", "\n", "a\n中", "首页 新闻。", "2024年增长%")
+
+
+def _matches_empty(pattern: Pattern, group: str | None = None) -> bool:
+    """Whether the pattern (or its `group`) matches the empty string somewhere in a short text."""
     try:
-        return pattern.compiled.search("", timeout=PATTERN_TIMEOUT_S) is not None
+        for probe in _EMPTY_PROBES:
+            for m in pattern.compiled.finditer(probe, timeout=PATTERN_TIMEOUT_S):
+                if m.start() == m.end() or (group is not None and m.start(group) == m.end(group)):
+                    return True
     except TimeoutError:
         return False
+    return False
 
 
 def _top_level(path: str, doc: dict, known: tuple[str, ...]) -> None:
@@ -233,14 +347,28 @@ def rule_files(directory: str | Path | None = None) -> list[Path]:
     return [user / name if user is not None and (user / name).exists() else default / name for name in RULE_FILES]
 
 
-def _read_toml(path: Path) -> dict:
+def read_rule_file(path: Path) -> bytes:
+    """The bytes of a rule file: a regular file of at most MAX_RULE_FILE_BYTES, or a RuleError naming it."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
     except FileNotFoundError:
         raise RuleError(f"{path}: rule file not found") from None
     except OSError as exc:
         raise RuleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RuleError(f"{path}: not a regular file (a rule file is read whole; a device or pipe is not)")
+        try:
+            data = fh.read(MAX_RULE_FILE_BYTES + 1)
+        except OSError as exc:
+            raise RuleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise RuleError(f"{path}: larger than {MAX_RULE_FILE_BYTES} bytes, the limit for a rule file")
+    return data
+
+
+def _read_toml(path: Path) -> dict:
+    data = read_rule_file(path)
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -310,37 +438,154 @@ def _entries(path: str, doc: dict, key: str, known: tuple[str, ...]) -> Iterator
         yield entry
 
 
-def _expand(template: str, defines: dict[str, str], lexicons: dict[str, list[str]]) -> str:
+class _Defines:
+    """A file's [define] pieces, each expanded once (a piece used twice in a piece used twice is not
+    expanded four times: nesting is linear, not exponential), with loops and oversized results refused."""
+
+    def __init__(self, path: str, sources: dict[str, str]):
+        self.path = path
+        self.sources = sources
+        self.expanded: dict[str, str] = {}
+        self.visiting: list[str] = []
+
+    def get(self, name: str, lexicons: dict[str, list[str]]) -> str:
+        if name in self.expanded:
+            return self.expanded[name]
+        if name not in self.sources:
+            raise KeyError(name)
+        if name in self.visiting:
+            raise _DefineLoop(self.visiting[self.visiting.index(name):] + [name])
+        self.visiting.append(name)
+        try:
+            self.expanded[name] = _expand(self.sources[name], self, lexicons, what=f"[define] {name!r}")
+        finally:
+            self.visiting.pop()
+        return self.expanded[name]
+
+
+class _DefineLoop(Exception):
+    def __init__(self, names: list[str]):
+        super().__init__(" -> ".join(names))
+
+
+class _TooLong(Exception):
+    def __init__(self, what: str):
+        super().__init__(what)
+
+
+def _expand(template: str, defines: "_Defines | dict[str, str]", lexicons: dict[str, list[str]],
+            what: str = "pattern") -> str:
     """Replace `{name}` by a [define] pattern and `{lexicon:name}` by an alternation of its (escaped) words.
 
-    Longer words come first so that alternation prefers them.
+    Longer words come first so that alternation prefers them. Raises `_TooLong` past MAX_PATTERN_CHARS.
     """
+    if isinstance(defines, dict):
+        defines = _Defines("", defines)
+    size = 0
+
     def sub(m: "regex.Match") -> str:
+        nonlocal size
         name = m.group(1)
         if name.startswith("lexicon:"):
             words = lexicons.get(name[8:])
             if words is None:
                 raise KeyError(name)
-            return "(?:" + "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
-        if name not in defines:
-            raise KeyError(name)
-        return "(?:" + _expand(defines[name], defines, lexicons) + ")"
+            piece = "(?:" + "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+        else:
+            piece = "(?:" + defines.get(name, lexicons) + ")"
+        size += len(piece)
+        if size > MAX_PATTERN_CHARS:
+            raise _TooLong(what)
+        return piece
 
-    return regex.sub(r"\{([a-z_][a-z0-9_:]*)\}", sub, template)
+    out = regex.sub(r"\{([a-z_][a-z0-9_:]*)\}", sub, template)
+    if len(out) > MAX_PATTERN_CHARS:
+        raise _TooLong(what)
+    return out
 
 
-def _compile(path: str, rid: str, source: str, defines: dict[str, str], lexicons: dict[str, list[str]],
-             flags: int = 0) -> Pattern:
+def repeat_size(pattern: str) -> int:
+    """About how many pieces a pattern compiles to once its counted repeats are copied out (`regex` copies
+    `x{1000}` a thousand times): every literal, class or escape counts 1, a repeated piece its size times the
+    repeat's largest bound, a group the sum of its parts. An upper estimate, read from the pattern text."""
+    stack = [0]  # size of each open group so far
+    last = 0  # size of the piece just read (what a quantifier repeats)
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            if i <= n and pattern[i - 1] in "pPNxuUg" and i < n and pattern[i] == "{":
+                i = pattern.find("}", i) + 1 or n
+            last = 1
+            stack[-1] += 1
+            continue
+        if c == "[":
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            last = 1
+            stack[-1] += 1
+            continue
+        if c == "(":
+            stack.append(0)
+            i += 1
+            if i < n and pattern[i] == "?":  # skip the group's flags or name, up to its body
+                m = regex.match(r"\?(?:<[=!]|P?<[^>]*>|'[^']*'|[:=!>|]|[a-zA-Z\-]*[:)])", pattern[i:])
+                if m:
+                    i += m.end()
+                    if m.group().endswith(")"):
+                        stack.pop()
+                        last = 0
+            continue
+        if c == ")":
+            last = stack.pop() if len(stack) > 1 else stack[0]
+            stack[-1] += last
+            i += 1
+            continue
+        if c == "{":
+            m = regex.match(r"\{(\d*)(?:,(\d*))?\}", pattern[i:])
+            if m and (m.group(1) or m.group(2)):
+                bound = max(int(m.group(1) or 0), int(m.group(2) or 0))
+                stack[-1] += last * (bound - 1)
+                last *= bound
+                i += m.end()
+                continue
+        if c in "*+?|":
+            i += 1
+            continue
+        last = 1
+        stack[-1] += 1
+        i += 1
+    return sum(stack)
+
+
+def _compile(path: str, rid: str, source: str, defines: "_Defines | dict[str, str]", lexicons: dict[str, list[str]],
+             flags: int = 0, budget: RegexBudget | None = None) -> Pattern:
     try:
         expanded = _expand(source, defines, lexicons)
     except KeyError as exc:
         raise RuleError(f"{path}: rule {rid!r}: unknown name {exc.args[0]!r} in pattern") from None
+    except _DefineLoop as exc:
+        raise RuleError(f"{path}: rule {rid!r}: [define] entries refer to each other in a loop ({exc})") from None
+    except _TooLong as exc:
+        raise RuleError(f"{path}: rule {rid!r}: {exc} expands to more than {MAX_PATTERN_CHARS} characters "
+                        "(too long)") from None
     except RecursionError:
-        raise RuleError(f"{path}: rule {rid!r}: [define] entries refer to each other in a loop") from None
+        raise RuleError(f"{path}: rule {rid!r}: [define] entries nest too deeply") from None
+    size = repeat_size(expanded)
+    if size > MAX_REPEAT_SIZE:
+        raise RuleError(f"{path}: rule {rid!r}: counted repeats multiply out to about {size} pieces (limit "
+                        f"{MAX_REPEAT_SIZE}); the regex engine would copy each repeat out in memory")
     try:
         compiled = regex.compile(expanded, flags)
     except regex.error as exc:
         raise RuleError(f"{path}: rule {rid!r}: bad pattern: {exc}") from None
-    except (OverflowError, ValueError, RecursionError) as exc:
+    except (OverflowError, ValueError, RecursionError, MemoryError) as exc:
         raise RuleError(f"{path}: rule {rid!r}: bad pattern: {type(exc).__name__}: {exc}") from None
-    return Pattern(rid, path, compiled)
+    return Pattern(rid, path, compiled, budget if budget is not None else RegexBudget())

@@ -41,7 +41,7 @@ from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Rejec
                  expand_inputs, input_signature, keep_mode, publish, read_records)
 from .dedup import DedupConfig, dedup_records
 from .paths import PathError, check_written_paths
-from .pipeline import Options, Pipeline
+from .pipeline import Options, Pipeline, clash_warning, clashing_fields
 from .rules import parse_timeout_warning, rule_files
 from .spool import light_records, write_kept
 
@@ -262,7 +262,11 @@ def _clean_block(items: list[tuple[str, str, dict[str, Any], str]]) -> list[Clea
             meta = {"input_encoding": encoding} if encoding != "utf-8" else None
             result = pipeline.clean(text, id=rid, meta=meta)
             line = _encode(dumps(result.to_record(fields, text_field=_worker["text_field"])))
-            out.append((line, result.counts, len(result.text), list(result.metadata.get("warnings", [])), None))
+            warnings = list(result.metadata.get("warnings", []))
+            clash = clashing_fields(fields, _worker["text_field"])
+            if clash:
+                warnings.append(clash_warning(clash))
+            out.append((line, result.counts, len(result.text), warnings, None))
         except Exception as exc:  # noqa: BLE001 - reported as a reject with the exception named
             out.append((None, {}, 0, [], f"internal-error: {type(exc).__name__}: {exc}"))
     return out

@@ -267,9 +267,10 @@ def test_a_rule_just_under_the_call_limit_on_every_line_runs_out_of_the_document
 
     monkeypatch.setattr(rules_module, "DOCUMENT_BUDGET_S", 0.2)
     pipeline = Pipeline()
+    text = "\n".join(f"第{i}段：园区新签约项目，总投资稳步增长。" for i in range(40))
+    pipeline.clean(OTHER)  # the first call loads what the stages load lazily
     rule = pipeline.rules.chrome[0]
     rule.pattern.compiled = _Slow(rule.pattern.compiled, 0.03)
-    text = "\n".join(f"第{i}段：园区新签约项目，总投资稳步增长。" for i in range(40))
     started = time.monotonic()
     result = pipeline.clean(text)
     assert time.monotonic() - started < 1.0  # 40 lines x 0.03 s would be 1.2 s
@@ -282,16 +283,16 @@ def test_a_rule_that_keeps_timing_out_is_disabled_for_the_run(monkeypatch):
 
     monkeypatch.setattr(rules_module, "PATTERN_TIMEOUT_S", 0.01)
     pipeline = Pipeline()
+    pipeline.clean(STORY)  # the first call loads what the stages load lazily
     rule = pipeline.rules.gaps[0]
-    slow = _Slow(rule.pattern.compiled, 0.05)
-    rule.pattern.compiled = slow
-    warnings = [pipeline.clean(STORY).metadata.get("warnings", []) for _ in range(6)]
+    rule.pattern.compiled = _Slow(rule.pattern.compiled, 0.3)
+    warnings = [pipeline.clean(STORY).metadata.get("warnings", []) for _ in range(rules_module.RUN_STRIKES + 2)]
     timed = [any(rule.id in w for w in ws) for ws in warnings]
-    assert timed[:rules_module.RUN_STRIKES] == [True] * rules_module.RUN_STRIKES
+    assert timed == [True] * rules_module.RUN_STRIKES + [False, False]
     assert any("rest of the run" in w for w in warnings[rules_module.RUN_STRIKES - 1])
     started = time.monotonic()
     pipeline.clean(STORY)
-    assert time.monotonic() - started < 0.05  # the rule is no longer called
+    assert time.monotonic() - started < 0.3  # the rule is no longer called
 
 
 # ---------------------------------------------------------------- 6. encodings
