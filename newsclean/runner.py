@@ -42,7 +42,7 @@ from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Rejec
 from .dedup import DedupConfig, dedup_records
 from .paths import PathError, check_written_paths
 from .pipeline import Options, Pipeline, clash_warning, clashing_fields
-from .rules import parse_timeout_warning, rule_files
+from .rules import RuleError, parse_timeout_warning, read_rule_file, rule_files
 from .spool import light_records, write_kept
 
 try:
@@ -240,9 +240,9 @@ def die_with_parent(parent: int) -> None:
 def _rules_digest(rules_dir: str | None) -> str:
     digest = hashlib.sha256()
     for path in rule_files(rules_dir):
-        try:
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-        except OSError:
+        try:  # with the rule loader's limits: a FIFO or /dev/zero must not hang or fill the fingerprint
+            digest.update(str(path).encode() + b"\0" + read_rule_file(path) + b"\0")
+        except RuleError:  # the loader reports it, naming the file
             digest.update(str(path).encode() + b"\0?\0")
     return digest.hexdigest()
 

@@ -553,3 +553,15 @@ def test_a_stale_temporary_index_file_of_a_dead_run_is_removed(tmp_path):
     Deduplicator().save(path)
     assert not stale.exists() and path.exists() and mine.exists()
     assert len(Deduplicator.load(path)) == 0
+
+
+def test_a_library_run_with_a_fifo_rule_file_fails_instead_of_hanging(tmp_path):
+    folder = _rules(tmp_path, "chrome.toml")
+    os.mkfifo(folder / "chrome.toml")
+    inp = jsonl(tmp_path / "x.jsonl", [("a", STORY)])
+    _alarm(20)
+    try:
+        with pytest.raises(RuleError, match="not a regular file"):
+            run(RunConfig(inputs=(str(inp),), output=str(tmp_path / "out.jsonl"), rules_dir=str(folder)))
+    finally:
+        signal.alarm(0)
