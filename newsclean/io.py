@@ -40,7 +40,6 @@ import codecs
 import json
 import lzma
 import os
-import re
 import stat
 import sys
 import tempfile
@@ -594,14 +593,16 @@ def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[int, bytes | N
 
 
 _NUL = b"\x00"
-_NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+_BLANK = b" \t\n\r\x0b\x0c"  # what bytes.strip() strips
 
 
 def _past_blank_lines(chunk: bytes, start: int, n: int) -> tuple[int, int]:
     """Skip the whole blank lines at `start` in one step: (line number, position) after them. Blank lines
     are not records, and 200 MB of newlines taken one at a time keep a run busy for minutes."""
-    m = _NOT_BLANK.search(chunk, start)
-    last = chunk.rfind(b"\n", start, m.start() if m else len(chunk))
+    if start >= len(chunk) or chunk[start] not in _BLANK:
+        return n, start
+    rest = chunk[start:]
+    last = chunk.rfind(b"\n", start, start + len(rest) - len(rest.lstrip(_BLANK)))
     if last < start:
         return n, start
     return n + chunk.count(b"\n", start, last + 1), last + 1

@@ -80,9 +80,10 @@ class RegexBudget:
     """The time the patterns of one rule set may take: per call, per document (all rules together), and per
     run (a rule that keeps running out of time is switched off).
 
-    `start(chars)` opens a document's budget (the pipeline calls it per document, in each thread of its own);
-    outside a document only the per-call limit applies. A document whose budget is spent runs no further
-    patterns: the rule that spent it is reported, and the document says so in its warnings.
+    `start(chars)` opens a document's budget (the pipeline calls it per document, in each thread of its own):
+    the time spent inside pattern calls is added up, so what the other stages take (and the first document's
+    lazy loading) does not count. Outside a document only the per-call limit applies. A document whose budget
+    is spent runs no further patterns: the rule that spent it is reported, and the document says so.
     """
 
     def __init__(self) -> None:
@@ -91,33 +92,42 @@ class RegexBudget:
         self.off: set[str] = set()  # rules switched off for the rest of the run
 
     def start(self, chars: int) -> None:
-        self._local.deadline = _clock() + DOCUMENT_BUDGET_S + chars * (DOCUMENT_BUDGET_PER_MCHAR / 1e6)
+        self._local.left = DOCUMENT_BUDGET_S + chars * (DOCUMENT_BUDGET_PER_MCHAR / 1e6)
         self._local.spent = False
         self._local.struck = set()
 
     def allowance(self, pattern: "Pattern", text: str) -> tuple[float, float] | None:
         """(time limit of this call, clock now), or None when the rule may not run (switched off, or the
-        document's budget is spent). Raises RuleTimeout for the call that finds the budget spent."""
+        document's budget is spent)."""
         if pattern.rule_id in self.off or getattr(self._local, "spent", False):
             return None
-        now = _clock()
         limit = _limit(text)
-        deadline = getattr(self._local, "deadline", None)
-        if deadline is not None and deadline - now < limit:
-            if deadline <= now:
-                raise self.timed_out(pattern, 0.0)
-            limit = deadline - now
-        return limit, now
+        left = getattr(self._local, "left", None)
+        if left is not None and left < limit:
+            if left <= 0:
+                return None
+            limit = left
+        return limit, _clock()
+
+    def spend(self, pattern: "Pattern", started: float, limit: float) -> None:
+        """Count a call's time against the document; a call that took longer than its limit (the `regex`
+        timeout is checked only every so often) counts as timed out."""
+        took = _clock() - started
+        if getattr(self._local, "left", None) is not None:
+            self._local.left -= took
+        if took > limit:
+            raise self.timed_out(pattern, limit)
 
     def timed_out(self, pattern: "Pattern", limit: float) -> RuleTimeout:
         """The error for a call of `pattern` that ran out of time; counts the strike."""
         why = ""
-        deadline = getattr(self._local, "deadline", None)
-        if deadline is not None and _clock() >= deadline:
+        left = getattr(self._local, "left", None)
+        if left is not None and left <= 0.01 and not self._local.spent:
+            self._local.left = 0.0
             self._local.spent = True
             why += (f"; the document's time budget for all rules ({DOCUMENT_BUDGET_S:.2f}s and "
-                    f"{DOCUMENT_BUDGET_PER_MCHAR:.0f}s per million characters) ran out, so no rule ran on the rest "
-                    "of it")
+                    f"{DOCUMENT_BUDGET_PER_MCHAR:.0f}s per million characters of pattern time) ran out, so no rule "
+                    "ran on the rest of it")
         struck = getattr(self._local, "struck", None)
         if struck is None or pattern.rule_id not in struck:
             self.strikes[pattern.rule_id] += 1
@@ -155,8 +165,9 @@ class Pattern:
         try:
             found = self.compiled.search(text, pos, timeout=limit)
         except TimeoutError:
+            self.budget.spend(self, started, float("inf"))
             raise self.budget.timed_out(self, limit) from None
-        self._check(started, limit)
+        self.budget.spend(self, started, limit)
         return found
 
     def fullmatch(self, text: str):
@@ -167,8 +178,9 @@ class Pattern:
         try:
             found = self.compiled.fullmatch(text, timeout=limit)
         except TimeoutError:
+            self.budget.spend(self, started, float("inf"))
             raise self.budget.timed_out(self, limit) from None
-        self._check(started, limit)
+        self.budget.spend(self, started, limit)
         return found
 
     def finditer(self, text: str) -> Iterator[Any]:
@@ -179,14 +191,9 @@ class Pattern:
         try:
             yield from self.compiled.finditer(text, timeout=limit)
         except TimeoutError:
+            self.budget.spend(self, started, float("inf"))
             raise self.budget.timed_out(self, limit) from None
-        self._check(started, limit)
-
-    def _check(self, started: float, limit: float) -> None:
-        """A call that returned after its limit (the `regex` timeout is checked only every so often) counts as
-        timed out too."""
-        if _clock() - started > limit:
-            raise self.budget.timed_out(self, limit)
+        self.budget.spend(self, started, limit)
 
 
 @dataclass(slots=True)
