@@ -6,7 +6,7 @@ pieces are expanded once each and a pattern may expand to at most MAX_PATTERN_CH
 the `regex` module compiles by copying, may multiply out to at most MAX_REPEAT_SIZE pieces; a pattern that
 can match the empty string is refused. At run time every pattern call runs under a timeout, every document
 under a budget for all its pattern calls together, and a rule that runs out of time in RUN_STRIKES documents
-is switched off for the rest of the run (`RegexBudget`).
+in a row is switched off for the rest of the run (`RegexBudget`).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ PATTERN_TIMEOUT_PER_MCHAR = 2.0
 # every line of it.
 DOCUMENT_BUDGET_S = 2.0
 DOCUMENT_BUDGET_PER_MCHAR = 20.0
-# A rule that runs out of time in this many documents is not tried again in this process.
+# A rule that runs out of time in this many documents in a row is not tried again in this process.
 RUN_STRIKES = 3
 # Sizes that no honest rule comes near: the shipped files are under 200 KB, their longest pattern is under
 # 10,000 characters once expanded and the largest (`staff-credits`) multiplies out to about 62,000 pieces.
@@ -88,10 +88,14 @@ class RegexBudget:
 
     def __init__(self) -> None:
         self._local = threading.local()
-        self.strikes: Counter = Counter()  # rule id -> documents where it ran out of time
+        self.documents = 0  # documents started
+        self.strikes: Counter = Counter()  # rule id -> documents in a row where it ran out of time
+        self.last_strike: dict[str, int] = {}  # rule id -> the document of its last strike
         self.off: set[str] = set()  # rules switched off for the rest of the run
 
     def start(self, chars: int) -> None:
+        self.documents += 1
+        self._local.document = self.documents
         self._local.left = DOCUMENT_BUDGET_S + chars * (DOCUMENT_BUDGET_PER_MCHAR / 1e6)
         self._local.spent = False
         self._local.struck = set()
@@ -129,14 +133,18 @@ class RegexBudget:
                     f"{DOCUMENT_BUDGET_PER_MCHAR:.0f}s per million characters of pattern time) ran out, so no rule "
                     "ran on the rest of it")
         struck = getattr(self._local, "struck", None)
-        if struck is None or pattern.rule_id not in struck:
-            self.strikes[pattern.rule_id] += 1
-            if struck is not None:
-                struck.add(pattern.rule_id)
+        if struck is not None and pattern.rule_id not in struck:
+            # Only documents in a row count: on a loaded machine an honest rule runs out of time now and then
+            # (and switching it off would change every later document), a hostile one on every document.
+            struck.add(pattern.rule_id)
+            document = self._local.document
+            in_a_row = self.last_strike.get(pattern.rule_id) == document - 1
+            self.strikes[pattern.rule_id] = self.strikes[pattern.rule_id] + 1 if in_a_row else 1
+            self.last_strike[pattern.rule_id] = document
         if self.strikes[pattern.rule_id] >= RUN_STRIKES:
             self.off.add(pattern.rule_id)
-            why += (f"; it ran out of time in {self.strikes[pattern.rule_id]} documents and is switched off for "
-                    "the rest of the run")
+            why += (f"; it ran out of time in {self.strikes[pattern.rule_id]} documents in a row and is switched "
+                    "off for the rest of the run")
         return RuleTimeout(pattern.rule_id, pattern.path, limit, why)
 
 

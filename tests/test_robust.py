@@ -565,3 +565,20 @@ def test_a_library_run_with_a_fifo_rule_file_fails_instead_of_hanging(tmp_path):
             run(RunConfig(inputs=(str(inp),), output=str(tmp_path / "out.jsonl"), rules_dir=str(folder)))
     finally:
         signal.alarm(0)
+
+
+def test_a_rule_that_runs_out_of_time_now_and_then_stays_on(monkeypatch):
+    """On a loaded machine an honest rule times out in a document here and there: only documents in a row
+    switch a rule off, so later documents keep it."""
+    from newsclean import rules as rules_module
+    from newsclean.pipeline import Pipeline
+
+    monkeypatch.setattr(rules_module, "PATTERN_TIMEOUT_S", 0.01)
+    pipeline = Pipeline()
+    pipeline.clean(STORY)
+    rule = pipeline.rules.gaps[0]
+    fast, slow = rule.pattern.compiled, _Slow(rule.pattern.compiled, 0.05)
+    for n in range(2 * rules_module.RUN_STRIKES):
+        rule.pattern.compiled = slow if n % 2 == 0 else fast
+        pipeline.clean(STORY)
+    assert rule.id not in pipeline.rules.budget.off
