@@ -573,11 +573,11 @@ def test_a_rule_that_runs_out_of_time_now_and_then_stays_on(monkeypatch):
     from newsclean import rules as rules_module
     from newsclean.pipeline import Pipeline
 
-    monkeypatch.setattr(rules_module, "PATTERN_TIMEOUT_S", 0.01)
+    monkeypatch.setattr(rules_module, "PATTERN_TIMEOUT_S", 0.1)
     pipeline = Pipeline()
     pipeline.clean(STORY)
     rule = pipeline.rules.gaps[0]
-    fast, slow = rule.pattern.compiled, _Slow(rule.pattern.compiled, 0.05)
+    fast, slow = _Slow(rule.pattern.compiled, 0.0), _Slow(rule.pattern.compiled, 0.3)
     for n in range(2 * rules_module.RUN_STRIKES):
         rule.pattern.compiled = slow if n % 2 == 0 else fast
         pipeline.clean(STORY)
