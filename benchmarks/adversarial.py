@@ -220,9 +220,9 @@ COMPRESSORS = {
 def bomb(kind: str, head: bytes, filler: bytes, filler_mb: int, tail: bytes) -> bytes:
     """head, filler_mb MB of `filler`, tail, compressed as concatenated members (a valid stream for all four
     formats: the reader reads every member) so that building it costs one 16 MB compression."""
-    block = filler * ((16 << 20) // len(filler))
-    packed = COMPRESSORS[kind](block)
-    return COMPRESSORS[kind](head) + packed * max(1, filler_mb // 16) + COMPRESSORS[kind](tail)
+    block_mb = min(16, filler_mb)
+    packed = COMPRESSORS[kind](filler * ((block_mb << 20) // len(filler)))
+    return COMPRESSORS[kind](head) + packed * max(1, filler_mb // block_mb) + COMPRESSORS[kind](tail)
 
 
 def case_bombs(book: Book, work: Path, rng: random.Random, bomb_mb: int) -> None:
@@ -237,7 +237,8 @@ def case_bombs(book: Book, work: Path, rng: random.Random, bomb_mb: int) -> None
     }
     for kind in COMPRESSORS:
         for shape, (head, filler, tail) in shapes.items():
-            mb = bomb_mb if shape != "short-lines" else min(bomb_mb, 64)
+            # short lines are each a broken-json reject to write and count: a few megabytes are enough
+            mb = bomb_mb if shape != "short-lines" else 1
             for suffix in ("jsonl", "txt"):
                 if suffix == "txt" and shape != "endless-line":
                     continue
