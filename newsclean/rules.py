@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import regex
 
@@ -35,6 +35,8 @@ DOCUMENT_BUDGET_S = 2.0
 DOCUMENT_BUDGET_PER_MCHAR = 20.0
 # A rule that runs out of time in this many documents in a row is not tried again in this process.
 RUN_STRIKES = 3
+# A call that ran out of wall time while its document had used less CPU than its limit is run again this often.
+LOAD_RETRIES = 2
 # Sizes that no honest rule comes near: the shipped files are under 200 KB, their longest pattern is under
 # 10,000 characters once expanded and the largest (`staff-credits`) multiplies out to about 62,000 pieces.
 # `(?:ab|cd{1000}){1000}`, about 1,000,000 pieces, takes 1.2 s and 290 MB to compile.
@@ -81,9 +83,13 @@ class RegexBudget:
     run (a rule that keeps running out of time is switched off).
 
     `start(chars)` opens a document's budget (the pipeline calls it per document, in each thread of its own):
-    the time spent inside pattern calls is added up, so what the other stages take (and the first document's
-    lazy loading) does not count. Outside a document only the per-call limit applies. A document whose budget
-    is spent runs no further patterns: the rule that spent it is reported, and the document says so.
+    the wall time spent inside pattern calls is added up. Wall time is cheap to read but grows on a loaded
+    machine, so before a call or a document is declared out of time the thread's CPU time decides (read only
+    then: it costs a system call): a call whose document has used less CPU than the call's limit was only
+    waiting for the processor and runs again (up to LOAD_RETRIES times), and a document's budget is refilled to
+    what its CPU time leaves. So an honest document gives the same output on a busy machine, and a hostile rule
+    still runs out of time. Outside a document only the per-call limit applies. A document whose budget is
+    spent runs no further patterns: the rule that spent it is reported, and the document says so.
     """
 
     def __init__(self) -> None:
@@ -95,52 +101,96 @@ class RegexBudget:
 
     def start(self, chars: int) -> None:
         self.documents += 1
-        self._local.document = self.documents
-        self._local.left = DOCUMENT_BUDGET_S + chars * (DOCUMENT_BUDGET_PER_MCHAR / 1e6)
-        self._local.spent = False
-        self._local.struck = set()
+        local = self._local
+        local.document = self.documents
+        local.total = DOCUMENT_BUDGET_S + chars * (DOCUMENT_BUDGET_PER_MCHAR / 1e6)
+        local.left = local.total
+        local.cpu_start = time.thread_time()
+        local.spent = False
+        local.struck = set()
 
-    def allowance(self, pattern: "Pattern", text: str) -> tuple[float, float] | None:
+    def _cpu_used(self) -> float | None:
+        """CPU seconds this thread has spent on the current document (None outside a document)."""
+        start = getattr(self._local, "cpu_start", None)
+        return None if start is None else time.thread_time() - start
+
+    def run(self, pattern: "Pattern", text: str, call: Callable[[float], Any]) -> Any:
+        """`call(limit)` within the budget: its result, None when the rule may not run, or RuleTimeout."""
+        for attempt in range(LOAD_RETRIES + 1):
+            allowed = self._allowance(pattern, text)
+            if allowed is None:
+                return None
+            limit, started = allowed
+            try:
+                found = call(limit)
+            except TimeoutError:
+                self._charge(started)
+                if attempt < LOAD_RETRIES and self._only_waited(limit):
+                    continue
+                raise self.timed_out(pattern, limit) from None
+            if self._charge(started) > limit and not self._only_waited(limit):
+                # a call that returned after its limit (the `regex` timeout is checked only every so often)
+                raise self.timed_out(pattern, limit)
+            return found
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _allowance(self, pattern: "Pattern", text: str) -> tuple[float, float] | None:
         """(time limit of this call, clock now), or None when the rule may not run (switched off, or the
         document's budget is spent)."""
-        if pattern.rule_id in self.off or getattr(self._local, "spent", False):
+        local = self._local
+        if pattern.rule_id in self.off or getattr(local, "spent", False):
             return None
         limit = _limit(text)
-        left = getattr(self._local, "left", None)
+        left = getattr(local, "left", None)
         if left is not None and left < limit:
+            cpu = self._cpu_used()
+            local.left = left = max(left, local.total - cpu)  # wall time spent waiting is given back
             if left <= 0:
+                local.spent = True
                 return None
-            limit = left
+            limit = min(limit, left)
         return limit, _clock()
 
-    def spend(self, pattern: "Pattern", started: float, limit: float) -> None:
-        """Count a call's time against the document; a call that took longer than its limit (the `regex`
-        timeout is checked only every so often) counts as timed out."""
+    def _charge(self, started: float) -> float:
         took = _clock() - started
         if getattr(self._local, "left", None) is not None:
             self._local.left -= took
-        if took > limit:
-            raise self.timed_out(pattern, limit)
+        return took
+
+    def _only_waited(self, limit: float) -> bool:
+        """Whether a call that ran past `limit` of wall time was only waiting for the processor: the whole
+        document so far has used less CPU than the limit (or than its budget, for a call the budget cut)."""
+        cpu = self._cpu_used()
+        if cpu is None:
+            return False
+        if cpu < limit * 0.9:
+            return True
+        local = self._local
+        capped = local.left <= 0.01
+        if capped and cpu < local.total * 0.9:
+            local.left = local.total - cpu
+            return True
+        return False
 
     def timed_out(self, pattern: "Pattern", limit: float) -> RuleTimeout:
         """The error for a call of `pattern` that ran out of time; counts the strike."""
         why = ""
-        left = getattr(self._local, "left", None)
-        if left is not None and left <= 0.01 and not self._local.spent:
-            self._local.left = 0.0
-            self._local.spent = True
+        local = self._local
+        left = getattr(local, "left", None)
+        if left is not None and left <= 0.01 and not local.spent:
+            local.left = 0.0
+            local.spent = True
             why += (f"; the document's time budget for all rules ({DOCUMENT_BUDGET_S:.2f}s and "
-                    f"{DOCUMENT_BUDGET_PER_MCHAR:.0f}s per million characters of pattern time) ran out, so no rule "
-                    "ran on the rest of it")
-        struck = getattr(self._local, "struck", None)
+                    f"{DOCUMENT_BUDGET_PER_MCHAR:.0f}s per million characters) ran out, so no rule ran on the rest "
+                    "of it")
+        struck = getattr(local, "struck", None)
         if struck is not None and pattern.rule_id not in struck:
-            # Only documents in a row count: on a loaded machine an honest rule runs out of time now and then
-            # (and switching it off would change every later document), a hostile one on every document.
+            # Only documents in a row count: an honest rule may run out of time now and then (switching it off
+            # would change every later document), a hostile one does on every document.
             struck.add(pattern.rule_id)
-            document = self._local.document
-            in_a_row = self.last_strike.get(pattern.rule_id) == document - 1
+            in_a_row = self.last_strike.get(pattern.rule_id) == local.document - 1
             self.strikes[pattern.rule_id] = self.strikes[pattern.rule_id] + 1 if in_a_row else 1
-            self.last_strike[pattern.rule_id] = document
+            self.last_strike[pattern.rule_id] = local.document
         if self.strikes[pattern.rule_id] >= RUN_STRIKES:
             self.off.add(pattern.rule_id)
             why += (f"; it ran out of time in {self.strikes[pattern.rule_id]} documents in a row and is switched "
@@ -166,42 +216,16 @@ class Pattern:
     budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
 
     def search(self, text: str, pos: int = 0):
-        allowed = self.budget.allowance(self, text)
-        if allowed is None:
-            return None
-        limit, started = allowed
-        try:
-            found = self.compiled.search(text, pos, timeout=limit)
-        except TimeoutError:
-            self.budget.spend(self, started, float("inf"))
-            raise self.budget.timed_out(self, limit) from None
-        self.budget.spend(self, started, limit)
-        return found
+        return self.budget.run(self, text, lambda limit: self.compiled.search(text, pos, timeout=limit))
 
     def fullmatch(self, text: str):
-        allowed = self.budget.allowance(self, text)
-        if allowed is None:
-            return None
-        limit, started = allowed
-        try:
-            found = self.compiled.fullmatch(text, timeout=limit)
-        except TimeoutError:
-            self.budget.spend(self, started, float("inf"))
-            raise self.budget.timed_out(self, limit) from None
-        self.budget.spend(self, started, limit)
-        return found
+        return self.budget.run(self, text, lambda limit: self.compiled.fullmatch(text, timeout=limit))
 
     def finditer(self, text: str) -> Iterator[Any]:
-        allowed = self.budget.allowance(self, text)
-        if allowed is None:
-            return
-        limit, started = allowed
-        try:
-            yield from self.compiled.finditer(text, timeout=limit)
-        except TimeoutError:
-            self.budget.spend(self, started, float("inf"))
-            raise self.budget.timed_out(self, limit) from None
-        self.budget.spend(self, started, limit)
+        # All matches at once (a gap rule's matches are few), so that a call the machine's load made run out of
+        # time can be made again whole.
+        found = self.budget.run(self, text, lambda limit: list(self.compiled.finditer(text, timeout=limit)))
+        return iter(found or ())
 
 
 @dataclass(slots=True)
