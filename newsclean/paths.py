@@ -88,9 +88,11 @@ def output_lock(path: str | Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise PathError(f"{path}: another newsclean run is writing it ({lock} is locked)") from None
-        yield
-        # Removed while still held, so a run that opens it afterwards makes a new one.
-        lock.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            # Removed while still held, so a run that opens it afterwards makes a new one.
+            lock.unlink(missing_ok=True)
     finally:
         fh.close()
 
