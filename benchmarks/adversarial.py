@@ -439,6 +439,8 @@ def case_kills(book: Book, work: Path, rng: random.Random, trials: int) -> None:
             resumed = run_cmd(["clean", inp, "-o", out, "--jobs", str(rng.choice([1, 2])), "--resume"], timeout=900)
             book.check(resumed.code == 0, f"kill {target} trial {trial}: resume exit {resumed.code}: {resumed.stderr!r}")
         ok = digest(out) == want
+        print(f"  kills: trial {trial}: kill -9 of the {target} (pid {victim}): exit {code}, workers left {len(left)}, "
+              f"{'resumed' if code != 0 else 'had finished'}, output {'identical' if ok else 'DIFFERENT'}", flush=True)
         book.records_in += len(docs)
         book.accounted += len(docs) if ok else 0
         book.check(ok, f"kill {target} trial {trial}: output differs from an uninterrupted run")
