@@ -24,6 +24,9 @@ The report lists how many inputs were tried per mutation kind, the slowest input
 (where, exception type, message) with a reproducer shrunk as far as a few seconds allow, saved under a temp
 folder: `lib-*.json` ({"text": ..., "options": ...}: `clean(text, **options)`), `run-*.<suffix>` (a file for
 `newsclean clean`). The exit status is 1 when anything failed.
+
+Misuse, decompression bombs, hostile rule files, encodings, concurrent runs and kills of the main process or a
+worker (issue 16) are the classes of `benchmarks/adversarial.py`, which runs the command itself per case.
 """
 from __future__ import annotations
 

@@ -9,8 +9,9 @@ from typing import Any, BinaryIO, Iterator
 import click
 
 from .dedup import DedupConfig, Deduplicator, dedup_records, require_bloom
-from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, publish, read_records
+from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, expand_inputs, publish, read_records
 from .parquet import is_parquet_name, write_parquet
+from .paths import PathError, check_written_paths, output_lock
 from .spool import kept_lines, spool
 
 
@@ -132,38 +133,65 @@ def dedup_command(inputs, output, clusters_path, threshold, ngram, num_perm, see
     config = DedupConfig(ngram=ngram, num_perm=num_perm, seed=seed, threshold=threshold, exact=exact,
                          number_check=number_check, zero_digits=zero_digits, repair=repair, jobs=jobs, **settings)
     read = ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars)
+    written = {"-o": output, "--clusters": clusters_path, "--rejects": rejects, "--stats": stats_path,
+               "--index": index_path}
+    try:
+        check_written_paths(inputs, written)
+        with output_lock(output):
+            stats = _dedup_run(list(inputs), read, config, written)
+    except (PathError, InputError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(stats.summary(), err=True)
+
+
+def _dedup_run(inputs: list[str], read: ReadOptions, config: DedupConfig, written: dict[str, str | None]):
+    """Read, deduplicate and write every file of one `newsclean dedup` run; returns its books.
+
+    Everything that can fail on the data (an --index with duplicate ids) fails before the first file is
+    written; a Bloom index directory is updated last, after the outputs are in place, so a run killed before
+    then can be rerun.
+    """
+    sources = expand_inputs(inputs, exclude=[p for p in written.values() if p])
     with tempfile.TemporaryDirectory(prefix="newsclean-dedup-") as scratch:
         # The inputs are copied to a scratch file once and read back by line offset: the dedup holds ids,
         # flags and signatures in memory, not the corpus.
         corpus = Path(scratch) / "corpus.jsonl"
-        try:
-            ids, records, texts, unreadable, encodings = spool(read_records(list(inputs), read), corpus, text_field)
-        except InputError as exc:
-            raise click.ClickException(str(exc)) from None
+        ids, records, texts, unreadable, encodings = spool(read_records(inputs, read, sources=sources), corpus,
+                                                          read.text_field)
         if not ids and not unreadable:
-            raise click.ClickException(f"no documents found in {' '.join(inputs)}")
+            raise InputError(f"no documents found in {' '.join(inputs)}")
         with texts:
-            # A Bloom index directory is updated after the outputs are in place: a run killed before then can
-            # be rerun.
             result = dedup_records(records, config, ids=ids, save_index=False, texts=texts)
-            if is_parquet_name(output):  # two streaming passes over the kept lines: schema, then rows
-                write_parquet(output, lambda: kept_lines(corpus, result))
+            index = _kept_index(result, ids, texts, config) if written["--index"] else None
+            if is_parquet_name(written["-o"]):  # two streaming passes over the kept lines: schema, then rows
+                write_parquet(written["-o"], lambda: kept_lines(corpus, result))
             else:
-                _write_lines(output, kept_lines(corpus, result))
-            if index_path:
-                index = Deduplicator(config)
-                kept = [p for p, e in enumerate(result.entries) if e.kept]
-                index.add_many([ids[p] for p in kept], [texts[p] for p in kept])
-                index.save(index_path)
-    if clusters_path:
-        _write_jsonl(clusters_path, [entry.to_json() for entry in result.entries])
-    if rejects:
-        _write_jsonl(rejects, [reject.to_json() for reject in unreadable])
+                _write_lines(written["-o"], kept_lines(corpus, result))
+    if index is not None:
+        index.save(written["--index"])
+    if written["--clusters"]:
+        _write_jsonl(written["--clusters"], [entry.to_json() for entry in result.entries])
+    if written["--rejects"]:
+        _write_jsonl(written["--rejects"], [reject.to_json() for reject in unreadable])
     stats = _books(result, unreadable, encodings)
-    if stats_path:
-        _write_jsonl(stats_path, [stats.to_json()])
+    if written["--stats"]:
+        _write_jsonl(written["--stats"], [stats.to_json()])
     result.save_index()
-    click.echo(stats.summary(), err=True)
+    return stats
+
+
+def _kept_index(result, ids, texts, config: DedupConfig) -> Deduplicator:
+    """The streaming index of the kept documents (for --index); ids must be unique."""
+    kept = [p for p, e in enumerate(result.entries) if e.kept]
+    seen: dict[str, int] = {}
+    for p in kept:
+        if ids[p] in seen:
+            raise PathError(f"--index needs unique ids: {ids[p]!r} is the id of kept documents {seen[ids[p]] + 1} "
+                            f"and {p + 1}; nothing was written")
+        seen[ids[p]] = p
+    index = Deduplicator(config)
+    index.add_many([ids[p] for p in kept], [texts[p] for p in kept])
+    return index
 
 
 def _books(result, unreadable: list[Reject], encodings: list[str]):

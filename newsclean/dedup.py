@@ -32,16 +32,19 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import warnings
+import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field, fields, replace
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .paths import private_temp
 from .minhash import (
     _C1 as _MM_C1,
     _C2 as _MM_C2,
@@ -1004,6 +1007,20 @@ def _suggestion_for_gap(text: str, gap: int, figures: Sequence[tuple[str, str, l
 # ---------------------------------------------------------------- streaming
 
 
+class IndexFileError(ValueError):
+    """A saved dedup index that cannot be loaded (damaged, truncated, another format); names the file."""
+
+
+def _locked(method):
+    """Run a Deduplicator method holding the object's lock: one object may be shared by threads."""
+    @wraps(method)
+    def call(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return call
+
+
 def _lazy_fingerprint(text: str, backend: str):
     """A callable returning number_fingerprint(text), computed on first call only."""
     return lru_cache(maxsize=None)(lambda: number_fingerprint(text, backend))
@@ -1026,6 +1043,7 @@ class Deduplicator:
 
     def __init__(self, config: DedupConfig = DedupConfig()):
         self.config = config
+        self._lock = threading.RLock()
         self._index = _LSHIndex(config)
         self._ids: list[str] = []
         self._positions: dict[str, int] = {}
@@ -1057,15 +1075,18 @@ class Deduplicator:
                 best = Match(self._ids[candidate], checked[0])
         return best
 
+    @_locked
     def is_duplicate(self, id: str | None, text: str) -> Match | None:
         """The indexed near-duplicate of this text, or None; the index is not changed."""
         sig, keys = self._prepare(text)
         return self._match(id, text, sig, keys, _lazy_fingerprint(text, self._verifier.backend))
 
+    @_locked
     def add(self, id: str, text: str) -> None:
         """Index a document (ids are unique: adding a known id is an error)."""
         self._add(id, text, *self._prepare(text), _lazy_fingerprint(text, self._verifier.backend))
 
+    @_locked
     def add_many(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         """Index many documents at once (signatures in bulk, with config.jobs workers)."""
         if len(ids) != len(texts):
@@ -1074,6 +1095,7 @@ class Deduplicator:
         for id, text, sig, keys in zip(ids, texts, sigs, self._index.keys(sigs)):
             self._add(id, text, sig, keys, _lazy_fingerprint(text, self._verifier.backend))
 
+    @_locked
     def check(self, id: str, text: str) -> Match | None:
         """is_duplicate, then add the text if it was new: the one call a crawler needs per page."""
         sig, keys = self._prepare(text)
@@ -1104,6 +1126,7 @@ class Deduplicator:
         self._sigs = grown
         self._verifier.sigs = grown
 
+    @_locked
     def save(self, path: str | Path) -> None:
         """Write the index as one .npz file (arrays and JSON only, no pickle); the LSH is rebuilt on load.
 
@@ -1114,9 +1137,9 @@ class Deduplicator:
         lengths = np.array([len(f) for f in self._fingerprints], dtype=np.int64)
         meta = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "config": self.config.to_dict(), "ids": self._ids}
         path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = private_temp(path, ".tmp")  # one a killed save left behind is removed here
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "wb") as fh:
                 np.savez(
                     fh,
                     meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
@@ -1138,20 +1161,16 @@ class Deduplicator:
         if Path(path).is_dir():
             meta = _BloomIndex.read_meta(path)
             if meta is None:
-                raise ValueError(f"{path}: holds no newsclean Bloom index ({BLOOM_META} is missing)")
+                raise IndexFileError(f"{path}: holds no newsclean Bloom index ({BLOOM_META} is missing)")
             config = replace(DedupConfig.from_dict(meta["config"]), jobs=jobs, backend=backend, index_dir=str(path))
             return cls(config)
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(data["meta"].tobytes().decode())
-            if meta.get("format") != INDEX_FORMAT or meta.get("version") != INDEX_VERSION:
-                raise ValueError(f"{path}: not a newsclean dedup index (version {INDEX_VERSION})")
-            config = replace(DedupConfig.from_dict(meta["config"]), jobs=jobs, backend=backend)
-            sigs = np.ascontiguousarray(data["signatures"], dtype=np.uint32)
-            flat = data["fingerprints"].astype(np.uint64)
-            lengths = data["fingerprint_lengths"].astype(np.int64)
-        ids = [str(i) for i in meta["ids"]]
-        if sigs.shape != (len(ids), config.num_perm) or len(lengths) != len(ids) or lengths.sum() != len(flat):
-            raise ValueError(f"{path}: index arrays do not match each other")
+        try:
+            config, ids, sigs, flat, lengths = _read_index(path, jobs, backend)
+        except IndexFileError:
+            raise
+        except (OSError, EOFError, KeyError, TypeError, ValueError, AttributeError, zipfile.BadZipFile,
+                UnicodeDecodeError) as exc:
+            raise IndexFileError(f"{path}: not a readable newsclean dedup index ({type(exc).__name__}: {exc})") from None
         dedup = cls(config)
         dedup._grow(max(1024, len(ids)))
         dedup._sigs[: len(ids)] = sigs
@@ -1163,6 +1182,28 @@ class Deduplicator:
             if not empty[position]:
                 dedup._index.insert(position, keys)
         return dedup
+
+
+def _read_index(path: str | Path, jobs: int, backend: str | None):
+    """(config, ids, signatures, flat fingerprints, fingerprint lengths) of a saved index, checked."""
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(data["meta"].tobytes().decode())
+        if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT or meta.get("version") != INDEX_VERSION:
+            raise IndexFileError(f"{path}: not a newsclean dedup index (version {INDEX_VERSION})")
+        config = replace(DedupConfig.from_dict(meta["config"]), jobs=jobs, backend=backend)
+        sigs = np.ascontiguousarray(data["signatures"], dtype=np.uint32)
+        flat = data["fingerprints"].astype(np.uint64)
+        lengths = data["fingerprint_lengths"].astype(np.int64)
+    if not isinstance(meta.get("ids"), list):
+        raise IndexFileError(f"{path}: its ids are not a list")
+    ids = [str(i) for i in meta["ids"]]
+    if sigs.shape != (len(ids), config.num_perm) or len(lengths) != len(ids) or lengths.sum() != len(flat) \
+            or (lengths < 0).any():
+        raise IndexFileError(f"{path}: index arrays do not match each other")
+    if len(set(ids)) != len(ids):
+        twice = next(i for n, i in enumerate(ids) if i in ids[:n])
+        raise IndexFileError(f"{path}: id {twice!r} is indexed twice")
+    return config, ids, sigs, flat, lengths
 
 
 class _BloomDeduplicator(Deduplicator):
@@ -1177,6 +1218,7 @@ class _BloomDeduplicator(Deduplicator):
 
     def __init__(self, config: DedupConfig = DedupConfig()):
         self.config = config
+        self._lock = threading.RLock()
         self._index = _BloomIndex.open(config)
         self._backend = config.backend or default_backend()
 
@@ -1192,17 +1234,20 @@ class _BloomDeduplicator(Deduplicator):
         blank = _empty_signatures(sigs).tolist()
         return [None if b else keys for b, keys in zip(blank, self._index.keys(sigs))]
 
+    @_locked
     def is_duplicate(self, id: str | None, text: str) -> Match | None:
         """BLOOM_SEEN when the filters have seen this text's band keys, else None; nothing is added."""
         keys = self._keyed([text])[0]
         return BLOOM_SEEN if keys is not None and self._index.seen(keys) else None
 
+    @_locked
     def add(self, id: str, text: str) -> None:
         """Add a text's band keys to the filters."""
         keys = self._keyed([text])[0]
         if keys is not None:
             self._index.insert(keys)
 
+    @_locked
     def add_many(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         """Add many texts (signatures in bulk, with config.jobs workers)."""
         if len(ids) != len(texts):
@@ -1212,6 +1257,7 @@ class _BloomDeduplicator(Deduplicator):
                 if keys is not None:
                     self._index.insert(keys)
 
+    @_locked
     def check(self, id: str, text: str) -> Match | None:
         """is_duplicate, then add the text if it was new."""
         keys = self._keyed([text])[0]
@@ -1222,6 +1268,7 @@ class _BloomDeduplicator(Deduplicator):
         self._index.insert(keys)
         return None
 
+    @_locked
     def save(self, path: str | Path | None = None) -> None:
         """Write the filters to a directory (default: config.index_dir); `load` or a new object reads them."""
         path = path if path is not None else self.config.index_dir

@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
 
+from .paths import private_temp
+
 DEFAULT_MAX_CHARS = 2_000_000
 TEXT_SUFFIXES = (".txt", ".text")
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
@@ -150,12 +152,29 @@ def decode(data: bytes, options: ReadOptions) -> tuple[str, str] | None:
     if damage * 30 <= non_ascii:
         text = data.decode("utf-8", errors="replace")
         return (text[1:] if text.startswith("\ufeff") else text), "utf-8-replaced"
+    big5 = _as_big5(data)
+    if big5 is not None:
+        return big5, "big5"
     for enc in options.fallback_encodings:
         try:
             return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             continue
     return None
+
+
+def _as_big5(data: bytes) -> str | None:
+    """The text of Big5 bytes, or None. GB18030 decodes almost any byte string, Big5 pages into mojibake, so
+    bytes that are valid Big5 too are given to chardet to tell the two apart (GBK/GB18030 text of any length
+    nearly always holds a trail byte Big5 lacks, so chardet seldom runs)."""
+    try:
+        text = data.decode("cp950")
+    except UnicodeDecodeError:
+        return None
+    import chardet
+
+    guess = (chardet.detect(data).get("encoding") or "").lower()
+    return text if guess in ("big5", "cp950", "big5hkscs", "big5-hkscs") else None
 
 
 def _lenient(data: bytes, limit: int = RAW_LIMIT) -> str:
@@ -263,8 +282,17 @@ def _decompressor(kind: str) -> Callable[[], Any]:
     return lambda: zstandard.ZstdDecompressor().decompressobj()
 
 
+# Decompressed bytes made by one call, whatever the input: a 1.5 KB bzip2 bomb expands to gigabytes in one
+# `decompress(data)`. The line reader holds at most one line (the line limit) plus one piece.
+_MAX_PIECE = 1 << 20
+# zstandard's decompressor object has no output limit, and zstd expands at most ~32,768 times (a 4-byte RLE
+# block makes 128 KiB): fed this many bytes at a time it makes at most ~4 MiB per call.
+_ZSTD_FEED = 128
+
+
 def _decompressed(chunks: Iterator[bytes], kind: str) -> Iterator[bytes]:
-    """Decompress a stream of any number of concatenated members/frames; raise `_Broken` at a break.
+    """Decompress a stream of any number of concatenated members/frames, in pieces of bounded size; raise
+    `_Broken` at a break.
 
     Everything decompressed before the break has been yielded by then.
     """
@@ -274,31 +302,86 @@ def _decompressed(chunks: Iterator[bytes], kind: str) -> Iterator[bytes]:
         import zstandard
 
         errors += (zstandard.ZstdError,)
+    feed = _FEEDERS.get(kind, _feed_zstd)
     d = make()
     fed = False  # whether the current member has been given any bytes
-    for chunk in chunks:
-        data = chunk
-        while data:
-            if d.eof:
-                if not data.strip(b"\x00"):
-                    break  # zero padding after the last member
-                d = make()
-                fed = False
-            saved = d.copy() if kind == "gzip" else None
-            try:
-                out = d.decompress(data)
-            except errors as exc:
-                if saved is not None:
-                    # Go again a few bytes at a time, so that what decompressed before the damage is kept
-                    # (a bad checksum at the very end would otherwise lose the whole last chunk).
-                    yield from _up_to_error(saved, data)
-                raise _Broken(f"corrupt-input: {kind} data is damaged ({type(exc).__name__}: {exc})") from None
-            fed = True
-            if out:
-                yield out
-            data = d.unused_data if d.eof else b""
+    try:
+        for chunk in chunks:
+            data = chunk
+            while data:
+                if d.eof:
+                    if not data.strip(b"\x00"):
+                        break  # zero padding after the last member
+                    d = make()
+                    fed = False
+                fed = True
+                data = yield from feed(d, data)
+        if fed and not d.eof:
+            yield from _drain(d, kind)
+    except errors as exc:
+        raise _Broken(f"corrupt-input: {kind} data is damaged ({type(exc).__name__}: {exc})") from None
     if fed and not d.eof:
         raise _Broken(f"truncated-input: the {kind} stream ends before its end marker")
+
+
+def _feed_zlib(d: Any, data: bytes) -> Iterator[bytes]:
+    """Give `data` to a zlib decompressor in bounded pieces; returns the bytes after the member's end."""
+    while data:
+        saved = d.copy()
+        try:
+            out = d.decompress(data, _MAX_PIECE)
+        except zlib.error:
+            # Go again a few bytes at a time, so that what decompressed before the damage is kept (a bad
+            # checksum at the very end would otherwise lose the whole last piece).
+            yield from _up_to_error(saved, data)
+            raise
+        if out:
+            yield out
+        if d.eof:
+            return d.unused_data
+        data = d.unconsumed_tail
+    return b""
+
+
+def _feed_buffered(d: Any, data: bytes) -> Iterator[bytes]:
+    """The same for bz2 and lzma decompressors, which keep the input and hand out output on request."""
+    out = d.decompress(data, max_length=_MAX_PIECE)
+    while True:
+        if out:
+            yield out
+        if d.eof:
+            return d.unused_data
+        if d.needs_input:
+            return b""
+        out = d.decompress(b"", max_length=_MAX_PIECE)
+
+
+def _feed_zstd(d: Any, data: bytes) -> Iterator[bytes]:
+    """The same for a zstd decompressor object, which has no output limit: a few input bytes at a time."""
+    for start in range(0, len(data), _ZSTD_FEED):
+        out = d.decompress(data[start:start + _ZSTD_FEED])
+        if out:
+            yield out
+        if d.eof:
+            return d.unused_data + data[start + _ZSTD_FEED:]
+    return b""
+
+
+_FEEDERS: dict[str, Callable[[Any, bytes], Iterator[bytes]]] = {
+    "gzip": _feed_zlib, "bzip2": _feed_buffered, "xz": _feed_buffered,
+}
+
+
+def _drain(d: Any, kind: str) -> Iterator[bytes]:
+    """Output a decompressor still holds after its last input (one that stopped at the piece limit)."""
+    if kind == "zstd":
+        return
+    while not d.eof:
+        out = d.decompress(b"", _MAX_PIECE) if kind == "gzip" else (
+            b"" if d.needs_input else d.decompress(b"", max_length=_MAX_PIECE))
+        if not out:
+            return
+        yield out
 
 
 def _up_to_error(d: Any, data: bytes, step: int = 256) -> Iterator[bytes]:
@@ -489,6 +572,8 @@ def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[int, bytes | N
         for chunk in chunks:
             start = 0
             while True:
+                if not buf and not skipping:
+                    n, start = _past_blank_lines(chunk, start, n)
                 nl = chunk.find(b"\n", start)
                 if nl < 0:
                     piece = chunk[start:]
@@ -523,9 +608,68 @@ def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[int, bytes | N
 
 
 _NUL = b"\x00"
+_BLANK = b" \t\n\r\x0b\x0c"  # what bytes.strip() strips
 
 
-def _jsonl_records(chunks: Iterator[bytes], source: str, options: ReadOptions) -> Iterator[Record | Reject]:
+def _past_blank_lines(chunk: bytes, start: int, n: int) -> tuple[int, int]:
+    """Skip the whole blank lines at `start` in one step: (line number, position) after them. Blank lines
+    are not records, and 200 MB of newlines taken one at a time keep a run busy for minutes."""
+    if start >= len(chunk) or chunk[start] not in _BLANK:
+        return n, start
+    rest = chunk[start:]
+    last = chunk.rfind(b"\n", start, start + len(rest) - len(rest.lstrip(_BLANK)))
+    if last < start:
+        return n, start
+    return n + chunk.count(b"\n", start, last + 1), last + 1
+
+
+def _utf16_as_utf8(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """A UTF-16 stream with a BOM as UTF-8, so that its lines split at b"\\n" like any other JSONL."""
+    decoder = codecs.getincrementaldecoder("utf-16")()
+    seen = 0
+    for chunk in chunks:
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise _Broken(f"invalid-encoding: the UTF-16 stream has a bad sequence near byte {seen + exc.start}; "
+                          "the records before it were kept") from None
+        seen += len(chunk)
+        yield text.encode("utf-8", errors="surrogatepass")
+    try:
+        rest = decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _Broken("truncated-input: the UTF-16 stream ends inside a character") from None
+    if rest:
+        yield rest.encode("utf-8", errors="surrogatepass")
+
+
+def _cr_as_newline(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """JSONL whose first line ends in a bare CR (old Mac line ends) with every CR read as a line break; other
+    streams as they are. JSON cannot hold a raw CR inside a string, so in JSONL a CR only ever ends a line or
+    is blank space."""
+    cr_only: bool | None = None
+    held = b""
+    for chunk in chunks:
+        data, held = held + chunk, b""
+        if cr_only is None:
+            cr, lf = data.find(b"\r"), data.find(b"\n")
+            if lf >= 0 and (cr < 0 or lf < cr):
+                cr_only = False
+            elif cr >= 0 and cr + 1 == len(data):
+                data, held = data[:cr], data[cr:]  # the byte after it decides
+            elif cr >= 0:
+                cr_only = data[cr + 1] != 0x0A
+        if cr_only:
+            data = data.replace(b"\r", b"\n")
+        if data:
+            yield data
+    if held:
+        yield b"\n"
+
+
+def _jsonl_records(chunks: Iterator[bytes], source: str, options: ReadOptions, encoding: str | None = None
+                   ) -> Iterator[Record | Reject]:
+    """Every record of a JSONL stream; `encoding` names the stream's encoding when it was transcoded to UTF-8."""
     try:
         for n, raw, size in _lines(chunks, options.max_line_bytes):
             where = f"{source}:{n}"
@@ -534,6 +678,8 @@ def _jsonl_records(chunks: Iterator[bytes], source: str, options: ReadOptions) -
                              f"for --max-chars {options.max_chars})", "", extra={"raw_bytes": size})
                 continue
             unit = _jsonl_line(raw, where, options)
+            if encoding is not None and isinstance(unit, Record):
+                unit.encoding = encoding
             if unit is not None:
                 yield unit
     except _Broken as exc:
@@ -640,6 +786,8 @@ def _text_record(stream: _Stream, source: str, rid: str, options: ReadOptions) -
         return Reject(source, "invalid-encoding: not UTF-8 nor " + "/".join(options.fallback_encodings),
                       _lenient(bytes(data)), rid, _raw_extra(len(data), RAW_LIMIT))
     text, encoding = decoded
+    if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"  # the BOM is not part of the text: raw offsets index the text after it
     if _has_lone_surrogate(text):  # UTF-16 with unpaired surrogates
         text = _fix_surrogates(text)
     return _record_from({"id": rid, options.text_field: text}, source, encoding, text, options, default_id=rid)
@@ -689,15 +837,18 @@ def _read_one(src: Source, options: ReadOptions, on_open: Callable[[BinaryIO], N
         except OSError as exc:
             yield Reject(path, f"unreadable: {exc.strerror or exc}", "")
             return
+        utf16 = stream.head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
         if kind in ("stdin", "stream"):
-            start = stream.head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")
+            head = stream.head.decode("utf-16", errors="replace").encode() if utf16 else stream.head
+            start = head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")
             kind = "jsonl" if start[:1] == b"{" else "html" if _HTML_START.match(start) else "text"
         if kind == "jsonl":
             what = sniff_binary(stream.head, jsonl=True)
             if what:
                 yield Reject(name, f"binary-file: {what}", _lenient(stream.head, 200))
                 return
-            yield from _jsonl_records(stream.chunks(), name, options)
+            chunks = _utf16_as_utf8(stream.chunks()) if utf16 else stream.chunks()
+            yield from _jsonl_records(_cr_as_newline(chunks), name, options, "utf-16" if utf16 else None)
         elif kind == "html":
             yield _html_file(stream, name, rid, options)
         else:
@@ -792,7 +943,8 @@ def compression_of_name(path: Path) -> str | None:
 def publish(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write a finished file: `write(out)` into a hidden file beside `path`, compressed as its name asks (gzip
     without a timestamp, so that the bytes depend only on the content), synced, then renamed into place."""
-    tmp = path.with_name(f".{path.name}.final")
+    # A name of this process's own: two runs writing one file never write into each other's temporary file.
+    tmp = private_temp(path, ".final")
     try:
         with open(tmp, "wb") as raw:
             kind = compression_of_name(path)

@@ -29,16 +29,35 @@ class Result:
     counts: dict[str, int] = field(default_factory=dict)
 
     def to_record(self, fields: dict[str, Any] | None = None, text_field: str = "text") -> dict[str, Any]:
-        """The output JSON object: the input's fields, the clean text in `text_field`, and the findings."""
+        """The output JSON object: the input's fields, the clean text in `text_field`, and the findings.
+
+        Input fields with the names of the findings (`OUTPUT_FIELDS`, e.g. from cleaning an output again) are
+        not overwritten in silence: their input values move to ``newsclean.input_fields``."""
         record = dict(fields or {})
+        moved = {k: record.pop(k) for k in clashing_fields(record, text_field)}
         if self.id is not None and "id" not in record:
             record["id"] = self.id
         record[text_field] = self.text
         record["annotations"] = self.annotations
         record["removed"] = self.removed
-        if self.metadata:
-            record["newsclean"] = self.metadata
+        metadata = {**self.metadata, "input_fields": moved} if moved else self.metadata
+        if metadata:
+            record["newsclean"] = metadata
         return record
+
+
+# The fields `Result.to_record` writes besides the text.
+OUTPUT_FIELDS = ("annotations", "removed", "newsclean")
+
+
+def clashing_fields(fields: dict[str, Any], text_field: str = "text") -> list[str]:
+    """The input fields that have the name of a field the output writes."""
+    return [k for k in OUTPUT_FIELDS if k in fields and k != text_field]
+
+
+def clash_warning(names: list[str]) -> str:
+    return (f"input field(s) {', '.join(names)} have the names of newsclean's output fields: their input values are "
+            "kept under newsclean.input_fields")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +72,8 @@ class Options:
     rejoin: rejoin.RejoinOptions = rejoin.RejoinOptions()
 
     def __post_init__(self):
+        if isinstance(self.stages, str):  # "chrome" or "normalize,chrome": names, not characters
+            object.__setattr__(self, "stages", tuple(s.strip() for s in self.stages.split(",") if s.strip()))
         unknown = [s for s in self.stages if s not in STAGES]
         if unknown:
             raise ValueError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
@@ -77,6 +98,7 @@ class Pipeline:
         self._stages = [(name, table[name]) for name in STAGES if name in o.stages]
 
     def process(self, doc: Document) -> Document:
+        self.rules.budget.start(len(doc.text))  # one time budget for all the patterns run on this document
         normalize.replace_lone_surrogates(doc)  # whatever the stages: none of them can take a lone surrogate
         for _, stage in self._stages:
             stage(doc)
@@ -85,9 +107,18 @@ class Pipeline:
     def clean(self, text: str, id: str | None = None, meta: dict[str, Any] | None = None,
               site_lines: dict[bytes, Any] | None = None) -> Result:
         """Clean one text; `site_lines` are its site's recurring lines (`SiteChrome.for_url`) in a batch."""
+        _require_text(text)
         doc = Document(text, id=id, meta=meta)
         doc.site_lines = site_lines
         return result_of(self.process(doc))
+
+
+def _require_text(text: Any) -> None:
+    if isinstance(text, str):
+        return
+    hint = (": decode the bytes first (newsclean.io.decode(data, ReadOptions()) tries UTF-8, UTF-16, GB18030 "
+            "and Big5)") if isinstance(text, (bytes, bytearray, memoryview)) else ""
+    raise TypeError(f"clean() needs the document as a str, not {type(text).__name__}{hint}")
 
 
 def result_of(doc: Document) -> Result:
@@ -121,6 +152,7 @@ def clean(text: str, *, id: str | None = None, rules: RuleSet | str | Path | Non
 
     Rules are loaded once per distinct `rules` argument and options, then reused.
     """
+    _require_text(text)
     key = (rules if not isinstance(rules, RuleSet) else builtins.id(rules), tuple(sorted(options.items())))
     pipeline = _default_pipeline.get(key)
     if pipeline is None:

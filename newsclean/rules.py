@@ -1,16 +1,26 @@
 """Load and check the rule files (TOML data in `rules/`): chrome patterns and missing-number patterns.
 
-Rule files are untrusted input: every problem names the file and the rule id, and every pattern runs under a
-timeout so that a catastrophic regex cannot hang a run.
+Rule files are untrusted input: every problem names the file and the rule id. A rule file must be a regular
+file of at most MAX_RULE_FILE_BYTES (a FIFO would hang the load, /dev/zero fill the memory); `[define]`
+pieces are expanded once each and a pattern may expand to at most MAX_PATTERN_CHARS; counted repeats, which
+the `regex` module compiles by copying, may multiply out to at most MAX_REPEAT_SIZE pieces; a pattern that
+can match the empty string is refused. At run time every pattern call runs under a timeout, every document
+under a budget for all its pattern calls together, and a rule that runs out of time in RUN_STRIKES documents
+in a row is switched off for the rest of the run (`RegexBudget`).
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import threading
+import time
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import regex
 
@@ -19,6 +29,21 @@ import regex
 # but honest document never runs out of time (`regex` counts the time of a whole `finditer`).
 PATTERN_TIMEOUT_S = 0.25
 PATTERN_TIMEOUT_PER_MCHAR = 2.0
+# All pattern calls of all rules on one document together: far above what honest rules take (a few
+# milliseconds for a 2,000-character page), far below a rule that stays just under PATTERN_TIMEOUT_S on
+# every line of it.
+DOCUMENT_BUDGET_S = 2.0
+DOCUMENT_BUDGET_PER_MCHAR = 20.0
+# A rule that runs out of time in this many documents in a row is not tried again in this process.
+RUN_STRIKES = 3
+# A call that ran out of wall time while its document had used less CPU than its limit is run again this often.
+LOAD_RETRIES = 2
+# Sizes that no honest rule comes near: the shipped files are under 200 KB, their longest pattern is under
+# 10,000 characters once expanded and the largest (`staff-credits`) multiplies out to about 62,000 pieces.
+# `(?:ab|cd{1000}){1000}`, about 1,000,000 pieces, takes 1.2 s and 290 MB to compile.
+MAX_RULE_FILE_BYTES = 4 << 20
+MAX_PATTERN_CHARS = 200_000
+MAX_REPEAT_SIZE = 500_000
 
 RULE_FILES = ("normalize.toml", "chrome.toml", "numbers.toml")
 ZONES = ("anywhere", "edge", "head", "tail")
@@ -31,9 +56,9 @@ class RuleError(ValueError):
 class RuleTimeout(RuntimeError):
     """A rule's pattern ran past its time limit on some input."""
 
-    def __init__(self, rule_id: str, path: str, limit: float = PATTERN_TIMEOUT_S):
+    def __init__(self, rule_id: str, path: str, limit: float = PATTERN_TIMEOUT_S, why: str = ""):
         super().__init__(f"rule '{rule_id}' ({path}) timed out after {limit:.2f}s and was skipped for the rest "
-                         "of the document")
+                         "of the document" + why)
         self.rule_id = rule_id
         self.path = path
 
@@ -47,8 +72,131 @@ def parse_timeout_warning(message: str) -> tuple[str, str] | None:
     return (m["id"], m["path"]) if m else None
 
 
-def _limit(text: str, base: float = PATTERN_TIMEOUT_S) -> float:
-    return base + len(text) * (PATTERN_TIMEOUT_PER_MCHAR / 1e6)
+def _limit(text: str) -> float:
+    return PATTERN_TIMEOUT_S + len(text) * (PATTERN_TIMEOUT_PER_MCHAR / 1e6)
+
+
+_clock = time.monotonic
+
+
+class RegexBudget:
+    """The time the patterns of one rule set may take: per call, per document (all rules together), and per
+    run (a rule that keeps running out of time is switched off).
+
+    `start(chars)` opens a document's budget (the pipeline calls it per document, in each thread of its own):
+    the wall time spent inside pattern calls is added up. Wall time is cheap to read but grows on a loaded
+    machine, so before a call or a document is declared out of time the thread's CPU time decides (read only
+    then: it costs a system call): a call whose document has used less CPU than the call's limit was only
+    waiting for the processor and runs again (up to LOAD_RETRIES times), and a document's budget is refilled to
+    what its CPU time leaves. So an honest document gives the same output on a busy machine, and a hostile rule
+    still runs out of time. Outside a document only the per-call limit applies. A document whose budget is
+    spent runs no further patterns: the rule that spent it is reported, and the document says so.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self.documents = 0  # documents started
+        self.strikes: Counter = Counter()  # rule id -> documents in a row where it ran out of time
+        self.last_strike: dict[str, int] = {}  # rule id -> the document of its last strike
+        self.off: set[str] = set()  # rules switched off for the rest of the run
+
+    def start(self, chars: int) -> None:
+        self.documents += 1
+        local = self._local
+        local.document = self.documents
+        local.total = DOCUMENT_BUDGET_S + chars * (DOCUMENT_BUDGET_PER_MCHAR / 1e6)
+        local.left = local.total
+        local.cpu_start = time.thread_time()
+        local.spent = False
+        local.struck = set()
+
+    def _cpu_used(self) -> float | None:
+        """CPU seconds this thread has spent on the current document (None outside a document)."""
+        start = getattr(self._local, "cpu_start", None)
+        return None if start is None else time.thread_time() - start
+
+    def run(self, pattern: "Pattern", text: str, call: Callable[[float], Any]) -> Any:
+        """`call(limit)` within the budget: its result, None when the rule may not run, or RuleTimeout."""
+        for attempt in range(LOAD_RETRIES + 1):
+            allowed = self._allowance(pattern, text)
+            if allowed is None:
+                return None
+            limit, started = allowed
+            try:
+                found = call(limit)
+            except TimeoutError:
+                self._charge(started)
+                if attempt < LOAD_RETRIES and self._only_waited(limit):
+                    continue
+                raise self.timed_out(pattern, limit) from None
+            if self._charge(started) > limit and not self._only_waited(limit):
+                # a call that returned after its limit (the `regex` timeout is checked only every so often)
+                raise self.timed_out(pattern, limit)
+            return found
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _allowance(self, pattern: "Pattern", text: str) -> tuple[float, float] | None:
+        """(time limit of this call, clock now), or None when the rule may not run (switched off, or the
+        document's budget is spent)."""
+        local = self._local
+        if pattern.rule_id in self.off or getattr(local, "spent", False):
+            return None
+        limit = _limit(text)
+        left = getattr(local, "left", None)
+        if left is not None and left < limit:
+            cpu = self._cpu_used()
+            local.left = left = max(left, local.total - cpu)  # wall time spent waiting is given back
+            if left <= 0:
+                local.spent = True
+                return None
+            limit = min(limit, left)
+        return limit, _clock()
+
+    def _charge(self, started: float) -> float:
+        took = _clock() - started
+        if getattr(self._local, "left", None) is not None:
+            self._local.left -= took
+        return took
+
+    def _only_waited(self, limit: float) -> bool:
+        """Whether a call that ran past `limit` of wall time was only waiting for the processor: the whole
+        document so far has used less CPU than the limit (or than its budget, for a call the budget cut)."""
+        cpu = self._cpu_used()
+        if cpu is None:
+            return False
+        if cpu < limit * 0.9:
+            return True
+        local = self._local
+        capped = local.left <= 0.01
+        if capped and cpu < local.total * 0.9:
+            local.left = local.total - cpu
+            return True
+        return False
+
+    def timed_out(self, pattern: "Pattern", limit: float) -> RuleTimeout:
+        """The error for a call of `pattern` that ran out of time; counts the strike."""
+        why = ""
+        local = self._local
+        left = getattr(local, "left", None)
+        if left is not None and left <= 0.01 and not local.spent:
+            local.left = 0.0
+            local.spent = True
+            why += (f"; the document's time budget for all rules ({DOCUMENT_BUDGET_S:.2f}s and "
+                    f"{DOCUMENT_BUDGET_PER_MCHAR:.0f}s per million characters) ran out, so no rule ran on the rest "
+                    "of it")
+        struck = getattr(local, "struck", None)
+        if struck is not None and pattern.rule_id not in struck:
+            # Only documents in a row count: an honest rule may run out of time now and then (switching it off
+            # would change every later document), a hostile one does on every document.
+            struck.add(pattern.rule_id)
+            in_a_row = self.last_strike.get(pattern.rule_id) == local.document - 1
+            self.strikes[pattern.rule_id] = self.strikes[pattern.rule_id] + 1 if in_a_row else 1
+            self.last_strike[pattern.rule_id] = local.document
+        if self.strikes[pattern.rule_id] >= RUN_STRIKES:
+            self.off.add(pattern.rule_id)
+            why += (f"; it ran out of time in {self.strikes[pattern.rule_id]} documents in a row and is switched "
+                    "off for the rest of the run")
+        return RuleTimeout(pattern.rule_id, pattern.path, limit, why)
 
 
 def default_rules_dir() -> Path:
@@ -61,32 +209,24 @@ def default_rules_dir() -> Path:
 
 @dataclass(slots=True)
 class Pattern:
-    """A compiled pattern that remembers where it came from and runs with a timeout."""
+    """A compiled pattern that remembers where it came from and runs within its rule set's time budget."""
 
     rule_id: str
     path: str
     compiled: Any
+    budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
 
     def search(self, text: str, pos: int = 0):
-        limit = _limit(text)
-        try:
-            return self.compiled.search(text, pos, timeout=limit)
-        except TimeoutError:
-            raise RuleTimeout(self.rule_id, self.path, limit) from None
+        return self.budget.run(self, text, lambda limit: self.compiled.search(text, pos, timeout=limit))
 
     def fullmatch(self, text: str):
-        limit = _limit(text)
-        try:
-            return self.compiled.fullmatch(text, timeout=limit)
-        except TimeoutError:
-            raise RuleTimeout(self.rule_id, self.path, limit) from None
+        return self.budget.run(self, text, lambda limit: self.compiled.fullmatch(text, timeout=limit))
 
     def finditer(self, text: str) -> Iterator[Any]:
-        limit = _limit(text)
-        try:
-            yield from self.compiled.finditer(text, timeout=limit)
-        except TimeoutError:
-            raise RuleTimeout(self.rule_id, self.path, limit) from None
+        # All matches at once (a gap rule's matches are few), so that a call the machine's load made run out of
+        # time can be made again whole.
+        found = self.budget.run(self, text, lambda limit: list(self.compiled.finditer(text, timeout=limit)))
+        return iter(found or ())
 
 
 @dataclass(slots=True)
@@ -124,6 +264,8 @@ class RuleSet:
     chrome_order: dict[str, int] = field(default_factory=dict)
     # line text -> the single-line rules that match it (filled by the chrome stage; never part of equality)
     line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+    # the time every pattern of this rule set may take (per call, per document, per run)
+    budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
 
     @classmethod
     def load(cls, directory: "str | Path | RuleSource | None" = None) -> "RuleSet":
@@ -155,7 +297,8 @@ class RuleSet:
         return rules
 
     def _load_chrome(self, parts: list[tuple[str, dict]]) -> None:
-        defines, self.chrome_lexicons = _shared_names(parts, ("define", "lexicon", "rule"))
+        names, self.chrome_lexicons = _shared_names(parts, ("define", "lexicon", "rule"))
+        defines = _Defines(parts[0][0], names)
         for path, entry in _entries_of(parts, "rule", CHROME_KEYS):
             rid = entry["id"]
             zone = entry.get("zone", "edge")
@@ -170,7 +313,7 @@ class RuleSet:
             join_next = entry.get("join_next", False)
             if not isinstance(join_next, bool):
                 raise RuleError(f"{path}: rule {rid!r}: join_next must be true or false, not {join_next!r}")
-            pattern = _compile(path, rid, entry["pattern"], defines, self.chrome_lexicons)
+            pattern = _compile(path, rid, entry["pattern"], defines, self.chrome_lexicons, budget=self.budget)
             if match == "search" and _matches_empty(pattern):
                 raise RuleError(f"{path}: rule {rid!r}: a match = 'search' pattern must not match the empty "
                                 "string (it would remove every short line)")
@@ -180,19 +323,21 @@ class RuleSet:
             ))
 
     def _load_gaps(self, parts: list[tuple[str, dict]]) -> None:
-        defines, lexicons = _shared_names(parts, ("define", "lexicon", "gap"))
+        names, lexicons = _shared_names(parts, ("define", "lexicon", "gap"))
+        defines = _Defines(parts[0][0], names)
         for path, entry in _entries_of(parts, "gap", GAP_KEYS):
             rid = entry["id"]
             kind = entry.get("kind", rid)
             if not isinstance(kind, str) or not kind:
                 raise RuleError(f"{path}: rule {rid!r}: kind must be a non-empty string, not {kind!r}")
             # Gap patterns run over the whole text, where ^ and $ should mean the start and end of a line.
-            pattern = _compile(path, rid, entry["pattern"], defines, lexicons, flags=regex.MULTILINE)
+            pattern = _compile(path, rid, entry["pattern"], defines, lexicons, flags=regex.MULTILINE,
+                               budget=self.budget)
             if "unit" not in pattern.compiled.groupindex:
                 raise RuleError(f"{path}: rule {rid!r}: pattern needs a named group (?P<unit>...) at the gap")
-            if _matches_empty(pattern):
-                raise RuleError(f"{path}: rule {rid!r}: pattern matches the empty string (it would flag a gap "
-                                "everywhere)")
+            if _matches_empty(pattern, "unit"):
+                raise RuleError(f"{path}: rule {rid!r}: pattern (or its unit) matches the empty string (it would "
+                                "flag a gap everywhere)")
             self.gaps.append(GapRule(rid, entry["description"], pattern, kind))
 
     def _disable(self, ids: tuple[str, ...]) -> None:
@@ -233,9 +378,9 @@ class RuleSource:
         and caches."""
         digest = hashlib.sha256()
         for path in self.files():
-            try:
-                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-            except OSError:
+            try:  # with the loader's limits: a FIFO or /dev/zero must not hang or fill the fingerprint
+                digest.update(str(path).encode() + b"\0" + read_rule_file(path) + b"\0")
+            except (OSError, RuleError):  # the loader reports it, naming the file
                 digest.update(str(path).encode() + b"\0?\0")
         if self.disabled:
             digest.update(b"disabled\0" + "\0".join(sorted(self.disabled)).encode())
@@ -270,11 +415,21 @@ def _entries_of(parts: list[tuple[str, dict]], key: str, known: tuple[str, ...])
             yield path, entry
 
 
-def _matches_empty(pattern: Pattern) -> bool:
+# Short texts on which a pattern must not find an empty match: an empty match after a character
+# (`(?<=.)(?P<unit>)`) flags or removes as much as one at the start of a text.
+_EMPTY_PROBES = ("", "a", "中", "年", "1", " ", "\n", "a\n中", "首页 新闻。", "2024年增长%")
+
+
+def _matches_empty(pattern: Pattern, group: str | None = None) -> bool:
+    """Whether the pattern (or its `group`) matches the empty string somewhere in a short text."""
     try:
-        return pattern.compiled.search("", timeout=PATTERN_TIMEOUT_S) is not None
+        for probe in _EMPTY_PROBES:
+            for m in pattern.compiled.finditer(probe, timeout=PATTERN_TIMEOUT_S):
+                if m.start() == m.end() or (group is not None and m.start(group) == m.end(group)):
+                    return True
     except TimeoutError:
         return False
+    return False
 
 
 def _top_level(path: str, doc: dict, known: tuple[str, ...]) -> None:
@@ -313,14 +468,28 @@ def rule_files(directory: str | Path | None = None) -> list[Path]:
     return [user / name if user is not None and (user / name).exists() else default / name for name in RULE_FILES]
 
 
-def _read_toml(path: Path) -> dict:
+def read_rule_file(path: Path) -> bytes:
+    """The bytes of a rule file: a regular file of at most MAX_RULE_FILE_BYTES, or a RuleError naming it."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
     except FileNotFoundError:
         raise RuleError(f"{path}: rule file not found") from None
     except OSError as exc:
         raise RuleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RuleError(f"{path}: not a regular file (a rule file is read whole; a device or pipe is not)")
+        try:
+            data = fh.read(MAX_RULE_FILE_BYTES + 1)
+        except OSError as exc:
+            raise RuleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise RuleError(f"{path}: larger than {MAX_RULE_FILE_BYTES} bytes, the limit for a rule file")
+    return data
+
+
+def _read_toml(path: Path) -> dict:
+    data = read_rule_file(path)
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -390,37 +559,154 @@ def _entries(path: str, doc: dict, key: str, known: tuple[str, ...]) -> Iterator
         yield entry
 
 
-def _expand(template: str, defines: dict[str, str], lexicons: dict[str, list[str]]) -> str:
+class _Defines:
+    """A file's [define] pieces, each expanded once (a piece used twice in a piece used twice is not
+    expanded four times: nesting is linear, not exponential), with loops and oversized results refused."""
+
+    def __init__(self, path: str, sources: dict[str, str]):
+        self.path = path
+        self.sources = sources
+        self.expanded: dict[str, str] = {}
+        self.visiting: list[str] = []
+
+    def get(self, name: str, lexicons: dict[str, list[str]]) -> str:
+        if name in self.expanded:
+            return self.expanded[name]
+        if name not in self.sources:
+            raise KeyError(name)
+        if name in self.visiting:
+            raise _DefineLoop(self.visiting[self.visiting.index(name):] + [name])
+        self.visiting.append(name)
+        try:
+            self.expanded[name] = _expand(self.sources[name], self, lexicons, what=f"[define] {name!r}")
+        finally:
+            self.visiting.pop()
+        return self.expanded[name]
+
+
+class _DefineLoop(Exception):
+    def __init__(self, names: list[str]):
+        super().__init__(" -> ".join(names))
+
+
+class _TooLong(Exception):
+    def __init__(self, what: str):
+        super().__init__(what)
+
+
+def _expand(template: str, defines: "_Defines | dict[str, str]", lexicons: dict[str, list[str]],
+            what: str = "pattern") -> str:
     """Replace `{name}` by a [define] pattern and `{lexicon:name}` by an alternation of its (escaped) words.
 
-    Longer words come first so that alternation prefers them.
+    Longer words come first so that alternation prefers them. Raises `_TooLong` past MAX_PATTERN_CHARS.
     """
+    if isinstance(defines, dict):
+        defines = _Defines("", defines)
+    size = 0
+
     def sub(m: "regex.Match") -> str:
+        nonlocal size
         name = m.group(1)
         if name.startswith("lexicon:"):
             words = lexicons.get(name[8:])
             if words is None:
                 raise KeyError(name)
-            return "(?:" + "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
-        if name not in defines:
-            raise KeyError(name)
-        return "(?:" + _expand(defines[name], defines, lexicons) + ")"
+            piece = "(?:" + "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+        else:
+            piece = "(?:" + defines.get(name, lexicons) + ")"
+        size += len(piece)
+        if size > MAX_PATTERN_CHARS:
+            raise _TooLong(what)
+        return piece
 
-    return regex.sub(r"\{([a-z_][a-z0-9_:]*)\}", sub, template)
+    out = regex.sub(r"\{([a-z_][a-z0-9_:]*)\}", sub, template)
+    if len(out) > MAX_PATTERN_CHARS:
+        raise _TooLong(what)
+    return out
 
 
-def _compile(path: str, rid: str, source: str, defines: dict[str, str], lexicons: dict[str, list[str]],
-             flags: int = 0) -> Pattern:
+def repeat_size(pattern: str) -> int:
+    """About how many pieces a pattern compiles to once its counted repeats are copied out (`regex` copies
+    `x{1000}` a thousand times): every literal, class or escape counts 1, a repeated piece its size times the
+    repeat's largest bound, a group the sum of its parts. An upper estimate, read from the pattern text."""
+    stack = [0]  # size of each open group so far
+    last = 0  # size of the piece just read (what a quantifier repeats)
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            if i <= n and pattern[i - 1] in "pPNxuUg" and i < n and pattern[i] == "{":
+                i = pattern.find("}", i) + 1 or n
+            last = 1
+            stack[-1] += 1
+            continue
+        if c == "[":
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            last = 1
+            stack[-1] += 1
+            continue
+        if c == "(":
+            stack.append(0)
+            i += 1
+            if i < n and pattern[i] == "?":  # skip the group's flags or name, up to its body
+                m = regex.match(r"\?(?:<[=!]|P?<[^>]*>|'[^']*'|[:=!>|]|[a-zA-Z\-]*[:)])", pattern[i:])
+                if m:
+                    i += m.end()
+                    if m.group().endswith(")"):
+                        stack.pop()
+                        last = 0
+            continue
+        if c == ")":
+            last = stack.pop() if len(stack) > 1 else stack[0]
+            stack[-1] += last
+            i += 1
+            continue
+        if c == "{":
+            m = regex.match(r"\{(\d*)(?:,(\d*))?\}", pattern[i:])
+            if m and (m.group(1) or m.group(2)):
+                bound = max(int(m.group(1) or 0), int(m.group(2) or 0))
+                stack[-1] += last * (bound - 1)
+                last *= bound
+                i += m.end()
+                continue
+        if c in "*+?|":
+            i += 1
+            continue
+        last = 1
+        stack[-1] += 1
+        i += 1
+    return sum(stack)
+
+
+def _compile(path: str, rid: str, source: str, defines: "_Defines | dict[str, str]", lexicons: dict[str, list[str]],
+             flags: int = 0, budget: RegexBudget | None = None) -> Pattern:
     try:
         expanded = _expand(source, defines, lexicons)
     except KeyError as exc:
         raise RuleError(f"{path}: rule {rid!r}: unknown name {exc.args[0]!r} in pattern") from None
+    except _DefineLoop as exc:
+        raise RuleError(f"{path}: rule {rid!r}: [define] entries refer to each other in a loop ({exc})") from None
+    except _TooLong as exc:
+        raise RuleError(f"{path}: rule {rid!r}: {exc} expands to more than {MAX_PATTERN_CHARS} characters "
+                        "(too long)") from None
     except RecursionError:
-        raise RuleError(f"{path}: rule {rid!r}: [define] entries refer to each other in a loop") from None
+        raise RuleError(f"{path}: rule {rid!r}: [define] entries nest too deeply") from None
+    size = repeat_size(expanded)
+    if size > MAX_REPEAT_SIZE:
+        raise RuleError(f"{path}: rule {rid!r}: counted repeats multiply out to about {size} pieces (limit "
+                        f"{MAX_REPEAT_SIZE}); the regex engine would copy each repeat out in memory")
     try:
         compiled = regex.compile(expanded, flags)
     except regex.error as exc:
         raise RuleError(f"{path}: rule {rid!r}: bad pattern: {exc}") from None
-    except (OverflowError, ValueError, RecursionError) as exc:
+    except (OverflowError, ValueError, RecursionError, MemoryError) as exc:
         raise RuleError(f"{path}: rule {rid!r}: bad pattern: {type(exc).__name__}: {exc}") from None
-    return Pattern(rid, path, compiled)
+    return Pattern(rid, path, compiled, budget if budget is not None else RegexBudget())

@@ -40,9 +40,10 @@ from . import __version__
 from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, compression_of_name, dumps,
                  expand_inputs, input_signature, keep_mode, publish, read_records)
 from .dedup import DedupConfig, dedup_records
-from .pipeline import Options, Pipeline
-from .rules import RuleSource, parse_timeout_warning
 from .parquet import file_lines, is_parquet_name, write_parquet
+from .paths import PathError, check_written_paths
+from .pipeline import Options, Pipeline, clash_warning, clashing_fields
+from .rules import RuleSource, parse_timeout_warning
 from .sitechrome import LearnOptions, SiteChrome
 from .spool import kept_lines, light_records, write_kept
 
@@ -222,11 +223,32 @@ def _init_worker(rules_dir: "str | RuleSource | None", options: Options, text_fi
 
 
 def _init_pool_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
-                      site: SiteChrome | None) -> None:
+                      site: SiteChrome | None, parent: int) -> None:
     # Ctrl-C and SIGTERM are for the main process, which stops the pool and keeps the checkpoint.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
     _init_worker(rules_dir, options, text_field, site)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies (Linux `prctl(PR_SET_PDEATHSIG)`):
+    a main process killed with kill -9 cannot stop its pool, and workers left waiting on its queue would live
+    on. Elsewhere a worker only notices when the pool's pipes break."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+        return
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
 
 
 def _rules_digest(rules: "str | RuleSource | None") -> str:
@@ -250,7 +272,11 @@ def _clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]
             site_lines = site.for_url(_page_url(fields, record_meta)) if site else None
             result = pipeline.clean(text, id=rid, meta=meta, site_lines=site_lines)
             line = _encode(dumps(result.to_record(fields, text_field=_worker["text_field"])))
-            out.append((line, result.counts, len(result.text), list(result.metadata.get("warnings", [])), None))
+            warnings = list(result.metadata.get("warnings", []))
+            clash = clashing_fields(fields, _worker["text_field"])
+            if clash:
+                warnings.append(clash_warning(clash))
+            out.append((line, result.counts, len(result.text), warnings, None))
         except Exception as exc:  # noqa: BLE001 - reported as a reject with the exception named
             out.append((None, {}, 0, [], f"internal-error: {type(exc).__name__}: {exc}"))
     return out
@@ -275,7 +301,7 @@ class _Cleaner:
         else:
             ctx = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
             self.pool = ProcessPoolExecutor(config.jobs, mp_context=ctx, initializer=_init_pool_worker,
-                                            initargs=args)
+                                            initargs=args + (os.getpid(),))
             # Start the workers now, before the run opens (and locks) its partial files: a worker must not
             # inherit them, or the lock would outlive an interrupted run in a worker still finishing a block.
             self.pool.submit(int).result()
@@ -289,7 +315,7 @@ class _Cleaner:
         pending: deque[tuple[list[Record | Reject], Future]] = deque()
         window = 2 * self.config.jobs  # blocks in flight: enough to keep the workers busy, never the whole input
         for block in blocks:
-            pending.append((block, self.pool.submit(_clean_block, _payload(block))))
+            pending.append((block, _submit(self.pool, block)))
             if len(pending) >= window:
                 done, future = pending.popleft()
                 yield done, _result(future)
@@ -299,14 +325,27 @@ class _Cleaner:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            try:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            except BrokenProcessPool:  # pragma: no cover - the error that broke it is already reported
+                pass
+
+
+_WORKER_DIED = "a worker process died (out of memory, or killed); the run can be resumed with --resume"
+
+
+def _submit(pool: ProcessPoolExecutor, block: list[Record | Reject]) -> Future:
+    try:
+        return pool.submit(_clean_block, _payload(block))
+    except BrokenProcessPool:  # the pool noticed the dead worker before this block was sent
+        raise RunError(_WORKER_DIED) from None
 
 
 def _result(future: Future) -> list[Cleaned]:
     try:
         return future.result()
     except BrokenProcessPool:
-        raise RunError("a worker process died (out of memory, or killed); the run can be resumed with --resume") from None
+        raise RunError(_WORKER_DIED) from None
 
 
 def _payload(block: list[Record | Reject]) -> list[tuple[str, str, dict[str, Any], str, dict[str, Any]]]:
@@ -430,6 +469,29 @@ def _fingerprint(config: RunConfig, sources: list[Source]) -> str:
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
+def _read_checkpoint(path: Path) -> dict[str, Any]:
+    """A checkpoint's state, checked field by field: a damaged or hand-edited one is a RunError naming it."""
+    def damaged(why: str) -> RunError:
+        return RunError(f"cannot resume: checkpoint {path} is damaged ({why}); run again without --resume")
+
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise damaged(f"unreadable: {exc}") from None
+    if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
+        raise damaged(f"not a version {CHECKPOINT_VERSION} checkpoint")
+    for key, kinds in (("fingerprint", (str,)), ("units", (int,)), ("output_bytes", (int, type(None))),
+                       ("rejects_bytes", (int, type(None))), ("stats", (dict,))):
+        value = state.get(key)
+        if not isinstance(value, kinds) or isinstance(value, bool) or (isinstance(value, int) and value < 0):
+            raise damaged(f"{key!r} is {value!r}")
+    try:
+        state["stats"] = RunStats.from_state(state["stats"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise damaged(f"its books: {type(exc).__name__}: {exc}") from None
+    return state
+
+
 class _Job:
     """The files of one run: partial output and rejects, the checkpoint, and the final renames."""
 
@@ -476,8 +538,8 @@ class _Job:
             stats = RunStats()
             self.units = 0
         else:
-            stats = RunStats.from_state(state["stats"])
-            self.units = int(state["units"])
+            stats = state["stats"]
+            self.units = state["units"]
             stats.resumed_at = self.units
         self.last_units = self.units
         if self.checkpoint is not None:
@@ -487,16 +549,15 @@ class _Job:
     def _load_checkpoint(self) -> dict[str, Any] | None:
         assert self.checkpoint is not None and self.out is not None
         if not self.checkpoint.exists() or not self.out.partial.exists():
+            if self.out.path.exists():
+                # A finished run removed its checkpoint: starting again would replace a good output (with a
+                # Bloom index that has seen its documents, by an empty one).
+                raise RunError(f"nothing to resume: {self.out.path} is already complete (no checkpoint); run "
+                               "again without --resume to replace it")
             self.note = "nothing to resume: starting from the beginning"
             return None
-        try:
-            state = json.loads(self.checkpoint.read_text(encoding="utf-8"))
-            ok = state.get("version") == CHECKPOINT_VERSION
-        except (OSError, ValueError, AttributeError):
-            ok = False
-        if not ok:
-            raise RunError(f"cannot resume: {self.checkpoint} is unreadable; run again without --resume")
-        if state.get("fingerprint") != self.fingerprint:
+        state = _read_checkpoint(self.checkpoint)
+        if state["fingerprint"] != self.fingerprint:
             raise RunError("cannot resume: the inputs, options or rules differ from the interrupted run's; "
                            "run again without --resume to start over")
         if self.rejects is not None and state.get("rejects_bytes") is None:
@@ -674,13 +735,16 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
     `on_progress(records_in)` is called after each input unit is accounted for, and, when every input is a
     regular file, `on_bytes(bytes read, bytes in all inputs)` too.
     """
-    exclude = [p for p in (config.output, config.rejects, config.stats) if p]
-    sources = expand_inputs(config.inputs, exclude=exclude)
+    written = {"-o": config.output, "--rejects": config.rejects, "--stats": config.stats,
+               "--clusters": config.clusters}
+    try:
+        check_written_paths(config.inputs, written)
+    except PathError as exc:
+        raise RunError(str(exc)) from None
+    sources = expand_inputs(config.inputs, exclude=[p for p in written.values() if p])
     progress = BytesRead(sources)
     if progress.total is None:
         on_bytes = None
-    if config.output != "-" and os.path.isdir(config.output):
-        raise RunError(f"{config.output}: is a folder, not an output file")
     job = _Job(config, sources)
     site, learn_note = _learn_site_chrome(config, sources)
     cleaner: _Cleaner | None = _Cleaner(config, site)
