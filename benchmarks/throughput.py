@@ -54,6 +54,24 @@ def time_cli(corpus: Path, jobs: int) -> float:
         return time.perf_counter() - t0
 
 
+def yardstick_seconds(corpus: Path) -> float:
+    """The floor any cleaner pays, on one core: read each JSON line, NFKC, OpenCC t2s, write JSON. newsclean's
+    rate is quoted as a share of this pass's, measured in the same run, so loaded and idle machines compare."""
+    import unicodedata
+
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    with tempfile.TemporaryDirectory() as tmp, open(corpus, encoding="utf-8") as src, \
+            open(os.path.join(tmp, "o.jsonl"), "w", encoding="utf-8") as out:
+        t0 = time.process_time()
+        for line in src:
+            record = json.loads(line)
+            record["text"] = t2s.convert(unicodedata.normalize("NFKC", record["text"]))
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return time.process_time() - t0
+
+
 def startup_seconds() -> float:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "newsclean.cli", "rules"], check=True, stdout=subprocess.DEVNULL)
@@ -88,10 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         mb = size / 1e6
         start = startup_seconds()
         print(f"corpus: {n} documents, {mb:.1f} MB of text (from {args.input.name}); start-up {start:.2f} s")
+        yard = mb / yardstick_seconds(corpus)
+        print(f"yardstick (read JSON, NFKC, t2s, write JSON; CPU time): {yard:.2f} MB/s")
         for jobs in (1, 2):
             seconds = time_cli(corpus, jobs)
+            rate = mb / (seconds - start)
             print(f"newsclean clean --jobs {jobs}: {seconds:.1f} s, {mb / seconds:.2f} MB/s "
-                  f"({mb / (seconds - start):.2f} MB/s without start-up), {n / seconds:.0f} docs/s")
+                  f"({rate:.2f} MB/s without start-up, {rate / yard:.3f} of the yardstick), {n / seconds:.0f} docs/s")
     print("per stage, one core, in-process (MB/s of raw input):")
     for name, rate in per_stage(args.input).items():
         print(f"  {name:<12} {rate:8.2f}")
