@@ -53,8 +53,9 @@ class ChromeOptions:
     # page_min_lines lines, at least page_min_short_share of them short lines without sentence punctuation,
     # and page_min_short_run of those in one run (a menu or a link list). A news bundle alternates headlines
     # and paragraphs, an article's chrome is a few lines at its head and tail, and a short article with a
-    # list of names has too few lines: each stays an article.
-    page_min_short_share: float = 0.5
+    # list of names has too few lines: each stays an article. The share is low so that a long body (a law
+    # of two hundred lines) under a menu of twenty is a page too: the run is what tells a page.
+    page_min_short_share: float = 0.2
     page_min_short_run: int = 10
     page_min_lines: int = 30
     # A shorter page (a baijiahao article between its header links and two lists of headlines) is taken as
@@ -142,7 +143,8 @@ BANNER = "channel-or-column-banner"
 
 # The chrome the stage finds by structure rather than by a pattern of rules/chrome.toml, for `newsclean rules`.
 STRUCTURAL_RULES = {
-    OUTSIDE_BLOCK: "On a full page (30+ lines, half of them short and unpunctuated, ten in one run): every line "
+    OUTSIDE_BLOCK: "On a full page (30+ lines, a fifth of them short and unpunctuated, ten in one run; or 15+ lines, "
+                   "45% short, four in one run, the block holding half the text): every line "
                    "outside the body block (the densest run of prose, its title and sign-off) — menus, link and "
                    "headline lists, comment threads, footers",
     SITE_RULE: "A line the document's site prints on many of its pages (learned from the batch: not "
