@@ -202,3 +202,18 @@ def test_item_numbers_in_their_written_forms():
     assert [item_number(t) for t in ("1.书房", "10. 公交", "（三）加强", "十二、结语", "⑤ 节能", "7.2024年")] == \
         [1, 10, 3, 12, 5, 7]
     assert item_number("2024年江城") is None and item_number("十十、乱") is None and item_number("书房") is None
+
+
+def test_a_long_body_under_a_menu_of_twenty_lines_is_a_page():
+    articles = [f"第{n}条 {BODY[n % len(BODY)]}" for n in range(1, 41)]  # a law of forty articles: mostly prose
+    result = clean(page(MENU[:22], [TITLE], articles))
+    kept = result.text.split("\n")
+    assert [line for line in kept if line.startswith("第")] == articles
+    assert "财经" not in kept and "江城网" in removed_by(result, "outside-prose-block")
+
+
+def test_a_long_article_with_a_short_list_inside_is_no_page():
+    names = ["王一", "李二", "张三", "赵四", "钱五", "孙六", "周七", "吴八", "郑九", "冯十", "陈十一", "褚十二"]
+    text = "\n".join([TITLE] + BODY * 5 + ["获奖名单："] + names + BODY[:2])
+    result = clean(text)
+    assert removed_by(result, "outside-prose-block") == []

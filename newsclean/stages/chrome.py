@@ -53,10 +53,13 @@ class ChromeOptions:
     # page_min_lines lines, at least page_min_short_share of them short lines without sentence punctuation,
     # and page_min_short_run of those in one run (a menu or a link list). A news bundle alternates headlines
     # and paragraphs, an article's chrome is a few lines at its head and tail, and a short article with a
-    # list of names has too few lines: each stays an article. The share is low so that a long body (a law
-    # of two hundred lines) under a menu of twenty is a page too: the run is what tells a page.
-    page_min_short_share: float = 0.2
+    # list of names has too few lines: each stays an article.
+    page_min_short_share: float = 0.5
     page_min_short_run: int = 10
+    # A run this long is a menu whatever the share: a long body (a law of two hundred lines) under a menu
+    # of twenty lines is a page too. (A fifth of short lines with a run of ten would take generated
+    # articles with a few lines of chrome for pages and cut their body.)
+    page_menu_run: int = 20
     page_min_lines: int = 30
     # A shorter page (a baijiahao article between its header links and two lists of headlines) is taken as
     # a page too, with a smaller run and share, but only when its body block holds short_page_block_share of
@@ -143,7 +146,8 @@ BANNER = "channel-or-column-banner"
 
 # The chrome the stage finds by structure rather than by a pattern of rules/chrome.toml, for `newsclean rules`.
 STRUCTURAL_RULES = {
-    OUTSIDE_BLOCK: "On a full page (30+ lines, a fifth of them short and unpunctuated, ten in one run; or 15+ lines, "
+    OUTSIDE_BLOCK: "On a full page (30+ lines, half of them short and unpunctuated, ten in one run, or twenty in one "
+                   "run; or 15+ lines, "
                    "45% short, four in one run, the block holding half the text): every line "
                    "outside the body block (the densest run of prose, its title and sign-off) — menus, link and "
                    "headline lists, comment threads, footers",
@@ -206,8 +210,8 @@ def _page_shape(texts: list[str], options: ChromeOptions) -> str | None:
             short += 1
             run += 1
             longest = max(longest, run)
-    if (len(texts) >= options.page_min_lines and longest >= options.page_min_short_run
-            and short >= options.page_min_short_share * len(texts)):
+    if len(texts) >= options.page_min_lines and (longest >= options.page_menu_run or (
+            longest >= options.page_min_short_run and short >= options.page_min_short_share * len(texts))):
         return FULL_PAGE
     if (len(texts) >= options.short_page_min_lines and longest >= options.short_page_min_short_run
             and short >= options.short_page_min_short_share * len(texts)):
