@@ -152,16 +152,24 @@ def test_the_runs_of_prose_are_the_maximal_scoring_stretches():
 SHORT_HEADER = ["到江城号首页", "江城号首页", "登录小城读者", "个人中心帐号设置意见反馈退出"]
 SHORT_LISTS = ["作者最新文章", "江城公园夏季开放时间调整，市民可以夜游了！", "05-1118:40",
                "老旧小区改造进入第二批，你家在名单里吗？", "05-1017:52", "相关文章", "江城新增两条公交线路",
-               "社区书屋如何留住读者", "江城举办第五届全民阅读节"]
+               "社区书屋如何留住读者", "江城举办第五届全民阅读节", "江城图书馆推出夜间阅读服务", "江城公园新增儿童乐园"]
 
 
-def test_a_shorter_page_loses_its_header_links_and_headline_lists_but_keeps_title_and_body():
+def test_a_shorter_page_loses_its_headline_lists_but_keeps_title_and_body():
     result = clean(page(SHORT_HEADER, [TITLE, "江城日报", "发布时间：05-1209:30"], BODY[:3], SHORT_LISTS))
     kept = result.text.split("\n")
     assert [line for line in kept if line in BODY] == BODY[:3]
     assert TITLE in kept  # one short line (the author) between title and body does not cut the title off
     outside = removed_by(result, "outside-prose-block")
-    assert "江城号首页" in outside and "作者最新文章" in outside and "江城新增两条公交线路" in outside
+    assert "作者最新文章" in outside and "江城新增两条公交线路" in outside and "江城公园新增儿童乐园" in outside
+    assert "江城号首页" in kept  # four header lines are too short a run to take on a short page
+
+
+def test_on_a_shorter_page_a_sentence_outside_the_block_stays():
+    stray = "馆长表示，书房还将举办读书会。江城日报记者 王明/文并摄"
+    result = clean(page(SHORT_HEADER, [TITLE, "江城日报", "发布时间：05-1209:30"], BODY[:3], [stray], SHORT_LISTS))
+    assert stray in result.text.split("\n")
+    assert "江城新增两条公交线路" in removed_by(result, "outside-prose-block")
 
 
 def test_a_short_text_of_specifications_is_no_page_to_cut_around():

@@ -26,13 +26,16 @@ _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_END = regex.compile(r"\p{Han}[，。；、]$")
 _EXCLAMATION_END = regex.compile(r"\p{Han}[！？!?]+$")
 _WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
-# How a statement ends; a headline ends in ！ or ？ as often as prose does, so those do not count here.
-_STATEMENT_END = regex.compile(r"[。…”」』.．]$")
+# How a statement ends; a headline ends in ！ or ？ as often as prose does, so those do not count here. A
+# reporter's credit in brackets may follow the end (`……重返赛场。”（小林）`).
+_STATEMENT_END = regex.compile(r"[。…”」』.．](?:\s*[（(][^（()）]{1,16}[）)])?$")
 # A numbered item at the start of a line: `1.`, `2、`, `3．`, `（四）`, `⑤` (the number is one group or another;
 # `7.2023年…` is item 7: a decimal `3.5亿` reads as 3 too, but only a run numbered in order makes a list).
 _ITEM_NUMBER = regex.compile(r"\s*(?:[(（]?(?P<digits>\d{1,2})[)）.、．]|[(（](?P<han>[一二三四五六七八九十]{1,3})[)）]"
                              r"|(?P<han2>[一二三四五六七八九十]{1,3})、|(?P<circled>[\u2460-\u2473]))")
 _HAN_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", 1)}
+# A sentence ends inside the line: headlines and link lines have no full stop after a Han character.
+_SENTENCE = regex.compile(r"\p{Han}。")
 # A row of a field list: a bullet perhaps, a short label, a colon, a value.
 _FIELD_ROW = regex.compile(r"[●•·▪■◆\-\s]*[^：:，。\s][^：:，。]{0,11}[：:]\s*\S")
 # A line that announces what follows (`十大新闻分别是：`, `主要内容如下:`).
@@ -65,10 +68,14 @@ class ChromeOptions:
     # a page too, with a smaller run and share, but only when its body block holds short_page_block_share of
     # its Han characters: on a short text a small block beside many data lines (a product's specifications)
     # is no body to cut around. Numbered lists that continue the block stay with it (see _with_lists).
-    short_page_min_lines: int = 15
+    short_page_min_lines: int = 20
     short_page_min_short_run: int = 4
     short_page_min_short_share: float = 0.45
     short_page_block_share: float = 0.5
+    # ... and on such a page only the lines outside the block in runs of this many go (a header of links, a
+    # list of headlines), never one with a sentence in it (`…越来越多。商报记者 田志英/文并摄`): a stray
+    # sentence, a title cut off by one odd line, are not worth the risk.
+    short_page_outside_run: int = 6
     # What one line that is not prose costs the body block, in Han characters of prose it must be outweighed by.
     short_line_cost: int = 12
     # A line of prose punctuation that does not end a sentence is a headline below this many Han characters.
@@ -147,8 +154,9 @@ BANNER = "channel-or-column-banner"
 # The chrome the stage finds by structure rather than by a pattern of rules/chrome.toml, for `newsclean rules`.
 STRUCTURAL_RULES = {
     OUTSIDE_BLOCK: "On a full page (30+ lines, half of them short and unpunctuated, ten in one run, or twenty in one "
-                   "run; or 15+ lines, "
-                   "45% short, four in one run, the block holding half the text): every line "
+                   "run; or 20+ lines, "
+                   "45% short, four in one run, the block holding half the text, and there only runs of six "
+                   "outside lines without a sentence): every line "
                    "outside the body block (the densest run of prose, its title and sign-off) — menus, link and "
                    "headline lists, comment threads, footers",
     SITE_RULE: "A line the document's site prints on many of its pages (learned from the batch: not "
@@ -217,6 +225,20 @@ def _page_shape(texts: list[str], options: ChromeOptions) -> str | None:
             and short >= options.short_page_min_short_share * len(texts)):
         return SHORT_PAGE
     return None
+
+
+def _in_long_runs(flags: list[bool], min_run: int) -> list[bool]:
+    """The flags that stand in a run of at least min_run set flags in a row."""
+    kept = [False] * len(flags)
+    i = 0
+    while i < len(flags):
+        j = i
+        while j < len(flags) and flags[j]:
+            j += 1
+        if j - i >= min_run:
+            kept[i:j] = [True] * (j - i)
+        i = max(j, i + 1)
+    return kept
 
 
 def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
@@ -405,8 +427,12 @@ class _Scanner:
         start, end = self._with_edges(start, self._with_lists(end))
         if shape == SHORT_PAGE and not self._holds_most_text(start, end):
             return  # a product sheet, a list of specifications: the lines outside are no menus to take
+        outside = [i < start or i > end for i in range(len(texts))]
+        if shape == SHORT_PAGE:
+            outside = [out and not _SENTENCE.search(t)
+                       for out, t in zip(_in_long_runs(outside, self.options.short_page_outside_run), texts)]
         for i in range(len(texts)):
-            if (i < start or i > end) and self.verdict[i] is None:
+            if outside[i] and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
 
     def _holds_most_text(self, start: int, end: int) -> bool:
