@@ -188,7 +188,7 @@ def _without_xml_declaration(html: str) -> str:
     return html
 
 
-def _readability_lines(html: str) -> list[str]:
+def _readability_lines(html: str, drop_link_headlines: bool = True) -> list[str]:
     from readability import Document
     from readability.readability import Unparseable
 
@@ -202,7 +202,8 @@ def _readability_lines(html: str) -> list[str]:
         block = lxml.html.fragment_fromstring(summary, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return []
-    return [line for line, density in linked_lines(block) if not is_link_headline(line, density)]
+    return [line for line, density in linked_lines(block)
+            if not (drop_link_headlines and is_link_headline(line, density))]
 
 
 def is_link_headline(line: str, density: float) -> bool:
