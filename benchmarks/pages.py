@@ -66,7 +66,8 @@ def methods(pipeline: Pipeline) -> dict[str, Callable[[dict], str]]:
         "trafilatura": traf,
         "trafilatura favor_precision": _trafilatura(favor_precision=True),
         "trafilatura favor_recall": _trafilatura(favor_recall=True),
-        "readability-lxml": lambda page: "\n".join(_readability_lines(page["html"])),
+        # readability's own block, without the linked headlines newsclean drops from it
+        "readability-lxml": lambda page: "\n".join(_readability_lines(page["html"], drop_link_headlines=False)),
         "trafilatura + newsclean": lambda page: pipeline.clean(traf(page)).text,
     }
 

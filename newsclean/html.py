@@ -8,7 +8,8 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
 
 1. readability-lxml's article block, turned into lines (block tags end a line, the cells of a table row share
    one). It is the precise one: it keeps a page's densest block and leaves menus, link lists and comment
-   threads outside it.
+   threads outside it. A line of the block that is all one link of headline length and no prose (a related
+   story, `[上一篇] [下一篇]`, the title repeated as a link) is dropped: the HTML says it is a link.
 2. trafilatura (`favor_recall`) as a second opinion. Where readability's block holds under a quarter of
    trafilatura's prose (a blog laid out in tables, where readability's scorer picks a sidebar), trafilatura's
    text is used instead. Otherwise a trafilatura line that readability left out comes back only when it is
@@ -35,6 +36,9 @@ import lxml.html
 RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
 # Below this share of trafilatura's prose readability's block is taken to have missed the article (a sidebar).
 MIN_READABILITY_SHARE = 0.25
+# A line of readability's block this much inside `<a>`, this long and not prose is a linked headline.
+LINK_LINE_DENSITY = 0.9
+LINK_HEADLINE_CHARS = 8
 # A main text of fewer visible characters is no main text (a page of a link or two, an empty template).
 MIN_CONTENT_CHARS = 10
 # A trafilatura line readability left out comes back only if it is prose: this long, with clause marks.
@@ -184,7 +188,7 @@ def _without_xml_declaration(html: str) -> str:
     return html
 
 
-def _readability_lines(html: str) -> list[str]:
+def _readability_lines(html: str, drop_link_headlines: bool = True) -> list[str]:
     from readability import Document
     from readability.readability import Unparseable
 
@@ -198,37 +202,64 @@ def _readability_lines(html: str) -> list[str]:
         block = lxml.html.fragment_fromstring(summary, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return []
-    return block_lines(block)
+    return [line for line, density in linked_lines(block)
+            if not (drop_link_headlines and is_link_headline(line, density))]
+
+
+def is_link_headline(line: str, density: float) -> bool:
+    """A line that is one link of headline length and no prose: a related story, a previous/next link or
+    a duplicated title link that readability's block took in with the article. A linked word or name in a
+    line of its own (a tag, a place) is shorter, and a link inside a sentence shares its line with prose."""
+    return density >= LINK_LINE_DENSITY and len(_key(line)) >= LINK_HEADLINE_CHARS and not is_prose(line)
 
 
 def block_lines(element: Any) -> list[str]:
     """The visible text of an element as lines: a block tag (p, div, li, br, tr...) ends a line, table cells
     are a space apart."""
-    parts: list[str] = []
-    _walk_text(element, parts)
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
-    return [line for line in lines if line]
+    return [line for line, _ in linked_lines(element)]
 
 
-def _walk_text(element: Any, parts: list[str]) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
+def linked_lines(element: Any) -> list[tuple[str, float]]:
+    """`block_lines` with each line's link density: the share of its visible characters inside `<a>`."""
+    parts: list[tuple[str, bool]] = []
+    _walk_text(element, parts, False)
+    lines: list[tuple[str, float]] = []
+    text: list[str] = []
+    linked = 0
+    for piece, in_link in parts + [("\n", False)]:
+        for k, chunk in enumerate(piece.split("\n")):
+            if k:  # a line ends
+                line = _SPACES.sub(" ", "".join(text)).strip()
+                if line:
+                    visible = len(_key(line))
+                    lines.append((line, min(1.0, linked / visible) if visible else 0.0))
+                text, linked = [], 0
+            text.append(chunk)
+            if in_link:
+                linked += len(_key(chunk))
+    return lines
+
+
+def _walk_text(element: Any, parts: list[tuple[str, bool]], in_link: bool) -> None:
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
     if tag in ("script", "style", "noscript", "template"):
         if element.tail:
-            parts.append(element.tail.replace("\n", " "))
+            parts.append((element.tail.replace("\n", " "), in_link))
         return
-    block = tag.lower() in _BLOCK_TAGS
+    inner = in_link or tag == "a"
+    block = tag in _BLOCK_TAGS
     if block:
-        parts.append("\n")
-    elif tag.lower() in _CELL_TAGS:
-        parts.append(" ")
+        parts.append(("\n", in_link))
+    elif tag in _CELL_TAGS:
+        parts.append((" ", in_link))
     if element.text and tag:  # comments and processing instructions have text too: not visible
-        parts.append(element.text.replace("\n", " "))
+        parts.append((element.text.replace("\n", " "), inner))
     for child in element:
-        _walk_text(child, parts)
+        _walk_text(child, parts, inner)
     if block:
-        parts.append("\n")
+        parts.append(("\n", in_link))
     if element.tail:
-        parts.append(element.tail.replace("\n", " "))
+        parts.append((element.tail.replace("\n", " "), in_link))
 
 
 def _trafilatura_lines(tree: Any, url: str | None) -> list[str]:

@@ -47,9 +47,19 @@ class LearnOptions:
 
 
 def line_key(text: str) -> bytes:
-    """The fingerprint of a line: NFKC, no whitespace, case folded, hashed to 8 bytes."""
+    """The fingerprint of a line: NFKC, no whitespace, case folded, in simplified characters, hashed to 8
+    bytes. The batch is counted on the raw text and looked up after the normalise stage has converted it
+    to simplified characters: a traditional-character site's lines must meet under one key."""
     folded = _SPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    if not folded.isascii():
+        folded = _simplified(folded)
     return hashlib.blake2b(folded.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def _simplified(text: str) -> str:
+    from .stages.normalize import _t2s_converter  # here: the stages import this module
+
+    return _t2s_converter().convert(text)
 
 
 def site_of(url: object) -> str:

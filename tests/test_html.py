@@ -261,3 +261,26 @@ def test_a_page_given_as_text_is_rejected_with_the_way_to_read_it(tmp_path):
     assert got[0].reason.startswith("looks-like-html") and "--html-field text" in got[0].reason
     assert isinstance(got[1], Record)  # a fragment of markup in text is text: the normalise stage handles it
     assert got[2].reason.startswith("looks-like-html")
+
+
+def test_a_linked_headline_inside_the_article_block_is_dropped_but_a_link_in_a_sentence_stays():
+    linked = BODY[1].replace("规模以上工业增加值", '<a href="/k">规模以上工业增加值</a>')
+    body = [BODY[0], linked, BODY[2], BODY[3]]
+    html = page(body=body).replace(
+        f"<p>{BODY[3]}</p>", f'<p>{BODY[3]}</p><p><a href="/n9.html">长沙地铁七号线全线开工建设</a></p>'
+        '<p>上一篇：<a href="/n8.html">湘江新区发布人才新政</a></p>')
+    lines = extract(html).text.split("\n")
+    assert BODY[1] in lines  # a link inside a sentence
+    assert "长沙地铁七号线全线开工建设" not in lines
+
+
+def test_link_density_of_lines():
+    from lxml.html import fragment_fromstring
+
+    from newsclean.html import is_link_headline, linked_lines
+
+    block = fragment_fromstring('<div><p>全文<a href="/a">链接</a></p><p><a href="/b">长沙地铁七号线全线开工建设</a></p>'
+                                "<p>没有链接</p></div>")
+    assert linked_lines(block) == [("全文链接", 0.5), ("长沙地铁七号线全线开工建设", 1.0), ("没有链接", 0.0)]
+    assert is_link_headline("长沙地铁七号线全线开工建设", 1.0) and not is_link_headline("岳麓山", 1.0)
+    assert not is_link_headline(BODY[0], 1.0)  # prose, even all linked, is not a headline

@@ -145,3 +145,83 @@ def test_the_runs_of_prose_are_the_maximal_scoring_stretches():
     assert _prose_runs([5, -3, 4, -20, 10, -1, -1, 3, -50, 2]) == [(0, 2, 6), (4, 7, 11), (9, 9, 2)]
     assert _prose_runs([5, -2, 9]) == [(0, 2, 12)]
     assert _prose_runs([-12, -12]) == []
+
+
+# A shorter page (an app's article page): a few header links, the title, the author, a time line, a short body,
+# then the author's latest articles and related headlines.
+SHORT_HEADER = ["到江城号首页", "江城号首页", "登录小城读者", "个人中心帐号设置意见反馈退出"]
+SHORT_LISTS = ["作者最新文章", "江城公园夏季开放时间调整，市民可以夜游了！", "05-1118:40",
+               "老旧小区改造进入第二批，你家在名单里吗？", "05-1017:52", "相关文章", "江城新增两条公交线路",
+               "社区书屋如何留住读者", "江城举办第五届全民阅读节", "江城图书馆推出夜间阅读服务", "江城公园新增儿童乐园"]
+
+
+def test_a_shorter_page_loses_its_headline_lists_but_keeps_title_and_body():
+    result = clean(page(SHORT_HEADER, [TITLE, "江城日报", "发布时间：05-1209:30"], BODY[:3], SHORT_LISTS))
+    kept = result.text.split("\n")
+    assert [line for line in kept if line in BODY] == BODY[:3]
+    assert TITLE in kept  # one short line (the author) between title and body does not cut the title off
+    outside = removed_by(result, "outside-prose-block")
+    assert "作者最新文章" in outside and "江城新增两条公交线路" in outside and "江城公园新增儿童乐园" in outside
+    assert "江城号首页" in kept  # four header lines are too short a run to take on a short page
+
+
+def test_on_a_shorter_page_a_sentence_outside_the_block_stays():
+    stray = "馆长表示，书房还将举办读书会。江城日报记者 王明/文并摄"
+    result = clean(page(SHORT_HEADER, [TITLE, "江城日报", "发布时间：05-1209:30"], BODY[:3], [stray], SHORT_LISTS))
+    assert stray in result.text.split("\n")
+    assert "江城新增两条公交线路" in removed_by(result, "outside-prose-block")
+
+
+def test_a_short_text_of_specifications_is_no_page_to_cut_around():
+    # Its one sentence is the only prose: the block around it holds too little of the text to cut around.
+    specs = ["江城牌台灯", "这款台灯采用护眼光源，适合学生和上班族在夜间阅读使用。", "120 x 80 x 400 mm",
+             "全铝合金灯臂", "三档无极调光", "色温 3000K - 5000K", "显色指数 Ra95", "USB 充电接口",
+             "触摸开关", "定时关灯 30 分钟", "产品特点", "节能", "护眼", "静音", "底座防滑硅胶垫",
+             "一年质保", "江城牌台灯"]
+    result = clean("\n".join(specs))
+    assert removed_by(result, "outside-prose-block") == []
+
+
+NUMBERED_LIST = ["2024江城十件大事分别是：", "1.江城新建三座城市书房", "2.江城新增两条公交线路",
+                 "3.老旧小区改造进入第二批", "4.江城举办第五届全民阅读节", "5.江城公园夏季开放时间调整",
+                 "十件民生实事包括：", "1.社区食堂覆盖全部街道", "2.城南医院新院区启用"]
+
+
+def test_a_numbered_list_below_the_body_stays_with_it():
+    result = clean(page(MENU, [TITLE], BODY, NUMBERED_LIST, RELATED, FOOTER))
+    kept = result.text.split("\n")
+    for line in NUMBERED_LIST:
+        assert line in kept
+    assert "4.江城举办第五届全民阅读节" in kept  # the list's item stays, the same headline in the related list goes
+    assert "江城举办第五届全民阅读节" not in kept and "社区书屋如何留住读者" not in kept
+
+
+def test_field_rows_below_the_body_stay_but_a_headline_list_does_not():
+    fields = ["●开放时间： 8:00-22:00", "●藏书： 一万二千册", "●地址： 江城新区文化路8号"]
+    result = clean(page(MENU, [TITLE], BODY, fields, RELATED, FOOTER))
+    kept = result.text.split("\n")
+    assert all(line.replace("： ", "：") in kept or line in kept for line in fields), kept
+    assert "江城图书馆推出夜间阅读服务" not in kept
+
+
+def test_item_numbers_in_their_written_forms():
+    from newsclean.stages.chrome import item_number
+
+    assert [item_number(t) for t in ("1.书房", "10. 公交", "（三）加强", "十二、结语", "⑤ 节能", "7.2024年")] == \
+        [1, 10, 3, 12, 5, 7]
+    assert item_number("2024年江城") is None and item_number("十十、乱") is None and item_number("书房") is None
+
+
+def test_a_long_body_under_a_menu_of_twenty_lines_is_a_page():
+    articles = [f"第{n}条 {BODY[n % len(BODY)]}" for n in range(1, 41)]  # a law of forty articles: mostly prose
+    result = clean(page(MENU[:22], [TITLE], articles))
+    kept = result.text.split("\n")
+    assert [line for line in kept if line.startswith("第")] == articles
+    assert "财经" not in kept and "江城网" in removed_by(result, "outside-prose-block")
+
+
+def test_a_long_article_with_a_short_list_inside_is_no_page():
+    names = ["王一", "李二", "张三", "赵四", "钱五", "孙六", "周七", "吴八", "郑九", "冯十", "陈十一", "褚十二"]
+    text = "\n".join([TITLE] + BODY * 5 + ["获奖名单："] + names + BODY[:2])
+    result = clean(text)
+    assert removed_by(result, "outside-prose-block") == []

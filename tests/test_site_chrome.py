@@ -140,3 +140,13 @@ def test_a_bounded_table_still_learns_the_lines_that_recur():
     """With room for only a few dozen lines, the many one-off body lines are dropped, the promotion stays."""
     site = SiteChrome.learn(site_docs(), LearnOptions(max_lines_per_site=40))
     assert site.for_url("https://jiangcheng.example/x")[line_key(PROMO)].docs == 24
+
+
+def test_a_traditional_character_site_line_is_learned_and_found_after_conversion():
+    promo = "城事通 每日精選 點擊訂閱"  # traditional: the normalise stage converts it before the chrome stage
+    docs = [(f"{promo}\n" + "\n".join(article(n)), f"https://www.jiangcheng.example/tw/{n}.html") for n in range(12)]
+    assert line_key(promo) == line_key("城事通 每日精选 点击订阅")
+    results = clean_all(docs)
+    for result in results:
+        assert "城事通 每日精选 点击订阅" not in result.text.split("\n")
+        assert any(r["rule"] == "site-recurring-line" for r in result.removed)

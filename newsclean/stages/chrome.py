@@ -26,8 +26,20 @@ _HAN = regex.compile(r"\p{Han}")
 _CLAUSE_END = regex.compile(r"\p{Han}[，。；、]$")
 _EXCLAMATION_END = regex.compile(r"\p{Han}[！？!?]+$")
 _WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
-# How a statement ends; a headline ends in ！ or ？ as often as prose does, so those do not count here.
-_STATEMENT_END = regex.compile(r"[。…”」』.．]$")
+# How a statement ends; a headline ends in ！ or ？ as often as prose does, so those do not count here. A
+# reporter's credit in brackets may follow the end (`……重返赛场。”（小林）`).
+_STATEMENT_END = regex.compile(r"[。…”」』.．](?:\s*[（(][^（()）]{1,16}[）)])?$")
+# A numbered item at the start of a line: `1.`, `2、`, `3．`, `（四）`, `⑤` (the number is one group or another;
+# `7.2023年…` is item 7: a decimal `3.5亿` reads as 3 too, but only a run numbered in order makes a list).
+_ITEM_NUMBER = regex.compile(r"\s*(?:[(（]?(?P<digits>\d{1,2})[)）.、．]|[(（](?P<han>[一二三四五六七八九十]{1,3})[)）]"
+                             r"|(?P<han2>[一二三四五六七八九十]{1,3})、|(?P<circled>[\u2460-\u2473]))")
+_HAN_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", 1)}
+# A sentence ends inside the line: headlines and link lines have no full stop after a Han character.
+_SENTENCE = regex.compile(r"\p{Han}。")
+# A row of a field list: a bullet perhaps, a short label, a colon, a value.
+_FIELD_ROW = regex.compile(r"[●•·▪■◆\-\s]*[^：:，。\s][^：:，。]{0,11}[：:]\s*\S")
+# A line that announces what follows (`十大新闻分别是：`, `主要内容如下:`).
+_INTRODUCES = regex.compile(r"[：:]$")
 
 # Metadata fields a rule may capture with a named group; anything else named in a pattern is ignored.
 METADATA_FIELDS = ("published", "author", "source", "editor", "reviewer", "reporter", "photographer",
@@ -47,7 +59,23 @@ class ChromeOptions:
     # list of names has too few lines: each stays an article.
     page_min_short_share: float = 0.5
     page_min_short_run: int = 10
+    # A run this long is a menu whatever the share: a long body (a law of two hundred lines) under a menu
+    # of twenty lines is a page too. (A fifth of short lines with a run of ten would take generated
+    # articles with a few lines of chrome for pages and cut their body.)
+    page_menu_run: int = 20
     page_min_lines: int = 30
+    # A shorter page (a baijiahao article between its header links and two lists of headlines) is taken as
+    # a page too, with a smaller run and share, but only when its body block holds short_page_block_share of
+    # its Han characters: on a short text a small block beside many data lines (a product's specifications)
+    # is no body to cut around. Numbered lists that continue the block stay with it (see _with_lists).
+    short_page_min_lines: int = 20
+    short_page_min_short_run: int = 4
+    short_page_min_short_share: float = 0.45
+    short_page_block_share: float = 0.5
+    # ... and on such a page only the lines outside the block in runs of this many go (a header of links, a
+    # list of headlines), never one with a sentence in it (`…越来越多。商报记者 田志英/文并摄`): a stray
+    # sentence, a title cut off by one odd line, are not worth the risk.
+    short_page_outside_run: int = 6
     # What one line that is not prose costs the body block, in Han characters of prose it must be outweighed by.
     short_line_cost: int = 12
     # A line of prose punctuation that does not end a sentence is a headline below this many Han characters.
@@ -62,6 +90,8 @@ class ChromeOptions:
     # Han characters or more ((大脸猫), (XWT185)).
     title_lines: int = 4
     title_min_han: int = 4
+    # A title may stand one short line above the block (an author, `昨天`) when it has this many Han characters.
+    gapped_title_min_han: int = 8
     signoff_lines: int = 3
     signoff_min_chars: int = 2
     signoff_max_chars: int = 20  # an issuer, a date, a name; a longer line below the body is a headline
@@ -118,11 +148,15 @@ def _iso_time(value: str) -> str:
 
 
 OUTSIDE_BLOCK = "outside-prose-block"
+FULL_PAGE, SHORT_PAGE = "full page", "short page"  # the shapes of text the body block is looked for in
 BANNER = "channel-or-column-banner"
 
 # The chrome the stage finds by structure rather than by a pattern of rules/chrome.toml, for `newsclean rules`.
 STRUCTURAL_RULES = {
-    OUTSIDE_BLOCK: "On a full page (30+ lines, half of them short and unpunctuated, ten in one run): every line "
+    OUTSIDE_BLOCK: "On a full page (30+ lines, half of them short and unpunctuated, ten in one run, or twenty in one "
+                   "run; or 20+ lines, "
+                   "45% short, four in one run, the block holding half the text, and there only runs of six "
+                   "outside lines without a sentence): every line "
                    "outside the body block (the densest run of prose, its title and sign-off) — menus, link and "
                    "headline lists, comment threads, footers",
     SITE_RULE: "A line the document's site prints on many of its pages (learned from the batch: not "
@@ -149,10 +183,33 @@ def _prose_weight(text: str, options: ChromeOptions) -> int:
     return -options.short_line_cost
 
 
-def _looks_like_page(texts: list[str], options: ChromeOptions) -> bool:
-    """A long run of short unpunctuated lines, and more such lines than prose: a page, not an article."""
-    if len(texts) < options.page_min_lines:
-        return False
+def item_number(text: str) -> int | None:
+    """The number a numbered list item starts with (`3.` -> 3, `（十二）` -> 12, `⑤` -> 5), else None."""
+    m = _ITEM_NUMBER.match(text)
+    if not m:
+        return None
+    if m["digits"]:
+        return int(m["digits"])
+    if m["circled"]:
+        return ord(m["circled"]) - 0x245F
+    return _han_number(m["han"] or m["han2"])
+
+
+def _han_number(word: str) -> int | None:
+    """一 .. 九十九 as an int (None for a malformed numeral such as 十十)."""
+    tens, _, units = word.partition("十") if "十" in word else ("", "", word)
+    if "十" in units or len(units) > 1 or len(tens) > 1:
+        return None
+    value = _HAN_DIGITS.get(units, 0) if units else 0
+    if "十" in word:
+        value += 10 * (_HAN_DIGITS.get(tens, 0) if tens else 1)
+    return value or None
+
+
+def _page_shape(texts: list[str], options: ChromeOptions) -> str | None:
+    """FULL for a long run of short unpunctuated lines and more such lines than prose (a page, not an
+    article); SHORT for a shorter page of the same make (a few menu lines and a list of headlines around a
+    short article); None for an article."""
     short = run = longest = 0
     for text in texts:
         if _is_body(text, options):
@@ -161,7 +218,27 @@ def _looks_like_page(texts: list[str], options: ChromeOptions) -> bool:
             short += 1
             run += 1
             longest = max(longest, run)
-    return longest >= options.page_min_short_run and short >= options.page_min_short_share * len(texts)
+    if len(texts) >= options.page_min_lines and (longest >= options.page_menu_run or (
+            longest >= options.page_min_short_run and short >= options.page_min_short_share * len(texts))):
+        return FULL_PAGE
+    if (len(texts) >= options.short_page_min_lines and longest >= options.short_page_min_short_run
+            and short >= options.short_page_min_short_share * len(texts)):
+        return SHORT_PAGE
+    return None
+
+
+def _in_long_runs(flags: list[bool], min_run: int) -> list[bool]:
+    """The flags that stand in a run of at least min_run set flags in a row."""
+    kept = [False] * len(flags)
+    i = 0
+    while i < len(flags):
+        j = i
+        while j < len(flags) and flags[j]:
+            j += 1
+        if j - i >= min_run:
+            kept[i:j] = [True] * (j - i)
+        i = max(j, i + 1)
+    return kept
 
 
 def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
@@ -338,7 +415,8 @@ class _Scanner:
         """On a full page, every line outside the body block is chrome (menus, link lists, headline lists,
         comment threads, footers); see `_body_block`."""
         texts = [line.text for line in self.lines]
-        if not _looks_like_page(texts, self.options):
+        shape = _page_shape(texts, self.options)
+        if shape is None:
             return
         # A line a chrome rule could claim (a disclaimer, a copyright footer) is no prose to build on.
         weights = [-self.options.short_line_cost if found else _prose_weight(t, self.options)
@@ -346,23 +424,70 @@ class _Scanner:
         start, end = _body_block(weights, self.options)
         if end < start:
             return  # no prose at all: nothing to stand outside of, so only the rules judge the lines
-        start, end = self._with_edges(start, end)
+        start, end = self._with_edges(start, self._with_lists(end))
+        if shape == SHORT_PAGE and not self._holds_most_text(start, end):
+            return  # a product sheet, a list of specifications: the lines outside are no menus to take
+        outside = [i < start or i > end for i in range(len(texts))]
+        if shape == SHORT_PAGE:
+            outside = [out and not _SENTENCE.search(t)
+                       for out, t in zip(_in_long_runs(outside, self.options.short_page_outside_run), texts)]
         for i in range(len(texts)):
-            if (i < start or i > end) and self.verdict[i] is None:
+            if outside[i] and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
+
+    def _holds_most_text(self, start: int, end: int) -> bool:
+        """The block holds short_page_block_share of the document's Han characters or more."""
+        inside = sum(self._han(i) for i in range(start, end + 1))
+        return inside >= self.options.short_page_block_share * sum(self._han(i) for i in range(len(self.lines)))
+
+    def _han(self, i: int) -> int:
+        return len(_HAN.findall(self.lines[i].text))
+
+    def _with_lists(self, end: int) -> int:
+        """Widen the block's end over the lists that continue it: items numbered 1, 2, 3... in order right
+        below it, each list perhaps announced by a line ending in a colon (`十大新闻分别是：`), and rows of
+        a field list (`●显卡： …`). Menus, link and headline lists are neither numbered from one under a body
+        nor written as label and value; a list of the body is, and reads as short lines the block leaves out."""
+        i, expected, last = end + 1, 1, end
+        while i < len(self.lines):
+            text = self.lines[i].text
+            if item_number(text) == expected and not self.candidates[i]:
+                expected, last = expected + 1, i
+            elif (expected == 1 or expected > 2) and self._announces_list(i):
+                expected = 1
+            elif self._field_row(i) and (last == i - 1 and self._field_row(last) or self._field_row(i + 1)):
+                last = i
+            else:
+                break
+            i += 1
+        return last
+
+    def _field_row(self, i: int) -> bool:
+        """Line i is a row of a field list (`●处理器： Intel i5`, `发行日期：2001年12月14日`) no rule claims:
+        two or more together below a body are its specifications or record, not a menu."""
+        return 0 <= i < len(self.lines) and not self.candidates[i] and bool(_FIELD_ROW.match(self.lines[i].text))
+
+    def _announces_list(self, i: int) -> bool:
+        """Line i ends in a colon and the next line is item number one."""
+        return (bool(_INTRODUCES.search(self.lines[i].text)) and not self.candidates[i] and i + 1 < len(self.lines)
+                and item_number(self.lines[i + 1].text) == 1)
 
     def _with_edges(self, start: int, end: int) -> tuple[int, int]:
         """Widen the block by the lines that belong to a body without being prose: above it a title (past
         the byline, source and time lines that rules claim), below it a sign-off (特此通告, the issuer, the
-        date, a name in parentheses). A line too short to be either (a menu item) stops the widening, and so
-        do, below, the first chrome and a line too long for a sign-off (a headline); a title is a few lines at
-        most, a sign-off fewer."""
+        date, a name in parentheses). A line too short to be either (a menu item) stops the widening, unless,
+        once, a line long enough for a headline stands right above it (the author's name or `昨天` between a title
+        and its body); below, the first chrome and a line too long for a sign-off (a headline) stop it too; a
+        title is a few lines at most, a sign-off fewer."""
         o = self.options
-        taken, i = 0, start - 1
+        taken, gapped, i = 0, False, start - 1
         while i >= 0 and taken < o.title_lines:
             if not self.candidates[i]:
-                if len(_HAN.findall(self.lines[i].text)) < o.title_min_han:
-                    break
+                if self._han(i) < o.title_min_han:
+                    if gapped or not (i > 0 and not self.candidates[i - 1]
+                                      and self._han(i - 1) >= o.gapped_title_min_han):
+                        break
+                    taken, gapped, i = taken + 1, True, i - 1
                 taken, start = taken + 1, i
             i -= 1
         taken, i = 0, end + 1
