@@ -19,6 +19,7 @@ from .cli_dedup import index_options, index_settings
 from .dedup import DedupConfig
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
+from .gapmodel import GapModel, ModelError, describe_model, shipped_model
 from .rules import RuleError, RuleSet
 from .runner import RunConfig, RunError, run
 
@@ -73,10 +74,10 @@ def main() -> None:
     """Clean scraped Chinese news: strip site chrome, collapse repeats, flag numbers with dropped digits."""
 
 
-def _options(t2s: bool, mark: bool, stages: str | None) -> Options:
+def _options(t2s: bool, mark: bool, stages: str | None, gap_threshold: float | None = None) -> Options:
     chosen = tuple(s.strip() for s in stages.split(",")) if stages else STAGES
     try:
-        return Options(t2s=t2s, mark=mark, stages=chosen)
+        return Options(t2s=t2s, mark=mark, stages=chosen, gap_threshold=gap_threshold)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--stages") from None
 
@@ -88,6 +89,13 @@ def _load_rules(rules: str | None) -> RuleSet:
         _fail(str(exc))
 
 
+def _load_model() -> GapModel:
+    try:
+        return shipped_model()
+    except ModelError as exc:
+        _fail(str(exc))
+
+
 @main.command("clean")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, help="Output JSONL file, or - for standard output.")
@@ -95,6 +103,9 @@ def _load_rules(rules: str | None) -> RuleSet:
 @click.option("--t2s/--no-t2s", default=True, show_default=True, help="Convert traditional characters to simplified.")
 @click.option("--mark", is_flag=True, help="Also put a visible 〔?〕 marker in the text at each missing number.")
 @click.option("--stages", help=f"Comma-separated stages to run (default: all of {','.join(STAGES)}).")
+@click.option("--gap-threshold", type=click.FloatRange(0, 1), default=None,
+              help="Missing-number score (0-1) needed to flag a gap; lower finds more, higher is surer "
+                   "(default: the model's, chosen for precision; see `newsclean rules`).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes; output order is input order whatever the number.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the document text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
@@ -109,7 +120,7 @@ def _load_rules(rules: str | None) -> RuleSet:
 @click.option("--resume", is_flag=True, help="Continue an interrupted run with the same inputs and options from its checkpoint.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @index_options
-def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field, id_field, max_chars, rejects,
+def clean_command(inputs, output, rules_dir, t2s, mark, stages, gap_threshold, jobs, text_field, id_field, max_chars, rejects,
                   stats_path, dedup, clusters_path, dedup_threshold, resume, progress, index_type, expected_docs,
                   bloom_fp, index_dir):
     """Clean INPUTS (.txt, .jsonl, optionally .gz/.zst, folders, or - for stdin) into OUTPUT (JSONL).
@@ -122,8 +133,9 @@ def clean_command(inputs, output, rules_dir, t2s, mark, stages, jobs, text_field
         raise click.UsageError("--index-type, --expected-docs, --bloom-fp and --index-dir need --dedup")
     settings = index_settings(index_type, expected_docs, bloom_fp, index_dir)
     _load_rules(rules_dir)  # fail fast, with the file and rule named, before reading any input
+    _load_model()
     config = RunConfig(
-        inputs=tuple(inputs), output=output, rules_dir=rules_dir, options=_options(t2s, mark, stages),
+        inputs=tuple(inputs), output=output, rules_dir=rules_dir, options=_options(t2s, mark, stages, gap_threshold),
         read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars),
         jobs=jobs, rejects=rejects, stats=stats_path, resume=resume,
         dedup=DedupConfig(threshold=dedup_threshold, jobs=jobs, **settings) if dedup else None,
@@ -204,8 +216,10 @@ def rules_command(rules_dir):
     click.echo(f"# rules from {rules.source}")
     for r in rules.chrome:
         click.echo(f"chrome  {r.id:<28} [{r.zone}] {r.description}")
+    model = _load_model()
+    click.echo(f"number  {'model':<28} {describe_model(model)}")
     for g in rules.gaps:
-        click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}")
+        click.echo(f"number  {g.id:<28} [{g.kind}] {g.description} (a feature of the model)")
 
 
 from .cli_dedup import dedup_command  # noqa: E402  (the command lives beside its library module)

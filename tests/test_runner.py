@@ -403,7 +403,7 @@ def test_a_catastrophic_user_rule_is_reported_and_the_run_finishes(tmp_path):
     assert "user-han-run in 2 document(s)" in stats.summary()
     out = read_lines(tmp_path / "out.jsonl")
     assert [r["rule"] for r in out[0]["removed"]] == ["breadcrumb"]  # the other rules still ran
-    assert [a["rule"] for a in out[1]["annotations"]] == ["amount-without-number", "percent-without-number"]
+    assert [a["rule"] for a in out[1]["annotations"]] == ["model+amount-without-number", "model+percent-without-number"]
     assert out[0]["newsclean"]["warnings"] == [warning["message"]]
 
 
