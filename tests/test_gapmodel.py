@@ -165,8 +165,10 @@ def test_features_never_see_digits_only_that_there_were_some():
 
 def test_no_candidate_right_after_a_number_a_letter_or_in_a_code():
     pattern = shipped_model().pattern
-    text = "增长12%，A股，v2.0版，https://a.cn/%E9%87，'%Y-%m-%d'，12.5亿"
+    text = "增长12%，A股，v2.0版，https://a.cn/%E9%87，'%Y-%m-%d'，12.5亿，5000 万英镑，小说txt 天心"
     places = gapmodel.candidates(text, pattern)
+    scored = {p for p, _ in shipped_model().score_text(text)}
+    assert text.index("万英镑") not in scored and text.index("天心") not in scored      # written apart: vetoed
     assert text.index("%") not in places          # 12% keeps its digits
     assert text.index("股") not in places          # A股
     assert text.index("%E9") not in places and text.index("%m") not in places
