@@ -210,6 +210,14 @@ def write_model(path: str | Path, units: str, words: Iterable[str], weights: dic
 _loaded: dict[str, GapModel] = {}
 
 
+def model_digest(path: str | Path | None = None) -> str:
+    """SHA-256 of the model file's bytes (`missing` if it cannot be read): what a resumed run must share."""
+    try:
+        return hashlib.sha256(Path(path or MODEL_PATH).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
 def shipped_model(path: str | Path | None = None) -> GapModel:
     """The model at `path` (default: the one shipped in the package), loaded once per process."""
     key = str(path or MODEL_PATH)

@@ -332,6 +332,20 @@ def test_resume_refuses_when_the_inputs_or_options_changed(tmp_path):
     assert partial.exists()  # a refused resume destroys nothing
 
 
+def test_resume_refuses_a_different_missing_number_model(tmp_path, monkeypatch):
+    import gzip
+    from newsclean import gapmodel
+    dirty_dump(tmp_path)
+    with pytest.raises(Stop):
+        run(config(tmp_path, block_size=8, checkpoint_units=8), on_progress=stop_after(30))
+    # The same model re-compressed: a valid file whose bytes differ, as a retrained model's would.
+    other = tmp_path / "other-model.json.gz"
+    other.write_bytes(gzip.compress(gzip.decompress(gapmodel.MODEL_PATH.read_bytes()), compresslevel=1, mtime=0))
+    monkeypatch.setattr(gapmodel, "MODEL_PATH", other)
+    with pytest.raises(RunError, match="differ from the interrupted run"):
+        run(config(tmp_path, resume=True))
+
+
 def test_resume_refuses_a_partial_file_shorter_than_its_checkpoint(tmp_path):
     dirty_dump(tmp_path)
     with pytest.raises(Stop):
