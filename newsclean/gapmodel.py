@@ -2,16 +2,20 @@
 
 One pass (`candidates`) finds every place where a scraper could have dropped digits: a character that can
 follow a number (年 月 日 万 亿 % 个 名 岁 届 … — the set is learned from clean news) or `.` before digits, with
-no digit, Latin letter or `-_/.%` right before it. Each place gets sparse features (`features`): the
-characters on both sides (digits folded to `0`, so intact numbers nearby count as such), the dictionary words
-of a real segmenter (jieba's dictionary) that span the place or start at it, whether a digit stands nearby,
-and which hand-written rule of `rules/numbers.toml` fired there. A logistic regression, trained
-self-supervised on clean news by `training/train_numbers.py`, turns them into a probability that digits are
-missing there. At run time scoring is a sum of weights: no scikit-learn, no segmenter, nothing downloaded.
+no digit, Latin letter or `-_/.%` right before it. A cascade then decides: its cheap first stage rules out a
+place whose (character before, unit) or (unit, character after) pair stood, in training, at almost no gap
+though seen often (`的年`, `人民`: one set lookup each; about 87% of places go), unless a hand-written pattern
+fired there. Each place that is left gets sparse features (`features`): the characters on both sides (digits
+folded to `0`, so intact numbers nearby count as such), the dictionary words of a real segmenter (jieba's
+dictionary) that span the place or start at it, whether a digit stands nearby, and which hand-written rule of
+`rules/numbers.toml` fired there. A logistic regression, trained self-supervised on clean news and page text by
+`training/train_numbers.py`, turns them into a probability that digits are missing there. At run time scoring
+is a sum of weights: no scikit-learn, no segmenter, nothing downloaded.
 
-The model file (`newsclean/models/numbers-gap.json.gz`) carries its format version, the training metadata, a
-SHA-256 of its payload and the default threshold; `GapModel.load` refuses a missing, corrupt or foreign file
-with a `ModelError` that names it.
+The model file (`newsclean/models/numbers-gap.json.gz`) is gzip of a JSON header line (format version,
+training metadata, bias, threshold, section lengths, SHA-256 of the payload) and a binary payload (string
+lists as UTF-8 with their end offsets, weights as float64), so that it loads in a few hundredths of a second;
+`GapModel.load` refuses a missing, corrupt or foreign file with a `ModelError` that names it.
 """
 from __future__ import annotations
 
@@ -20,11 +24,14 @@ import hashlib
 import json
 import math
 import re
+import sys
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
+from itertools import repeat
 from typing import Iterable
 
-FORMAT = "newsclean-gap-model/1"
+FORMAT = "newsclean-gap-model/2"   # 2: the cascade's first-stage pairs
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "numbers-gap.json.gz"
 
 # What may stand right before the digits of a number that a scraper can lose (as in shared/real/drops.py):
@@ -32,6 +39,10 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "numbers-gap.json.gz"
 _NOT_BEFORE_A_NUMBER = "0-9０-９A-Za-zＡ-Ｚａ-ｚ.\\-_/%％"
 # Dictionary words are looked up at most this long (jieba's words that span a gap are short).
 MAX_WORD = 4
+
+
+# The weight of a feature the model does not know (an endless supply for `map`).
+NO_WEIGHT = repeat(0.0)
 
 
 class ModelError(RuntimeError):
@@ -85,40 +96,52 @@ def char_class(c: str) -> str:
     return c if c in "0a " else "P" + c
 
 
+def cascade_keys(folded: str, p: int) -> tuple[str, str]:
+    """The two keys of the cheap first stage: (character before, unit) and (unit, character after)."""
+    return (folded[p - 1] if p else "^") + folded[p], folded[p:p + 2]
+
+
 def features(folded: str, p: int, words: frozenset[str] | set[str], rule: str | None) -> list[str]:
-    """The sparse features of the candidate place `p` of a folded text (see the module docstring)."""
+    """The sparse features of the candidate place `p` of a folded text (see the module docstring).
+
+    Written for speed (it runs for every place the cascade's first stage lets through): each slice is taken
+    once, the character class once, no `max()` calls."""
+    end = len(folded)
     u1 = folded[p:p + 1]
     u2 = folded[p:p + 2]
     u3 = folded[p:p + 3]
-    l1 = folded[p - 1:p] if p else "^"
-    l2 = folded[max(0, p - 2):p]
-    l3 = folded[max(0, p - 3):p]
-    r12 = folded[p + 1:p + 3]
+    w3 = p - 3 if p >= 3 else 0
+    l3 = folded[w3:p]
+    l2 = l3[-2:]
+    l1 = l3[-1:] if p else "^"
+    c = char_class(l1)
     feats = ["u1:" + u1, "u2:" + u2, "u3:" + u3, "u4:" + folded[p:p + 4], "l1:" + l1, "l2:" + l2, "l3:" + l3,
              "l1u1:" + l1 + u1, "l2u1:" + l2 + u1, "l1u2:" + l1 + u2, "l2u2:" + l2 + u2, "l3u1:" + l3 + u1,
-             "l1u3:" + l1 + u3, "l2r:" + l2 + "|" + r12, "l4:" + folded[max(0, p - 4):p - 2] + "|" + u1,
-             "cu:" + char_class(l1) + u1, "cu2:" + char_class(l1) + u2, "cu3:" + char_class(l1) + u3]
-    if "0" in folded[max(0, p - 6):p]:
+             "l1u3:" + l1 + u3, "l2r:" + l2 + "|" + folded[p + 1:p + 3],
+             "l4:" + folded[p - 4 if p >= 4 else 0:p - 2] + "|" + u1,
+             "cu:" + c + u1, "cu2:" + c + u2, "cu3:" + c + u3]
+    if "0" in folded[p - 6 if p >= 6 else 0:p]:
         feats.append("dl:" + u1)
     if "0" in folded[p + 1:p + 7]:
         feats.append("dr:" + u1)
-    if "0" in folded[max(0, p - 24):p + 24]:
+    if "0" in folded[p - 24 if p >= 24 else 0:p + 24]:
         feats.append("dn:" + u1)
     # A dictionary word ending right before the place (增长|%, 泸定|级) puts the place at a word boundary.
-    for i in range(max(0, p - MAX_WORD), p - 1):
-        if folded[i:p] in words:
+    for i in range(p - MAX_WORD if p >= MAX_WORD else 0, p - 1):
+        word = folded[i:p]
+        if word in words:
             feats.append(f"wel:{p - i}|{u1}")
-            feats.append("we:" + folded[i:p])
+            feats.append("we:" + word)
             break
     # A dictionary word across the place (享年, 企业家, 去年, 到位) says the unit belongs to the word before it.
-    for i in range(max(0, p - 3), p):
-        for j in range(p + 1, min(len(folded), i + MAX_WORD) + 1):
+    for i in range(w3, p):
+        for j in range(p + 1, min(end, i + MAX_WORD) + 1):
             word = folded[i:j]
             if word in words:
                 feats.append("cw:" + word)
                 feats.append(f"ck:{p - i}{j - p}|{u1}")
     # A dictionary word starting at the place (年度, 年宵花, 万一) says the unit starts a word of its own.
-    for j in range(p + 2, min(len(folded), p + MAX_WORD) + 1):
+    for j in range(p + 2, min(end, p + MAX_WORD) + 1):
         word = folded[p:j]
         if word in words:
             feats.append("sw:" + word)
@@ -135,6 +158,10 @@ class GapModel:
 
     units: str
     words: frozenset[str]
+    # The first stage of the cascade: (before, unit) and (unit, after) pairs that, in training, stood at
+    # almost no gap though seen often; a place with either is scored 0 without its full features.
+    dead_left: frozenset[str]
+    dead_right: frozenset[str]
     weights: dict[str, float]
     bias: float
     threshold: float
@@ -160,31 +187,37 @@ class GapModel:
         if header.get("sha256") != hashlib.sha256(body).hexdigest():
             raise ModelError(f"{path}: missing-number model file is corrupt (payload hash mismatch)")
         try:
-            payload = json.loads(body)
-            names = payload["features"]
-            values = payload["weights"]
+            parts = _split_sections(body, header["sections"])
+            names = _unpack(parts, "features")
+            values = _numbers("d", parts["weights"])
             if len(names) != len(values):
                 raise ValueError("features and weights differ in number")
-            return cls(units=str(payload["units"]), words=frozenset(payload["words"]),
-                       weights=dict(zip(names, map(float, values))), bias=float(payload["bias"]),
-                       threshold=float(payload["threshold"]), meta=dict(header.get("meta", {})), path=str(path),
-                       pattern=candidate_pattern(payload["units"]))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            units = parts["units"].decode("utf-8")
+            return cls(units=units, words=frozenset(_unpack(parts, "words")),
+                       dead_left=frozenset(_unpack(parts, "dead_left")),
+                       dead_right=frozenset(_unpack(parts, "dead_right")), weights=dict(zip(names, values)),
+                       bias=float(header["bias"]), threshold=float(header["threshold"]),
+                       meta=dict(header.get("meta", {})), path=str(path), pattern=candidate_pattern(units))
+        except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
             raise ModelError(f"{path}: missing-number model file lacks a valid field ({exc})") from None
 
     def score_text(self, text: str, rule_hits: dict[int, str] | None = None) -> list[tuple[int, float]]:
         """(position, probability that digits are missing there) for every candidate place of `text`; a pattern
-        that fired at a place (`rule_hits`: position -> rule id) is one of its features."""
+        that fired at a place (`rule_hits`: position -> rule id) is one of its features. A place the first stage
+        of the cascade rules out (and no pattern fired at) scores 0 without computing its features."""
         rule_hits = rule_hits or {}
         folded = fold(text)
         weights, words, bias = self.weights, self.words, self.bias
+        dead_left, dead_right, get = self.dead_left, self.dead_right, self.weights.get
         out = []
         for p in candidates(text, self.pattern):
             if written_apart(text, p):
                 continue
-            z = bias
-            for f in features(folded, p, words, rule_hits.get(p)):
-                z += weights.get(f, 0.0)
+            left, right = cascade_keys(folded, p)
+            if (left in dead_left or right in dead_right) and p not in rule_hits:
+                out.append((p, 0.0))
+                continue
+            z = bias + sum(map(get, features(folded, p, words, rule_hits.get(p)), NO_WEIGHT))
             out.append((p, _sigmoid(z)))
         return out
 
@@ -193,15 +226,71 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
+# The payload's sections, in file order. A list of strings is stored as its UTF-8 concatenation and the end
+# offset (in characters) of each item as uint32 LE: items may hold any character, line breaks included.
+LISTS = ("words", "dead_left", "dead_right", "features")
+SECTIONS = ("units",) + tuple(f"{name}{part}" for name in LISTS for part in ("", "_ends")) + ("weights",)
+
+
+def _split_sections(body: bytes, lengths: list[int]) -> dict[str, bytes]:
+    """The payload cut into its SECTIONS by the lengths the header gives."""
+    if len(lengths) != len(SECTIONS) or sum(lengths) != len(body):
+        raise ValueError("section lengths do not match the payload")
+    parts, at = {}, 0
+    for name, n in zip(SECTIONS, lengths):
+        parts[name] = body[at:at + n]
+        at += n
+    return parts
+
+
+def _numbers(kind: str, raw: bytes) -> array:
+    """An array of `kind` ('I' or 'd') read from little-endian bytes."""
+    values = array(kind)
+    values.frombytes(raw)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values
+
+
+def _little_endian(values: array) -> bytes:
+    if sys.byteorder != "little":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _pack(items: list[str]) -> tuple[bytes, bytes]:
+    """A list of strings as (UTF-8 concatenation, uint32 LE end offsets)."""
+    ends, at = array("I"), 0
+    for item in items:
+        at += len(item)
+        ends.append(at)
+    return "".join(items).encode("utf-8"), _little_endian(ends)
+
+
+def _unpack(parts: dict[str, bytes], name: str) -> list[str]:
+    """The list of strings stored as section `name` and its `_ends`."""
+    text = parts[name].decode("utf-8")
+    ends = _numbers("I", parts[name + "_ends"])
+    if (ends[-1] if ends else 0) != len(text):
+        raise ValueError(f"{name}: offsets do not match its text")
+    starts = [0, *ends[:-1]] if ends else []
+    return [text[i:j] for i, j in zip(starts, ends)]
+
+
 def write_model(path: str | Path, units: str, words: Iterable[str], weights: dict[str, float], bias: float,
-                threshold: float, meta: dict) -> None:
-    """Write a model file deterministically: gzip (no timestamp) of a JSON header line (format, metadata,
-    SHA-256 of the payload) and the JSON payload (sorted features with their weights, sorted words)."""
+                threshold: float, meta: dict, dead_left: Iterable[str] = (), dead_right: Iterable[str] = ()) -> None:
+    """Write a model file deterministically: gzip (no timestamp) of a JSON header line (format, bias, threshold,
+    metadata, section lengths, SHA-256 of the payload) and the binary payload (SECTIONS: sorted lists as text,
+    the weights of the sorted features as float64), which loads in a few hundredths of a second."""
     names = sorted(weights)
-    payload = json.dumps({"units": units, "words": sorted(words), "features": names,
-                          "weights": [weights[n] for n in names], "bias": bias, "threshold": threshold},
-                         ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    header = {"format": FORMAT, "meta": meta, "sha256": hashlib.sha256(payload).hexdigest()}
+    sections = [units.encode("utf-8")]
+    for items in (sorted(words), sorted(dead_left), sorted(dead_right), names):
+        sections.extend(_pack(items))
+    sections.append(_little_endian(array("d", (float(weights[n]) for n in names))))
+    payload = b"".join(sections)
+    header = {"format": FORMAT, "bias": bias, "threshold": threshold, "meta": meta,
+              "sections": [len(x) for x in sections], "sha256": hashlib.sha256(payload).hexdigest()}
     data = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n" + payload
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))

@@ -58,9 +58,10 @@ def test_corrupt_model_file_is_a_clear_error(tmp_path):
 
 
 def test_tampered_model_file_fails_its_hash(tmp_path):
-    raw = gzip.decompress(gapmodel.MODEL_PATH.read_bytes())
+    raw = bytearray(gzip.decompress(gapmodel.MODEL_PATH.read_bytes()))
+    raw[-3] ^= 0x40                                   # one bit of one weight
     tampered = tmp_path / "tampered.json.gz"
-    tampered.write_bytes(gzip.compress(raw.replace(b'"bias":', b'"bias":1', 1)))
+    tampered.write_bytes(gzip.compress(bytes(raw)))
     with pytest.raises(ModelError, match="payload hash mismatch"):
         GapModel.load(tampered)
 
@@ -78,9 +79,25 @@ def test_model_file_round_trips(tmp_path):
     model = GapModel.load(path)
     assert (model.units, model.words, model.weights, model.bias, model.threshold, model.meta) == (
         "年%", frozenset({"享年", "去年"}), {"u1:年": 1.5, "l1:达u1": -0.25}, -2.0, 0.7, {"k": 1})
+    assert model.dead_left == model.dead_right == frozenset()
     first = path.read_bytes()
     gapmodel.write_model(path, "年%", ["去年", "享年"], {"l1:达u1": -0.25, "u1:年": 1.5}, -2.0, 0.7, {"k": 1})
     assert path.read_bytes() == first          # same model, same bytes, whatever the order given
+
+
+def test_cascade_first_stage_rules_out_its_pairs_unless_a_pattern_fired(tmp_path):
+    path = tmp_path / "m.json.gz"
+    gapmodel.write_model(path, "年%", [], {"u1:年": 5.0, "rule": 1.0}, -1.0, 0.7, {},
+                         dead_left=["的年"], dead_right=["%的"])
+    model = GapModel.load(path)
+    text = "我们的年会上，增长年度%的目标"
+    scores = dict(model.score_text(text))
+    assert scores[text.index("年会")] == 0.0               # (的, 年) is a ruled-out pair
+    assert scores[text.index("%的")] == 0.0                # so is (%, 的)
+    assert scores[text.index("年度")] == pytest.approx(1 / (1 + 2.718281828 ** -4.0), rel=1e-6)
+    hit = dict(model.score_text(text, {text.index("年会"): "some-rule"}))
+    assert hit[text.index("年会")] == pytest.approx(1 / (1 + 2.718281828 ** -5.0), rel=1e-6)
+    assert sorted(model.dead_left) == ["的年"] and sorted(model.dead_right) == ["%的"]
 
 
 def test_cli_reports_a_broken_model_in_one_line(tmp_path, monkeypatch):

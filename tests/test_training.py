@@ -73,3 +73,32 @@ def test_dropping_is_the_way_drops_py_drops():
         assert "A3级" in dropped and "v2.0版" in dropped          # after a letter: never dropped
     assert "总投资.39亿元，增长5%，2024年，A3级，v2.0版" in seen      # only the integer part
     assert "总投资亿元，增长%，年，A3级，v2.0版" in seen              # everything that may go
+
+
+def test_train_pages_are_fitted_and_recorded(tmp_path):
+    train = load_script()
+    articles = corpus(120)
+    page_records = [{"id": f"page-{i}", "text": a["text"].replace("全市", "本站论坛")} for i, a in enumerate(corpus(30))]
+    page_records.append({"id": "page-empty", "text": None})          # a page with no text: nothing to fit
+    meta = train.train(articles, tmp_path / "p.json.gz", log=lambda _: None, page_records=page_records)
+    assert meta["fit_pages"] == 30
+    assert meta["fit_articles"] + meta["calibration_articles"] == 120
+    assert "pages.jsonl" in meta["trained_on"]
+    plain = train.train(articles, tmp_path / "n.json.gz", log=lambda _: None)
+    assert plain["fit_pages"] == 0 and plain["pages_data_sha256"] != meta["pages_data_sha256"]
+
+
+def test_cascade_rules_out_the_same_places_in_training_and_at_run_time(tmp_path):
+    train = load_script()
+    path = tmp_path / "m.json.gz"
+    gapmodel.write_model(path, "年月日%亿万名家", [], {"u1:年": 2.0}, -1.0, 0.5, {},
+                         dead_left=["的年", "万名"], dead_right=["家们"])
+    model = gapmodel.GapModel.load(path)
+    dead = {"l1u1:" + k for k in model.dead_left} | {"u2:" + k for k in model.dead_right}
+    text = "我们的年会上，企业家们说，全市有万名志愿者，增长%，年底"
+    folded = gapmodel.fold(text)
+    scores = dict(model.score_text(text))
+    assert len(scores) >= 6
+    for p, score in scores.items():
+        assert train.ruled_out(gapmodel.features(folded, p, model.words, None), dead) == (score == 0.0), text[p:]
+    assert scores[text.index("年会")] == scores[text.index("家们")] == scores[text.index("名志")] == 0.0
