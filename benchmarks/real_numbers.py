@@ -178,6 +178,9 @@ def speed(rounds: int = 3) -> None:
         best["patterns + model"] = min(best["patterns + model"], time.perf_counter() - t0)
     for name, seconds in best.items():
         print(f"numbers stage, {name}: {size / seconds:.2f} MB/s ({size:.2f} MB, best of {rounds})")
+    places = [score for text in texts for _, score in model.score_text(text)]
+    print(f"candidate places: {len(places)} ({len(places) / sum(map(len, texts)):.1%} of characters), "
+          f"{sum(score == 0.0 for score in places) / max(1, len(places)):.1%} ruled out by the cascade's first stage")
     load = subprocess.run([sys.executable, "-c", "import time, newsclean.gapmodel as g; t = time.perf_counter(); "
                            "g.shipped_model(); print(time.perf_counter() - t)"], capture_output=True, text=True,
                           check=True, cwd=ROOT).stdout.strip()

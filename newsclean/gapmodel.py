@@ -326,9 +326,12 @@ def iter_words(lines: Iterable[str]) -> Iterable[str]:
 def describe_model(model: GapModel) -> str:
     """One line for `newsclean rules`: what the detector is, how it was trained, its default threshold."""
     meta = model.meta
-    return (f"[learned] logistic regression over the context of every place digits could be missing "
-            f"({len(model.units)} unit characters, {len(model.weights)} weighted features, {len(model.words)} "
-            f"jieba dictionary words, the patterns below as features), trained self-supervised by "
-            f"{meta.get('script', '?')} on {meta.get('fit_articles', '?')} clean news articles with digits dropped "
-            f"on purpose; flags at score >= {model.threshold} (--gap-threshold); file {model.path}, "
-            f"trained on data sha256 {str(meta.get('train_data_sha256', '?'))[:12]}")
+    return (f"[learned] a cascade over every place digits could be missing: a first stage rules out "
+            f"{len(model.dead_left) + len(model.dead_right)} (before, unit) and (unit, after) character pairs "
+            f"that almost never stand at a gap, then a logistic regression ({len(model.units)} unit characters, "
+            f"{len(model.weights)} weighted features, {len(model.words)} jieba dictionary words, the patterns "
+            f"below as features, trusted patterns with a bonus), trained self-supervised by "
+            f"{meta.get('script', '?')} on {meta.get('fit_articles', '?')} clean news articles and "
+            f"{meta.get('fit_pages', 0)} web pages with digits dropped on purpose; flags at score >= "
+            f"{model.threshold} (--gap-threshold); file {model.path}, trained on data sha256 "
+            f"{str(meta.get('train_data_sha256', '?'))[:12]}")

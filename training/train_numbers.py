@@ -61,6 +61,7 @@ RECALL_SLACK = 0.005
 # Round one searched bonuses up to 6 and took 6: a trusted pattern flagged as it did before the model unless the
 # model is very sure it is wrong. Up to 12 lets calibration decide how far the patterns' own path reaches.
 MAX_TRUST_BONUS = 12.0
+MIN_TRUST_BONUS = 6.0
 # The cascade's first stage: a (before, unit) or (unit, after) pair seen at least DEAD_MIN_COUNT times in the
 # fit examples with at most DEAD_MAX_RATE of them at a gap is ruled out without the full features. Measured on
 # 1,000 train articles: about 87% of candidate places go, and 2 of 2,957 flags the full model raised.
@@ -203,6 +204,9 @@ def choose_threshold(logits, trusted_hit, labels, kinds, clean_chars: int) -> tu
                 break
     if not results:
         raise SystemExit("no threshold meets the calibration targets")
+    # The patterns keep a path of their own (round one's calibration chose 6, and the THUCNews-style rule tests
+    # and seeds need it): a smaller bonus is taken only if no larger one meets the targets.
+    results = [r for r in results if r["trust_bonus"] >= MIN_TRUST_BONUS] or results
     best_recall = max(r["recall"] for r in results)
     best = max((r for r in results if r["recall"] >= best_recall - RECALL_SLACK), key=lambda r: r["trust_bonus"])
     return best["trust_bonus"], best["threshold"], best
