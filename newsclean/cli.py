@@ -20,6 +20,7 @@ from .cli_dedup import index_options, index_settings
 from .dedup import DedupConfig
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
+from .gapmodel import GapModel, ModelError, describe_model, shipped_model
 from .rules import RuleError, RuleSet, RuleSource
 from .runner import RunConfig, RunError, run
 from .sitechrome import LearnOptions
@@ -75,10 +76,10 @@ def main() -> None:
     """Clean scraped Chinese news: strip site chrome, collapse repeats, flag numbers with dropped digits."""
 
 
-def _options(t2s: bool, mark: bool, stages: str | None) -> Options:
+def _options(t2s: bool, mark: bool, stages: str | None, gap_threshold: float | None = None) -> Options:
     chosen = tuple(s.strip() for s in stages.split(",")) if stages else STAGES
     try:
-        return Options(t2s=t2s, mark=mark, stages=chosen)
+        return Options(t2s=t2s, mark=mark, stages=chosen, gap_threshold=gap_threshold)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--stages") from None
 
@@ -110,6 +111,13 @@ def _source(rules_dir: str | None, extra_rules: str | None, disabled: tuple[str,
     return RuleSource(rules_dir, extra_rules, tuple(dict.fromkeys(disabled)))
 
 
+def _load_model() -> GapModel:
+    try:
+        return shipped_model()
+    except ModelError as exc:
+        _fail(str(exc))
+
+
 @main.command("clean")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, help="Output JSONL file, or - for standard output.")
@@ -117,6 +125,9 @@ def _source(rules_dir: str | None, extra_rules: str | None, disabled: tuple[str,
 @click.option("--t2s/--no-t2s", default=True, show_default=True, help="Convert traditional characters to simplified.")
 @click.option("--mark", is_flag=True, help="Also put a visible 〔?〕 marker in the text at each missing number.")
 @click.option("--stages", help=f"Comma-separated stages to run (default: all of {','.join(STAGES)}).")
+@click.option("--gap-threshold", type=click.FloatRange(0, 1), default=None,
+              help="Missing-number score (0-1) needed to flag a gap; lower finds more, higher is surer "
+                   "(default: the model's, chosen for precision; see `newsclean rules`).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes; output order is input order whatever the number.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the document text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
@@ -143,10 +154,10 @@ def _source(rules_dir: str | None, extra_rules: str | None, disabled: tuple[str,
 @click.option("--address", help="With --engine ray: the cluster to join (auto: the one this machine is part of); "
                                 "default: a local cluster of --jobs CPUs.")
 @index_options
-def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, stages, jobs, text_field, id_field,
-                  html_field, extracted_field, max_chars, rejects, stats_path, dedup, clusters_path, dedup_threshold,
-                  resume, learn_chrome, progress, quiet, engine, address, index_type, expected_docs, bloom_fp,
-                  index_dir):
+def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, stages, gap_threshold, jobs,
+                  text_field, id_field, html_field, extracted_field, max_chars, rejects, stats_path, dedup,
+                  clusters_path, dedup_threshold, resume, learn_chrome, progress, quiet, engine, address, index_type,
+                  expected_docs, bloom_fp, index_dir):
     """Clean INPUTS (.txt, .jsonl, .html, .warc, .parquet, optionally .gz/.zst, folders, or - for stdin) into
     OUTPUT (JSONL; parquet when it is named .parquet).
 
@@ -160,8 +171,9 @@ def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, s
     settings = index_settings(index_type, expected_docs, bloom_fp, index_dir)
     rules = _source(rules_dir, extra_rules, disabled)
     _load_rules(rules)  # fail fast, with the file and rule named, before reading any input
+    _load_model()
     config = RunConfig(
-        inputs=tuple(inputs), output=output, rules_dir=rules, options=_options(t2s, mark, stages),
+        inputs=tuple(inputs), output=output, rules_dir=rules, options=_options(t2s, mark, stages, gap_threshold),
         read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars, html_field=html_field,
                          extracted_field=extracted_field),
         jobs=jobs, rejects=rejects, stats=stats_path, resume=resume,
@@ -303,8 +315,11 @@ def rules_command(rules_dir, extra_rules, disabled):
     extra = str(Path(extra_rules)) if extra_rules else None
     for r in rules.chrome:
         click.echo(f"chrome  {r.id:<28} [{r.zone}] {r.description}{_from_extra(r.pattern.path, extra)}")
+    model = _load_model()
+    click.echo(f"number  {'model':<28} {describe_model(model)}")
     for g in rules.gaps:
-        click.echo(f"number  {g.id:<28} [{g.kind}] {g.description}{_from_extra(g.pattern.path, extra)}")
+        click.echo(f"number  {g.id:<28} [{g.kind}] {g.description} (a feature of the model)"
+                   f"{_from_extra(g.pattern.path, extra)}")
     click.echo("# built into the stages (leave a stage out with --stages)")
     for b in BUILTIN_RULES:
         click.echo(f"{b.stage:<9} {b.id:<26} [built-in] {b.description}")

@@ -66,6 +66,7 @@ class Options:
 
     t2s: bool = True
     mark: bool = False
+    gap_threshold: float | None = None      # missing-number score needed to flag; None: the model's default
     stages: tuple[str, ...] = STAGES
     chrome: chrome.ChromeOptions = chrome.ChromeOptions()
     repeats: repeats.RepeatOptions = repeats.RepeatOptions()
@@ -77,6 +78,8 @@ class Options:
         unknown = [s for s in self.stages if s not in STAGES]
         if unknown:
             raise ValueError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
+        if self.gap_threshold is not None and not 0.0 <= self.gap_threshold <= 1.0:
+            raise ValueError(f"gap_threshold must lie in [0, 1], not {self.gap_threshold}")
 
 
 class Pipeline:
@@ -87,12 +90,16 @@ class Pipeline:
         self.options = options or Options(**kwargs)
         self._stages: list[tuple[str, Callable[[Document], None]]] = []
         o = self.options
+        # The missing-number model is loaded (once per process) before any document, so a missing or
+        # corrupt model file is an error at start, not in the middle of a run.
+        model = numbers.shipped_model() if "numbers" in o.stages else None
+        number_options = numbers.NumberOptions(mark=o.mark, threshold=o.gap_threshold)
         table: dict[str, Callable[[Document], None]] = {
             "normalize": lambda d: normalize.run(d, self.rules, normalize.NormalizeOptions(t2s=o.t2s)),
             "chrome": lambda d: chrome.run(d, self.rules, o.chrome, d.site_lines),
             "repeats": lambda d: repeats.run(d, self.rules, o.repeats),
             "rejoin": lambda d: rejoin.run(d, self.rules, o.rejoin),
-            "numbers": lambda d: numbers.run(d, self.rules, numbers.NumberOptions(mark=o.mark)),
+            "numbers": lambda d: numbers.run(d, self.rules, number_options, model),
         }
         # Stages always run in pipeline order, whatever order they were asked for in.
         self._stages = [(name, table[name]) for name in STAGES if name in o.stages]

@@ -40,6 +40,7 @@ from . import __version__
 from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, compression_of_name, dumps,
                  expand_inputs, input_signature, keep_mode, publish, read_records)
 from .dedup import DedupConfig, dedup_records
+from .gapmodel import model_digest
 from .parquet import file_lines, is_parquet_name, write_parquet
 from .paths import PathError, check_written_paths
 from .pipeline import Options, Pipeline, clash_warning, clashing_fields
@@ -465,6 +466,8 @@ def _fingerprint(config: RunConfig, sources: list[Source]) -> str:
         "output": os.path.abspath(config.output), "rejects": config.rejects and os.path.abspath(config.rejects),
         "options": repr(config.options), "read": repr(config.read), "rules": _rules_digest(config.rules_dir),
         "dedup": config.dedup and config.dedup.to_dict(), "learn": repr(config.learn),
+        # The missing-number model decides the flags: another model file would make another output.
+        "model": model_digest(),
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 

@@ -102,7 +102,8 @@ def test_a_kept_copy_that_lost_digits_gets_them_suggested_from_its_reposts(tmp_p
     run(RunConfig(inputs=(str(src),), output=str(tmp_path / "out.jsonl"), dedup=DedupConfig()))
     [record] = read(tmp_path / "out.jsonl")
     assert record["id"] == "b"  # one flag each: the longer copy (it lost three characters, not four)
-    [flag] = [a for a in record["annotations"] if a["type"] == "missing_number"]
+    # (Both copies also carry one false flag of the model, at 十来分钟: the same count, so length decides.)
+    [flag] = [a for a in record["annotations"] if a["type"] == "missing_number" and "suggestion" in a["info"]]
     assert record["text"][flag["start"] - 5:flag["start"] + 3] == "过江车辆约万辆次"
     assert flag["info"]["suggestion"]["digits"] == "3.5" and flag["info"]["suggestion"]["source_id"] == "a"
     assert "3.5" not in record["text"]  # a suggestion, never an edit

@@ -215,7 +215,7 @@ def test_repeats_run_after_chrome_and_before_numbers():
     assert result.text == "\n".join([P1, "▲市民选购年货，蔬菜价格同比增长%。", P2, P3])
     assert [r["reason"] for r in result.removed] == ["chrome", "repeat"]
     # One gap, in the copy that was kept.
-    assert [a["rule"] for a in result.annotations] == ["percent-without-number"]
+    assert [a["rule"] for a in result.annotations] == ["model+percent-without-number"]
     assert raw[result.annotations[0]["raw_start"]] == "%"
     assert result.annotations[0]["raw_start"] < raw.index(P2)
 

@@ -2,8 +2,12 @@
 
 `年4月底` lost its year, `增长%` its percentage, `总投资亿元` its amount. The text is never "fixed": each gap gets
 a `missing_number` annotation whose `start` is the gap and whose span covers the unit left behind (`年`, `%`,
-`亿元`), naming the rule in rules/numbers.toml that found it. With `mark=True` a visible marker (`〔?〕`) is
-also put into the text at each gap for people reading the output.
+`亿元`). The decision is the learned detector of `newsclean.gapmodel` (a logistic regression over the context
+of every candidate place, trained on clean real news); the hand-written patterns of rules/numbers.toml are one
+of its features. A place is flagged when its score reaches the threshold (the model's default, chosen for
+precision, or `NumberOptions.threshold`); the annotation's `rule` is `model`, or `model+<rule id>` when a
+pattern fired there too, and `info.score` is the score. With `mark=True` a visible marker (`〔?〕`) is also put
+into the text at each gap for people reading the output.
 """
 from __future__ import annotations
 
@@ -11,22 +15,33 @@ from dataclasses import dataclass
 
 from ..alignment import Edit
 from ..document import Document
+from ..gapmodel import GapModel, shipped_model
 from ..rules import RuleSet, RuleTimeout
 
 NAME = "numbers"
 TYPE = "missing_number"
 MARKER = "〔?〕"
+MODEL_RULE = "model"
 
 
 @dataclass(frozen=True, slots=True)
 class NumberOptions:
     mark: bool = False
     marker: str = MARKER
+    threshold: float | None = None      # None: the model's own default threshold
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    start: int
+    end: int
+    rule: str
+    score: float
 
 
 def find_gaps(text: str, rules: RuleSet, disabled: set[str] | None = None, warnings: list[str] | None = None
               ) -> list[tuple[int, int, str]]:
-    """(gap position, end of the unit, rule id) for every gap in `text`, in text order, one per position."""
+    """(gap position, end of the unit, rule id) for every place a hand-written pattern flags, in text order."""
     found: dict[int, tuple[int, str]] = {}
     disabled = disabled if disabled is not None else set()
     for rule in rules.gaps:
@@ -44,24 +59,51 @@ def find_gaps(text: str, rules: RuleSet, disabled: set[str] | None = None, warni
     return [(start, end, rule_id) for start, (end, rule_id) in sorted(found.items())]
 
 
-def run(doc: Document, rules: RuleSet, options: NumberOptions = NumberOptions()) -> None:
+def unit_end(text: str, start: int) -> int:
+    """End of the unit a number left at `start`: one character, or `.39亿` for a lost integer part."""
+    if text.startswith(".", start):
+        end = start + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        return min(len(text), end + 1)
+    return start + 1
+
+
+def detect(text: str, rules: RuleSet, model: GapModel, threshold: float | None = None,
+           warnings: list[str] | None = None) -> list[Gap]:
+    """Every place of `text` whose model score reaches the threshold, in text order."""
+    limit = model.threshold if threshold is None else threshold
+    by_rule = {start: (end, rule_id) for start, end, rule_id in find_gaps(text, rules, warnings=warnings)}
+    gaps = []
+    for start, score in model.score_text(text, {p: r for p, (_, r) in by_rule.items()}):
+        if score < limit:
+            continue
+        if start in by_rule:
+            end, rule_id = by_rule[start]
+            gaps.append(Gap(start, end, f"{MODEL_RULE}+{rule_id}", score))
+        else:
+            gaps.append(Gap(start, unit_end(text, start), MODEL_RULE, score))
+    return gaps
+
+
+def run(doc: Document, rules: RuleSet, options: NumberOptions = NumberOptions(),
+        model: GapModel | None = None) -> None:
     """Annotate every gap in `doc`; with `options.mark`, also insert a marker before each one."""
     warnings: list[str] = []
-    gaps = find_gaps(doc.text, rules, warnings=warnings)
+    gaps = detect(doc.text, rules, model or shipped_model(), options.threshold, warnings)
     if warnings:
         doc.meta.setdefault("warnings", []).extend(warnings)
     if not gaps:
         return
     text = doc.text
-    spans = [(start, end, rule_id, text[start:end]) for start, end, rule_id in gaps]
-    for start, end, rule_id, unit in spans:
-        doc.annotate(TYPE, start, end, rule_id, unit=unit,
-                     context=text[max(0, start - 12):start] + "〔?〕" + text[start:end + 12])
+    for gap in gaps:
+        doc.annotate(TYPE, gap.start, gap.end, gap.rule, unit=text[gap.start:gap.end], score=round(gap.score, 3),
+                     context=text[max(0, gap.start - 12):gap.start] + "〔?〕" + text[gap.start:gap.end + 12])
     if options.mark:
-        doc.edit([Edit(start, start, options.marker) for start, _, _, _ in spans])
+        doc.edit([Edit(gap.start, gap.start, options.marker) for gap in gaps])
         # The markers shift everything after them: annotation k now starts k markers later and covers
         # its own marker, so a reader sees `〔?〕年` as one flagged unit.
         width = len(options.marker)
-        for k, ann in enumerate(doc.annotations[-len(spans):]):
+        for k, ann in enumerate(doc.annotations[-len(gaps):]):
             ann.start += k * width
             ann.end += (k + 1) * width

@@ -1,0 +1,257 @@
+"""The learned missing-number detector (newsclean/gapmodel.py and the shipped model file).
+
+Loading and checking the file, determinism, the threshold, `info.score`, and real-shaped sentences written for
+these tests: for each kind of dropped number the issue named (dates, ages, durations, 届, 架, money, counts
+after a verb or noun) a sentence with the digits gone, and for each kind of false flag seen on real news a
+clean sentence that must stay unflagged.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from newsclean import Pipeline, clean, gapmodel
+from newsclean.cli import main
+from newsclean.gapmodel import FORMAT, GapModel, ModelError, shipped_model
+
+
+def flags(sentence: str, **options) -> list[tuple[int, str, float]]:
+    result = clean(sentence, stages=("normalize", "numbers"), **options)
+    return [(a["start"], result.text[a["start"]:a["end"]], a["info"]["score"]) for a in result.annotations]
+
+
+# ------------------------------------------------------------------ the model file
+
+def test_shipped_model_loads_with_its_metadata():
+    model = shipped_model()
+    assert 0.0 < model.threshold < 1.0
+    assert "%" in model.units and "年" in model.units and "日" in model.units
+    assert len(model.weights) > 1000 and len(model.words) > 100
+    assert model.meta["script"] == "training/train_numbers.py"
+    assert "train" in model.meta["trained_on"]
+    assert len(model.meta["train_data_sha256"]) == 64
+
+
+def test_model_is_loaded_once_per_process():
+    assert shipped_model() is shipped_model()
+    assert Pipeline().rules is not None and shipped_model() is shipped_model(gapmodel.MODEL_PATH)
+
+
+def test_shipped_model_file_is_small():
+    assert gapmodel.MODEL_PATH.stat().st_size < 6_000_000
+
+
+def test_missing_model_file_is_a_clear_error(tmp_path):
+    missing = tmp_path / "nope.json.gz"
+    with pytest.raises(ModelError, match="nope.json.gz: missing-number model file not found"):
+        GapModel.load(missing)
+
+
+def test_corrupt_model_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.json.gz"
+    bad.write_bytes(b"this is not gzip")
+    with pytest.raises(ModelError, match="bad.json.gz: missing-number model file is corrupt"):
+        GapModel.load(bad)
+
+
+def test_tampered_model_file_fails_its_hash(tmp_path):
+    raw = bytearray(gzip.decompress(gapmodel.MODEL_PATH.read_bytes()))
+    raw[-3] ^= 0x40                                   # one bit of one weight
+    tampered = tmp_path / "tampered.json.gz"
+    tampered.write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(ModelError, match="payload hash mismatch"):
+        GapModel.load(tampered)
+
+
+def test_foreign_json_file_is_refused(tmp_path):
+    other = tmp_path / "other.json.gz"
+    other.write_bytes(gzip.compress(json.dumps({"format": "something-else"}).encode() + b"\n{}"))
+    with pytest.raises(ModelError, match=f"not a {FORMAT} model file"):
+        GapModel.load(other)
+
+
+def test_model_file_round_trips(tmp_path):
+    path = tmp_path / "m.json.gz"
+    gapmodel.write_model(path, "年%", ["享年", "去年"], {"u1:年": 1.5, "l1:达u1": -0.25}, -2.0, 0.7, {"k": 1})
+    model = GapModel.load(path)
+    assert (model.units, model.words, model.weights, model.bias, model.threshold, model.meta) == (
+        "年%", frozenset({"享年", "去年"}), {"u1:年": 1.5, "l1:达u1": -0.25}, -2.0, 0.7, {"k": 1})
+    assert model.dead_left == model.dead_right == frozenset()
+    first = path.read_bytes()
+    gapmodel.write_model(path, "年%", ["去年", "享年"], {"l1:达u1": -0.25, "u1:年": 1.5}, -2.0, 0.7, {"k": 1})
+    assert path.read_bytes() == first          # same model, same bytes, whatever the order given
+
+
+def test_cascade_first_stage_rules_out_its_pairs_unless_a_pattern_fired(tmp_path):
+    path = tmp_path / "m.json.gz"
+    gapmodel.write_model(path, "年%", [], {"u1:年": 5.0, "rule": 1.0}, -1.0, 0.7, {},
+                         dead_left=["的年"], dead_right=["%的"])
+    model = GapModel.load(path)
+    text = "我们的年会上，增长年度%的目标"
+    scores = dict(model.score_text(text))
+    assert scores[text.index("年会")] == 0.0               # (的, 年) is a ruled-out pair
+    assert scores[text.index("%的")] == 0.0                # so is (%, 的)
+    assert scores[text.index("年度")] == pytest.approx(1 / (1 + 2.718281828 ** -4.0), rel=1e-6)
+    hit = dict(model.score_text(text, {text.index("年会"): "some-rule"}))
+    assert hit[text.index("年会")] == pytest.approx(1 / (1 + 2.718281828 ** -5.0), rel=1e-6)
+    assert sorted(model.dead_left) == ["的年"] and sorted(model.dead_right) == ["%的"]
+
+
+def test_cli_reports_a_broken_model_in_one_line(tmp_path, monkeypatch):
+    bad = tmp_path / "broken.json.gz"
+    bad.write_bytes(b"\x1f\x8b broken")
+    monkeypatch.setattr(gapmodel, "MODEL_PATH", bad)
+    page = tmp_path / "page.txt"
+    page.write_text("全年实现旅游收入亿元。", encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", str(page), "-o", str(tmp_path / "out.jsonl")])
+    assert result.exit_code != 0
+    assert "broken.json.gz: missing-number model file is corrupt" in result.output
+    assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------ scores and thresholds
+
+SENTENCE = "今年前三季度，全市实现地区生产总值亿元，同比增长%，新增城镇就业万人，其中高校毕业生多名。全县有多家企业入驻，比去年增加家。"
+
+
+def test_every_flag_has_a_score_at_or_above_the_threshold():
+    found = flags(SENTENCE)
+    assert found
+    for _, _, score in found:
+        assert shipped_model().threshold <= score <= 1.0
+
+
+def test_scores_are_deterministic():
+    assert flags(SENTENCE) == flags(SENTENCE)
+    model = shipped_model()
+    assert model.score_text(SENTENCE) == model.score_text(SENTENCE)
+
+
+def test_a_lower_threshold_flags_a_superset_and_a_higher_one_a_subset():
+    default = {p for p, _, _ in flags(SENTENCE)}
+    low = {p for p, _, _ in flags(SENTENCE, gap_threshold=0.05)}
+    high = {p for p, _, _ in flags(SENTENCE, gap_threshold=0.999)}
+    assert high <= default <= low
+    assert len(low) > len(default)
+
+
+def test_threshold_one_flags_almost_nothing_and_zero_every_candidate():
+    model = shipped_model()
+    candidates = model.score_text(SENTENCE)
+    assert len(flags(SENTENCE, gap_threshold=0.0)) == len(candidates)
+    assert all(score < 1.0 for _, score in candidates) == (flags(SENTENCE, gap_threshold=1.0) == [])
+
+
+def test_threshold_outside_zero_one_is_refused():
+    with pytest.raises(ValueError, match="gap_threshold"):
+        Pipeline(gap_threshold=1.5)
+
+
+def test_cli_gap_threshold_option(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text(SENTENCE, encoding="utf-8")
+    counts = []
+    for threshold in ("0.05", "0.999"):
+        out = tmp_path / f"out{threshold}.jsonl"
+        result = CliRunner().invoke(main, ["clean", str(page), "-o", str(out), "--gap-threshold", threshold])
+        assert result.exit_code == 0, result.output
+        counts.append(len(json.loads(out.read_text(encoding="utf-8"))["annotations"]))
+    assert counts[0] > counts[1]
+    bad = CliRunner().invoke(main, ["clean", str(page), "-o", str(tmp_path / "x.jsonl"), "--gap-threshold", "2"])
+    assert bad.exit_code != 0 and "--gap-threshold" in bad.output
+
+
+def test_rules_command_explains_the_model():
+    result = CliRunner().invoke(main, ["rules"])
+    assert result.exit_code == 0
+    [line] = [l for l in result.output.splitlines() if l.startswith("number  model")]
+    assert "logistic regression" in line and "training/train_numbers.py" in line and "--gap-threshold" in line
+
+
+def test_features_never_see_digits_only_that_there_were_some():
+    folded = gapmodel.fold("同比增长12.5%，达到3800万元")
+    assert folded == "同比增长00.0%，达到0000万元" == gapmodel.fold("同比增长98.1%，达到4271万元")
+    words = frozenset({"增长", "达到"})
+    at = folded.index("万")
+    assert gapmodel.features(folded, at, words, None) == gapmodel.features(gapmodel.fold("同比增长7.3%，达到1500万元"),
+                                                                           len("同比增长7.3%，达到1500"), words, None)
+
+
+def test_no_candidate_right_after_a_number_a_letter_or_in_a_code():
+    pattern = shipped_model().pattern
+    text = "增长12%，A股，v2.0版，https://a.cn/%E9%87，'%Y-%m-%d'，12.5亿，5000 万英镑，小说txt 天心"
+    places = gapmodel.candidates(text, pattern)
+    scored = {p for p, _ in shipped_model().score_text(text)}
+    assert text.index("万英镑") not in scored and text.index("天心") not in scored      # written apart: vetoed
+    assert text.index("%") not in places          # 12% keeps its digits
+    assert text.index("股") not in places          # A股
+    assert text.index("%E9") not in places and text.index("%m") not in places
+
+
+# ------------------------------------------------------------------ real-shaped sentences (written for these tests)
+# (sentence, text right before the gap, unit)
+
+# Counts after a verb and durations score between 0.1 and 0.9 with the shipped model: below the default
+# threshold, chosen for precision on real news. Left open (strict, so a model that finds them says so).
+MISSED_AT_DEFAULT = pytest.mark.xfail(strict=True, reason="scored below the default threshold by the shipped model")
+
+POSITIVES = [
+    ("本届论坛将于月日在杭州开幕，为期三天。", "本届论坛将于", "月"),
+    ("本届论坛将于11月日在杭州开幕，为期三天。", "本届论坛将于11月", "日"),
+    ("活动时间为3月1日至月日，全市各区同步举办。", "活动时间为3月1日至", "月"),
+    ("这位老人今年岁，仍坚持每天下地劳作。", "这位老人今年", "岁"),
+    pytest.param("搜救队员连续奋战小时，终于找到了被困群众。", "搜救队员连续奋战", "小时",
+                 marks=MISSED_AT_DEFAULT),
+    pytest.param("这批货物在港口滞留了天才完成通关。", "这批货物在港口滞留了", "天", marks=MISSED_AT_DEFAULT),
+    pytest.param("第届全国运动会的火炬传递活动今天启动。", "第", "届", marks=pytest.mark.xfail(
+        strict=True, reason="round two's model: 第届 at the start of a sentence scores below the default threshold")),
+    pytest.param("航空公司今年计划引进架新飞机，扩充国内航线。", "航空公司今年计划引进", "架", marks=MISSED_AT_DEFAULT),
+    ("该公司第三季度净利润达亿美元，好于市场预期。", "该公司第三季度净利润达", "亿"),
+    pytest.param("双方在边境地区发生次交火，造成多人受伤。", "双方在边境地区发生", "次", marks=MISSED_AT_DEFAULT),
+    ("红十字会向对方移交了名被扣押人员。", "红十字会向对方移交了", "名"),
+    pytest.param("本次常委会会议审议件法律草案和决定草案。", "本次常委会会议审议", "件", marks=MISSED_AT_DEFAULT),
+    pytest.param("主办方在公园里设置了个演出点，供市民欣赏。", "主办方在公园里设置了", "个", marks=MISSED_AT_DEFAULT),
+    pytest.param("全省组织万名农技人员深入田间地头指导春耕。", "全省组织", "万", marks=MISSED_AT_DEFAULT),
+    ("全年全省规模以上工业增加值同比增长%。", "全年全省规模以上工业增加值同比增长", "%"),
+    ("公司营业收入达到.85亿元，同比增长一成。", "公司营业收入达到", ".85"),
+    ("年，这座城市的常住人口首次突破千万。", "", "年"),
+]
+
+
+@pytest.mark.parametrize("sentence, before, unit", POSITIVES)
+def test_dropped_number_is_flagged(sentence, before, unit):
+    found = flags(sentence)
+    assert (len(before), unit) in [(p, u[:len(unit)]) for p, u, _ in found]
+
+
+TRAPS = [
+    "春节临近，花市里的年宵花销售火爆，市民纷纷选购。",
+    "新年开年，各地重大项目建设按下快进键。",
+    "这位老艺术家享年九十二岁，一生创作了大量作品。",
+    "他把最美好的青春华年献给了边疆的教育事业。",
+    "该国央行将基准年利率维持不变，年率化增速有所放缓。",
+    "这条管道的设计年输气量可达数百亿立方米。",
+    "今年是两国友好合作年，双方将举办一系列交流活动。",
+    "公司发布了年度社会责任报告，本年度营收稳步增长。",
+    "今年的水稻亩产再创新高，农民喜获丰收。",
+    "各地亿元以上项目加快推进，带动有效投资。",
+    "有的地方政策落实不到位，群众反映强烈。",
+    "基层干部建立问题台账，逐项销号整改。",
+    "这位企业家表示，将继续加大在当地的投资。",
+    "座谈会由副部长杜占元主持，柯永年等代表发言。",
+    "每万人口拥有执业医师数持续增加。",
+    "港口新建了亿吨级大港，年吞吐能力大幅提升。",
+    "中医讲究固本培元，调理身体要循序渐进。",
+    "这份合同的金额高达5000 万英镑，创下同类交易纪录。",
+    "请访问 https://example.com/search?q=%E4%B8%AD 查看详情。",
+    "日志中的日期格式为'%Y-%m-%d'，时间格式另行设置。",
+    "全市累计接种疫苗320万剂次，服务企业1.6万家次。",
+]
+
+
+@pytest.mark.parametrize("sentence", TRAPS)
+def test_clean_sentence_is_not_flagged(sentence):
+    assert flags(sentence) == []
