@@ -177,7 +177,7 @@ def test_newsclean_rules_lists_every_rule_in_force_the_built_in_ones_too(tmp_pat
     listed = [line.split()[1] for line in result.stdout.splitlines() if not line.startswith("#")]
     rules = RuleSet.load()
     expected = ([r.id for r in rules.chrome if r.id != "breadcrumb"] + ["linjiang-producer"]
-                + [g.id for g in rules.gaps] + [b.id for b in BUILTIN_RULES])
+                + ["model"] + [g.id for g in rules.gaps] + [b.id for b in BUILTIN_RULES])
     assert listed == expected
     assert "linjiang-producer" in result.stdout and "(from " in result.stdout
 
