@@ -109,6 +109,7 @@ class RegexBudget:
         local.cpu_start = time.thread_time()
         local.spent = False
         local.struck = set()
+        local.by_rule = Counter()  # rule id -> wall seconds it spent on this document
 
     def _cpu_used(self) -> float | None:
         """CPU seconds this thread has spent on the current document (None outside a document)."""
@@ -125,11 +126,11 @@ class RegexBudget:
             try:
                 found = call(limit)
             except TimeoutError:
-                self._charge(started)
+                self._charge(pattern, started)
                 if attempt < LOAD_RETRIES and self._only_waited(limit):
                     continue
                 raise self.timed_out(pattern, limit) from None
-            if self._charge(started) > limit and not self._only_waited(limit):
+            if self._charge(pattern, started) > limit and not self._only_waited(limit):
                 # a call that returned after its limit (the `regex` timeout is checked only every so often)
                 raise self.timed_out(pattern, limit)
             return found
@@ -152,10 +153,12 @@ class RegexBudget:
             limit = min(limit, left)
         return limit, _clock()
 
-    def _charge(self, started: float) -> float:
+    def _charge(self, pattern: "Pattern", started: float) -> float:
         took = _clock() - started
-        if getattr(self._local, "left", None) is not None:
-            self._local.left -= took
+        local = self._local
+        if getattr(local, "left", None) is not None:
+            local.left -= took
+            local.by_rule[pattern.rule_id] += took
         return took
 
     def _only_waited(self, limit: float) -> bool:
@@ -181,9 +184,11 @@ class RegexBudget:
         if left is not None and left <= 0.01 and not local.spent:
             local.left = 0.0
             local.spent = True
+            # The call that finds the budget spent may belong to an honest rule: name the one that spent it.
+            spender, spent = local.by_rule.most_common(1)[0]
             why += (f"; the document's time budget for all rules ({DOCUMENT_BUDGET_S:.2f}s and "
                     f"{DOCUMENT_BUDGET_PER_MCHAR:.0f}s per million characters) ran out, so no rule ran on the rest "
-                    "of it")
+                    f"of it (rule '{spender}' spent {spent:.2f}s of it)")
         struck = getattr(local, "struck", None)
         if struck is not None and pattern.rule_id not in struck:
             # Only documents in a row count: an honest rule may run out of time now and then (switching it off
