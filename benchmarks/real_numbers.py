@@ -133,6 +133,39 @@ def dev_set(threshold: float | None, show: int, work: Path) -> None:
     clean_file(EVAL / "dev" / "input.jsonl", out, threshold)
     print(f"development set: {score_line(EVAL / 'dev' / 'gold.jsonl', out)}")
     by_kind(EVAL / "dev" / "gold.jsonl", out, show)
+    overruled(EVAL / "dev" / "gold.jsonl", out, show)
+
+
+def overruled(gold: Path, output: Path, show: int) -> None:
+    """The gaps a hand-written pattern flags (as the patterns alone did before the model) that the detector
+    leaves unflagged, by pattern: where the cascade overrules the rules."""
+    from newsclean.stages import numbers
+    rules = Pipeline().rules
+    outs = {}
+    for line in open(output, encoding="utf-8"):
+        r = json.loads(line)
+        outs[r["id"]] = (r["text"], [a["start"] for a in r["annotations"] if a["type"] == "missing_number"])
+    by_rule, listed, caught = Counter(), defaultdict(list), 0
+    for line in open(gold, encoding="utf-8"):
+        g = json.loads(line)
+        text, flagged = outs[g["id"]]
+        rules.budget.start(len(text))
+        hits = numbers.find_gaps(text, rules)
+        for gap in g["gaps"]:
+            at = [(s, rule) for s, _, rule in hits if scorer.flagged(text, [s], gap["left"], gap["right"])]
+            if not at:
+                continue
+            caught += 1
+            if not scorer.flagged(text, flagged, gap["left"], gap["right"]):
+                start, rule = at[0]
+                by_rule[rule] += 1
+                listed[rule].append(f"{text[max(0, start - 12):start]}〔{gap['dropped']}〕{text[start:start + 8]}"
+                                    .replace("\n", "⏎"))
+    print(f"gaps the patterns flag: {caught}; left unflagged by the detector: {sum(by_rule.values())} "
+          + ", ".join(f"{rule} {n}" for rule, n in by_rule.most_common()))
+    for rule, n in by_rule.most_common():
+        for example in listed[rule][:show]:
+            print(f"    {rule}: {example}")
 
 
 def page_flags(threshold: float | None, show: int) -> None:
