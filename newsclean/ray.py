@@ -41,11 +41,11 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .dedup import (DedupConfig, ClusterEntry, _empty_signatures, band_keys, count_number_conflicts, estimate_jaccard,
-                    is_missing_number, number_fingerprints, suggest_digits)
+from .dedup import (DedupConfig, ClusterEntry, band_keys, count_number_conflicts, is_missing_number, number_fingerprints,
+                    suggest_digits)
 from .io import Record, Reject, dumps, expand_inputs, publish, read_records
 from .hf import OUTPUT_COLUMNS
-from .minhash import signatures
+from .minhash import empty_signatures, estimate_jaccard, signatures
 from .parquet import is_parquet_name, write_parquet
 
 POSITION_BITS = 40  # a unit's position: file number << 40 | unit number in the file (input order when sorted)
@@ -179,7 +179,7 @@ def _sign(batch: dict[str, Any], config: DedupConfig) -> dict[str, list]:
     docs = [(pos, o) for pos, o in _unpacked(batch) if "dedup" in o]
     texts = [o["dedup"]["text"] for _, o in docs]
     sigs = signatures(texts, config.minhash, backend=config.backend)
-    blank = _empty_signatures(sigs)
+    blank = empty_signatures(sigs)
     keys = band_keys(sigs, bands, rows)
     figures = (number_fingerprints(texts, config.backend) if config.number_check
                else [np.empty(0, np.uint64)] * len(texts))

@@ -24,7 +24,7 @@ from newsclean.cli_dedup import dedup_command
 from newsclean.dedup import (
     DedupConfig,
     Deduplicator,
-    _LSHIndex,
+    LSHIndex as _LSHIndex,
     count_number_conflicts,
     dedup_records,
     number_fingerprint,

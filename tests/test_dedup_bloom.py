@@ -24,8 +24,8 @@ from newsclean.dedup import (  # noqa: E402
     BLOOM_SEEN,
     DedupConfig,
     Deduplicator,
-    _BloomIndex,
-    _LSHIndex,
+    BloomIndex as _BloomIndex,
+    LSHIndex as _LSHIndex,
     band_keys,
     dedup_records,
 )
@@ -187,7 +187,7 @@ def test_deduplicator_with_bloom_survives_a_restart(tmp_path):
 
 
 def test_a_bloom_save_that_fails_midway_keeps_the_previous_index(tmp_path, monkeypatch):
-    import newsclean.dedup as dedup_module
+    import newsclean.dedup.bloom as dedup_module
 
     seen = Deduplicator(DedupConfig(index="bloom", expected_docs=100))
     seen.add("a", METRO)

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..alignment import Edit
-from ..document import Document
+from ..document import MISSING_NUMBER, Document
 from ..gapmodel import GapModel, shipped_model
 from ..rules import RuleSet, RuleTimeout
 
 NAME = "numbers"
-TYPE = "missing_number"
+TYPE = MISSING_NUMBER
 MARKER = "〔?〕"
 MODEL_RULE = "model"
 
