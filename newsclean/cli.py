@@ -21,7 +21,7 @@ from .dedup import DedupConfig
 from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
 from .gapmodel import GapModel, ModelError, describe_model, shipped_model
-from .rules import RuleError, RuleSet, RuleSource
+from .rulebook import RuleError, RuleSet, RuleSource
 from .runner import RunConfig, RunError, run
 from .sitechrome import LearnOptions
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .document import Document
-from .rules import RuleSet
+from .rulebook import RuleSet
 from .stages import chrome, normalize, numbers, rejoin, repeats
 
 STAGES = ("normalize", "chrome", "repeats", "rejoin", "numbers")

@@ -44,7 +44,7 @@ from .gapmodel import model_digest
 from .parquet import file_lines, is_parquet_name, write_parquet
 from .paths import PathError, check_written_paths
 from .pipeline import Options, Pipeline, clash_warning, clashing_fields
-from .rules import RuleSource, parse_timeout_warning
+from .rulebook import RuleSource, parse_timeout_warning
 from .sitechrome import LearnOptions, SiteChrome
 from .spool import kept_lines, light_records, write_kept
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 import regex
 
 from ..document import Document, Line
-from ..rules import ChromeRule, RuleSet, RuleTimeout
+from ..rulebook import ChromeRule, RuleSet, RuleTimeout
 from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
 
 NAME = "chrome"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..alignment import Edit
 from ..document import MISSING_NUMBER, Document
 from ..gapmodel import GapModel, shipped_model
-from ..rules import RuleSet, RuleTimeout
+from ..rulebook import RuleSet, RuleTimeout
 
 NAME = "numbers"
 TYPE = MISSING_NUMBER
