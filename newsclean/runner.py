@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 from . import __version__
-from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, compression_of_name, dumps,
+from .io import (RAW_LIMIT, AtomicWriter, atomic_file, InputError, ReadOptions, Record, Reject, Source, compression_of_name, dumps,
                  expand_inputs, input_signature, keep_mode, publish, read_records)
 from .dedup import DedupConfig, dedup_records
 from .gapmodel import model_digest
@@ -596,12 +596,8 @@ class _Job:
             "rejects_bytes": self.rejects.position() if self.rejects else None,
             "stats": stats.state(),
         }
-        tmp = self.checkpoint.with_name(self.checkpoint.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with atomic_file(self.checkpoint, self.checkpoint.with_name(self.checkpoint.name + ".tmp"), text=True) as fh:
             json.dump(state, fh, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.checkpoint)
         self.last_units = self.units
         self.last_time = time.monotonic()
 

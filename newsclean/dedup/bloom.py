@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..io.write import atomic_file
 from .config import BLOOM_FORMAT, BLOOM_INSTALL, BLOOM_META, BLOOM_VERSION, DedupConfig
 from .lsh import BAND_MULTIPLIER, band_keys, mix64
 
@@ -144,15 +145,10 @@ class BloomIndex:
                 os.fsync(fh.fileno())
         meta = {"format": BLOOM_FORMAT, "version": BLOOM_VERSION, "config": self.config.to_dict(),
                 "documents": self.documents, "filters": folder.name, "band_key": "newsclean band_keys (splitmix64, 60 bits)"}
-        fd, tmp = tempfile.mkstemp(prefix=f".{BLOOM_META}.", suffix=".tmp", dir=directory)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with atomic_file(directory / BLOOM_META, text=True) as fh:
                 json.dump(meta, fh, ensure_ascii=False, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, directory / BLOOM_META)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
             shutil.rmtree(folder, ignore_errors=True)
             raise
         for old in directory.glob("filters-*"):

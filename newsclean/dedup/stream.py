@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import zipfile
 from dataclasses import replace
@@ -13,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..minhash import default_backend, empty_signatures, signatures
+from ..io.write import atomic_file
 from ..paths import private_temp
 from .batch import BLOOM_CHUNK
 from .bloom import BloomIndex
@@ -172,22 +172,15 @@ class LSHDeduplicator(Deduplicator):
         lengths = np.array([len(f) for f in self._fingerprints], dtype=np.int64)
         meta = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "config": self.config.to_dict(), "ids": self._ids}
         path = Path(path)
-        tmp = private_temp(path, ".tmp")  # one a killed save left behind is removed here
-        try:
-            with open(tmp, "wb") as fh:
-                np.savez(
-                    fh,
-                    meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
-                    signatures=self._sigs[:n],
-                    fingerprints=np.concatenate(self._fingerprints) if n else np.empty(0, np.uint64),
-                    fingerprint_lengths=lengths,
-                )
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # private_temp: one a killed save left behind is removed here.
+        with atomic_file(path, private_temp(path, ".tmp")) as fh:
+            np.savez(
+                fh,
+                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+                signatures=self._sigs[:n],
+                fingerprints=np.concatenate(self._fingerprints) if n else np.empty(0, np.uint64),
+                fingerprint_lengths=lengths,
+            )
 
     @classmethod
     def load_file(cls, path: str | Path, jobs: int = 1, backend: str | None = None) -> LSHDeduplicator:
