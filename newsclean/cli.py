@@ -1,4 +1,4 @@
-"""The `newsclean` command: a thin shell over the library (newsclean.runner, newsclean.pipeline).
+"""The `newsclean` command: a thin shell over the library (newsclean.run, newsclean.pipeline).
 
 Every error a user can cause -- an unknown option, a missing or unreadable input, a broken rule file, a
 resume that does not match -- ends the command with one line on stderr (``newsclean: error: ...``) and a
@@ -22,7 +22,7 @@ from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, read_records
 from .pipeline import STAGES, Options, Pipeline
 from .gapmodel import GapModel, ModelError, describe_model, shipped_model
 from .rulebook import RuleError, RuleSet, RuleSource
-from .runner import RunConfig, RunError, run
+from .run import RunConfig, RunError, run
 from .sitechrome import LearnOptions
 
 EXIT_INTERRUPTED = 130

@@ -196,7 +196,7 @@ def _kept_index(result, ids, texts, config: DedupConfig) -> Deduplicator:
 
 def _books(result, unreadable: list[Reject], encodings: list[str]):
     """The run's books in the same form as `newsclean clean`'s: records in = written + duplicates + rejected."""
-    from .runner import RunStats, dedup_books
+    from .run import RunStats, dedup_books
 
     summary = result.summary()
     stats = RunStats(records_in=summary["records"] + len(unreadable), written=summary["kept"],

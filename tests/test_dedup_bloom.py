@@ -29,7 +29,7 @@ from newsclean.dedup import (  # noqa: E402
     band_keys,
     dedup_records,
 )
-from newsclean.runner import RunConfig, run  # noqa: E402
+from newsclean.run import RunConfig, run  # noqa: E402
 
 from test_clean_dedup import dump  # noqa: E402
 from test_dedup import FUND_WEEK_1, FUND_WEEK_2, METRO, METRO_OTHER_CITY, corpus  # noqa: E402
@@ -343,7 +343,7 @@ def test_importing_newsclean_does_not_load_the_bloom_dependencies():
 
 
 def test_a_run_killed_before_its_output_is_in_place_resumes_without_dropping_its_own_documents(tmp_path, monkeypatch):
-    import newsclean.runner as runner
+    import newsclean.run.job as runner
 
     src = dump(tmp_path)
     args = ["clean", src, "-o", tmp_path / "out.jsonl", "--dedup", "--no-progress", "--index-type", "bloom",

@@ -31,7 +31,7 @@ from newsclean.dedup import Deduplicator
 from newsclean.io import ReadOptions, Record, _decompressed, _lines, read_records
 from newsclean.pipeline import Options
 from newsclean.rulebook import RuleError, RuleSet
-from newsclean.runner import RunConfig, RunError, _Cleaner, checkpoint_path, partial_path, run
+from newsclean.run import RunConfig, RunError, Cleaner as _Cleaner, checkpoint_path, partial_path, run
 
 STORY = ("浏阳经开区今年一季度完成规模工业总产值同比增长百分之十二，园区新签约项目二十个。\n"
          "区内企业负责人表示，下一步将继续加大研发投入，推动产品升级。")
@@ -513,10 +513,10 @@ def test_a_hand_edited_checkpoint_is_a_clear_error(tmp_path):
             run(RunConfig(inputs=config.inputs, output=config.output, resume=True))
     # one with the right fingerprint but a damaged body
     run_state = {"version": 1, "units": "many", "output_bytes": 0, "rejects_bytes": None, "stats": {}}
-    from newsclean import runner
+    import newsclean.run.job as runner
 
     sources = runner.expand_inputs(config.inputs)
-    run_state["fingerprint"] = runner._fingerprint(RunConfig(inputs=config.inputs, output=config.output, resume=True),
+    run_state["fingerprint"] = runner.run_fingerprint(RunConfig(inputs=config.inputs, output=config.output, resume=True),
                                                    sources)
     cp.write_text(json.dumps(run_state), encoding="utf-8")
     assert "checkpoint" in failed(invoke("clean", inp, "-o", out, "--resume"))
