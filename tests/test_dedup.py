@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import minhash as mh
-from newsclean.cli_dedup import dedup_command
+from newsclean.cli.dedup import dedup_command
 from newsclean.dedup import (
     DedupConfig,
     Deduplicator,

@@ -366,7 +366,7 @@ def test_a_run_killed_before_its_output_is_in_place_resumes_without_dropping_its
 
 
 def test_the_dedup_command_updates_the_index_dir_only_after_its_outputs(tmp_path, monkeypatch):
-    import newsclean.cli_dedup as cli_dedup
+    import newsclean.cli.dedup as cli_dedup
 
     src = write_corpus(tmp_path)
     args = ["dedup", src, "-o", tmp_path / "kept.jsonl", "--index-type", "bloom", "--expected-docs", 100,
