@@ -26,10 +26,12 @@ import math
 import re
 import sys
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from itertools import repeat
 from typing import Iterable
+
+import numpy as np
 
 FORMAT = "newsclean-gap-model/2"   # 2: the cascade's first-stage pairs
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "numbers-gap.json.gz"
@@ -168,6 +170,13 @@ class GapModel:
     meta: dict
     path: str
     pattern: re.Pattern
+    # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once
+    dead_left_codes: np.ndarray = field(repr=False, compare=False, default=None)
+    dead_right_codes: np.ndarray = field(repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dead_left_codes", pair_codes(self.dead_left))
+        object.__setattr__(self, "dead_right_codes", pair_codes(self.dead_right))
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> "GapModel":
@@ -201,25 +210,64 @@ class GapModel:
         except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
             raise ModelError(f"{path}: missing-number model file lacks a valid field ({exc})") from None
 
-    def score_text(self, text: str, rule_hits: dict[int, str] | None = None) -> list[tuple[int, float]]:
-        """(position, probability that digits are missing there) for every candidate place of `text`; a pattern
-        that fired at a place (`rule_hits`: position -> rule id) is one of its features. A place the first stage
-        of the cascade rules out (and no pattern fired at) scores 0 without computing its features."""
+    def places(self, text: str) -> list[int]:
+        """The candidate places of `text` (one pass of the candidate pattern), in text order."""
+        return candidates(text, self.pattern)
+
+    def score_text(self, text: str, rule_hits: dict[int, str] | None = None, places: list[int] | None = None,
+                   ruled_out: bool = True) -> list[tuple[int, float]]:
+        """(position, probability that digits are missing there) for every candidate place of `text` (`places`,
+        if the caller has found them already); a pattern that fired at a place (`rule_hits`: position -> rule
+        id) is one of its features. A place the first stage of the cascade rules out (and no pattern fired at)
+        scores 0 without computing its features; with `ruled_out=False` it is left out of the list."""
         rule_hits = rule_hits or {}
+        places = self.places(text) if places is None else places
+        if not places:
+            return []
         folded = fold(text)
-        weights, words, bias = self.weights, self.words, self.bias
-        dead_left, dead_right, get = self.dead_left, self.dead_right, self.weights.get
+        dead = self._ruled_out(folded, places)
+        words, bias, get = self.words, self.bias, self.weights.get
         out = []
-        for p in candidates(text, self.pattern):
-            if written_apart(text, p):
+        for p, is_dead in zip(places, dead):
+            if is_dead and p not in rule_hits:
+                if ruled_out and not written_apart(text, p):
+                    out.append((p, 0.0))
                 continue
-            left, right = cascade_keys(folded, p)
-            if (left in dead_left or right in dead_right) and p not in rule_hits:
-                out.append((p, 0.0))
+            if written_apart(text, p):
                 continue
             z = bias + sum(map(get, features(folded, p, words, rule_hits.get(p)), NO_WEIGHT))
             out.append((p, _sigmoid(z)))
         return out
+
+    def _ruled_out(self, folded: str, places: list[int]) -> list[bool]:
+        """Whether the cascade's first stage rules out each place: its (before, unit) or (unit, after) pair is
+        one of the dead pairs (`cascade_keys`), looked up for all places at once on the code points."""
+        codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        at = np.asarray(places, dtype=np.int64)
+        before = np.where(at > 0, codes[at - 1], ord("^"))
+        unit = codes[at]
+        after = np.where(at + 1 < len(codes), codes[np.minimum(at + 1, len(codes) - 1)], TEXT_END)
+        dead = _member((before << 21) | unit, self.dead_left_codes) | _member((unit << 21) | after, self.dead_right_codes)
+        return dead.tolist()
+
+
+# A pair is coded as (first code point << 21) | second; a right key of one character (a unit at the end of the
+# text) has this in place of the second (code points end at 0x10FFFF, below it).
+TEXT_END = 0x110000
+
+
+def pair_codes(keys: Iterable[str]) -> np.ndarray:
+    """The sorted codes of the cascade's pair keys (see TEXT_END), for `_member`."""
+    codes = {(ord(k[0]) << 21) | (ord(k[1]) if len(k) == 2 else TEXT_END) for k in keys if 1 <= len(k) <= 2}
+    return np.array(sorted(codes), dtype=np.int64)
+
+
+def _member(values: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+    """Which of `values` are in `sorted_codes` (a binary search each)."""
+    if not len(sorted_codes):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_codes, values)
+    return sorted_codes[np.minimum(at, len(sorted_codes) - 1)] == values
 
 
 def _sigmoid(z: float) -> float:

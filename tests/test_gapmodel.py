@@ -100,6 +100,25 @@ def test_cascade_first_stage_rules_out_its_pairs_unless_a_pattern_fired(tmp_path
     assert sorted(model.dead_left) == ["的年"] and sorted(model.dead_right) == ["%的"]
 
 
+def test_cascade_first_stage_at_the_ends_of_the_text_and_on_any_character(tmp_path):
+    """The first stage looks all places up at once on code points: the same keys as `cascade_keys`, with `^u`
+    for a unit that starts the text and a one-character right key for one that ends it."""
+    path = tmp_path / "m.json.gz"
+    gapmodel.write_model(path, "年%家", [], {"u1:年": 5.0, "u1:家": 5.0, "u1:%": 5.0}, -1.0, 0.7, {},
+                         dead_left=["^年", "\U00020000家"], dead_right=["%", "年\U0001F600"])
+    model = GapModel.load(path)
+    text = "年底增长%，\U00020000家企业，年\U0001F600，大家年会，\ud800年，增长%"
+    scores = dict(model.score_text(text))
+    folded = gapmodel.fold(text)
+    for p, score in scores.items():
+        left, right = gapmodel.cascade_keys(folded, p)
+        assert (score == 0.0) == (left in model.dead_left or right in model.dead_right), (p, left, right)
+    assert scores[0] == 0.0 and scores[len(text) - 1] == 0.0               # ^年 and a % that ends the text
+    assert scores[text.index("%")] > 0.5 and scores[text.index("家年")] > 0.5
+    live = model.score_text(text, ruled_out=False)
+    assert [p for p, _ in live] == [p for p, s in scores.items() if s > 0.0]
+
+
 def test_cli_reports_a_broken_model_in_one_line(tmp_path, monkeypatch):
     bad = tmp_path / "broken.json.gz"
     bad.write_bytes(b"\x1f\x8b broken")

@@ -76,7 +76,9 @@ def detect(text: str, rules: RuleSet, model: GapModel, threshold: float | None =
     limit = model.threshold if threshold is None else threshold
     by_rule = {start: (end, rule_id) for start, end, rule_id in find_gaps(text, rules, warnings=warnings)}
     gaps = []
-    for start, score in model.score_text(text, {p: r for p, (_, r) in by_rule.items()}):
+    # A place the cascade rules out scores 0: listed only when a threshold of 0 flags every candidate.
+    for start, score in model.score_text(text, {p: r for p, (_, r) in by_rule.items()},
+                                          ruled_out=limit <= 0.0):
         if score < limit:
             continue
         if start in by_rule:
