@@ -20,10 +20,10 @@ DESCRIPTION = ("Three or more items in a row, each a line or a few short lines w
                "the body block")
 
 # A stamp with a time of day: a date and a time (`2019-09-30 07:42`, `2019-09-3007:42`, `09-26 12:11`,
-# `9月26日 12:11`), a day word and a time (`今天 08:14`, `昨天08:14`), or an age (`3分钟前`, `2小时前`).
+# `9月26日 12:11`), a day word and a time (`今天 08:14`, `昨天08:14`), or an age (`3分钟前`, `2小时前`, `1天前`).
 _STAMP = regex.compile(
     r"(?:(?:\d{2,4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|今天|昨天|前天)\s*\d{1,2}[:：]\d{2}"
-    r"|\d{1,2}\s*(?:分钟|小时)前"
+    r"|\d{1,2}\s*(?:分钟|小时|天)前"
 )
 _SENTENCE_END = regex.compile(r"\p{Han}[。！？]")
 
@@ -33,9 +33,10 @@ class ItemListOptions:
     # A stamp line is at most this long: a stamp with a source, a comment count, `举报 回复`.
     stamp_max_chars: int = 60
     # Items in a row: consecutive stamps at most this many lines apart, the lines between at most
-    # item_max_chars long together (a headline and a summary; a long comment is an article of its own).
+    # item_max_chars long together (a headline and a summary, a handle and a comment; a post of several
+    # paragraphs is an article of its own).
     item_max_lines: int = 3
-    item_max_chars: int = 160
+    item_max_chars: int = 300
     min_items: int = 3
 
 
