@@ -31,7 +31,7 @@ import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
@@ -40,6 +40,7 @@ from . import __version__
 from .io import (RAW_LIMIT, AtomicWriter, InputError, ReadOptions, Record, Reject, Source, compression_of_name, dumps,
                  expand_inputs, input_signature, keep_mode, publish, read_records)
 from .dedup import DedupConfig, dedup_records
+from .extraction import PageSpool, extract_block, is_pending
 from .gapmodel import model_digest
 from .parquet import file_lines, is_parquet_name, write_parquet
 from .paths import PathError, check_written_paths
@@ -212,7 +213,7 @@ _pipelines: dict[tuple, Pipeline] = {}
 
 
 def _init_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
-                 site: SiteChrome | None = None) -> None:
+                 site: SiteChrome | None = None, read: ReadOptions = ReadOptions()) -> None:
     # Loading the rules takes a moment: runs in one process with the same rule files share a pipeline.
     key = (rules_dir, options, _rules_digest(rules_dir))
     if key not in _pipelines:
@@ -221,15 +222,16 @@ def _init_worker(rules_dir: "str | RuleSource | None", options: Options, text_fi
     _worker["pipeline"] = _pipelines[key]
     _worker["text_field"] = text_field
     _worker["site"] = site
+    _worker["read"] = read
 
 
 def _init_pool_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
-                      site: SiteChrome | None, parent: int) -> None:
+                      site: SiteChrome | None, read: ReadOptions, parent: int) -> None:
     # Ctrl-C and SIGTERM are for the main process, which stops the pool and keeps the checkpoint.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
-    _init_worker(rules_dir, options, text_field, site)
+    _init_worker(rules_dir, options, text_field, site, read)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -283,6 +285,11 @@ def _clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]
     return out
 
 
+def _extract_block(units: list) -> list[Record | Reject]:
+    """The units of a block with their HTML pages extracted, in a worker (see `extraction`)."""
+    return extract_block(units, _worker["read"])
+
+
 def _encode(line: str) -> bytes:
     try:
         return line.encode("utf-8")
@@ -296,7 +303,7 @@ class _Cleaner:
     def __init__(self, config: "RunConfig", site: SiteChrome | None = None):
         self.config = config
         self.pool: ProcessPoolExecutor | None = None
-        args = (config.rules_dir, config.options, config.read.text_field, site)
+        args = (config.rules_dir, config.options, config.read.text_field, site, config.read)
         if config.jobs <= 1:
             _init_worker(*args)
         else:
@@ -324,6 +331,23 @@ class _Cleaner:
             done, future = pending.popleft()
             yield done, _result(future)
 
+    def extract(self, blocks: Iterator[list]) -> Iterator[tuple[list, list[Record | Reject]]]:
+        """(block, the block with its HTML pages extracted) for every block, in input order: the pages are
+        extracted in the workers, as many blocks at a time as `map` cleans."""
+        if self.pool is None:
+            for block in blocks:
+                yield block, _extract_block(block) if any(map(is_pending, block)) else block
+            return
+        pending: deque[tuple[list, Future | None]] = deque()
+        for block in blocks:
+            pending.append((block, _submit(self.pool, block, _extract_block) if any(map(is_pending, block)) else None))
+            if len(pending) >= 2 * self.config.jobs:
+                done, future = pending.popleft()
+                yield done, done if future is None else _result(future)
+        while pending:
+            done, future = pending.popleft()
+            yield done, done if future is None else _result(future)
+
     def close(self) -> None:
         if self.pool is not None:
             try:
@@ -335,14 +359,15 @@ class _Cleaner:
 _WORKER_DIED = "a worker process died (out of memory, or killed); the run can be resumed with --resume"
 
 
-def _submit(pool: ProcessPoolExecutor, block: list[Record | Reject]) -> Future:
+def _submit(pool: ProcessPoolExecutor, block: list[Record | Reject], work: Callable | None = None) -> Future:
+    """Send a block to be cleaned (or, with `work`, to be worked on as it is: `_extract_block`)."""
     try:
-        return pool.submit(_clean_block, _payload(block))
+        return pool.submit(_clean_block, _payload(block)) if work is None else pool.submit(work, block)
     except BrokenProcessPool:  # the pool noticed the dead worker before this block was sent
         raise RunError(_WORKER_DIED) from None
 
 
-def _result(future: Future) -> list[Cleaned]:
+def _result(future: Future) -> list:
     try:
         return future.result()
     except BrokenProcessPool:
@@ -749,7 +774,8 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
     if progress.total is None:
         on_bytes = None
     job = _Job(config, sources)
-    site, learn_note = _learn_site_chrome(config, sources)
+    read = replace(config.read, defer_extraction=True)  # pages are extracted in the workers
+    site, learn_note, spool = _learn_site_chrome(config, sources, read)
     cleaner: _Cleaner | None = _Cleaner(config, site)
     try:
         stats, skip = job.start()
@@ -757,11 +783,16 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
             stats.notes.append(job.note)
         if learn_note and not stats.resumed_at:
             stats.notes.append(learn_note)
-        units = read_records(list(config.inputs), config.read, sources=sources, on_open=progress.opened)
+        units = read_records(list(config.inputs), read, sources=sources, on_open=progress.opened)
+        if spool is not None:  # the learning pass extracted every page already
+            units = spool.from_spool(units)
         for _ in islice(units, skip):  # written by the interrupted run: read past them, do not clean them
             pass
         assert cleaner is not None
-        for block, cleaned in cleaner.map(_blocks(units, config.block_size)):
+        blocks = _blocks(units, config.block_size)
+        if spool is None:
+            blocks = (extracted for _, extracted in cleaner.extract(blocks))
+        for block, cleaned in cleaner.map(blocks):
             results = iter(cleaned)
             for unit in block:
                 _account(unit, results, stats, job)
@@ -783,6 +814,8 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
     finally:
         if cleaner is not None:
             cleaner.close()
+        if spool is not None:
+            spool.close()
         job.close()
     return stats
 
@@ -792,18 +825,54 @@ def _page_url(fields: dict[str, Any], meta: dict[str, Any]) -> str | None:
     return fields.get("url") or meta.get("url")
 
 
-def _learn_site_chrome(config: RunConfig, sources: list[Source]) -> tuple[SiteChrome | None, str | None]:
+def _learn_site_chrome(config: RunConfig, sources: list[Source], read: ReadOptions
+                       ) -> tuple[SiteChrome | None, str | None, PageSpool | None]:
     """A first pass over the inputs: the lines each site repeats on many of its pages. The pass reads the
-    same inputs in the same order, so a resumed run (or any --jobs) learns exactly the same lines."""
+    same inputs in the same order, so a resumed run (or any --jobs) learns exactly the same lines. Its HTML
+    pages are extracted in worker processes and kept in the returned spool for the cleaning pass."""
     if config.learn is None or "chrome" not in config.options.stages:
-        return None, None
+        return None, None, None
     if any(s.kind in ("stdin", "stream") for s in sources):
-        return None, "site chrome not learned: standard input or a pipe cannot be read twice"
-    units = read_records(list(config.inputs), config.read, sources=sources)
-    site = SiteChrome.learn(((u.text, _page_url(u.fields, u.meta)) for u in units if isinstance(u, Record)), config.learn)
+        return None, "site chrome not learned: standard input or a pipe cannot be read twice", None
+    units = read_records(list(config.inputs), read, sources=sources)
+    spool = PageSpool()
+    extractor = _Cleaner(config) if read.defer_extraction and _may_hold_pages(config, sources) else None
+    try:
+        extracted = _spooled(extractor, _blocks(units, config.block_size), spool)
+        site = SiteChrome.learn(((u.text, _page_url(u.fields, u.meta)) for u in extracted if isinstance(u, Record)),
+                                config.learn)
+    except BaseException:
+        spool.close()
+        raise
+    finally:
+        if extractor is not None:
+            extractor.close()
+    if not spool.pages:
+        spool.close()
+        spool = None
     if not len(site):
-        return None, None
-    return site, f"site chrome learned from the batch: {len(site)} recurring lines of {len(site.sites)} site(s)"
+        return None, None, spool
+    return (site, f"site chrome learned from the batch: {len(site)} recurring lines of {len(site.sites)} site(s)",
+            spool)
+
+
+def _may_hold_pages(config: RunConfig, sources: list[Source]) -> bool:
+    """Whether the inputs may hold HTML pages (then the learning pass starts workers to extract them)."""
+    return bool(config.read.html_field) or any(s.kind in ("html", "warc") for s in sources)
+
+
+def _spooled(extractor: "_Cleaner | None", blocks: Iterator[list], spool: PageSpool) -> Iterator[Record | Reject]:
+    """Every unit of `blocks` with its pages extracted (by `extractor`'s workers), each extracted page also
+    added to `spool`."""
+    if extractor is None:  # no input can hold a page
+        for block in blocks:
+            yield from block
+        return
+    for block, extracted in extractor.extract(blocks):
+        for unit, out in zip(block, extracted):
+            if is_pending(unit):
+                spool.add(out)
+            yield out
 
 
 def _account(unit: Record | Reject, results: Iterator[Cleaned], stats: RunStats, job: _Job) -> None:
