@@ -97,3 +97,15 @@ def test_stamp_lines_and_lists_found_by_the_module():
     assert not itemlists.is_stamp_line("2024-05-12 09:30，记者来到城南书房。开放第一天，书房里坐满了读者。")
     texts = [*BODY, *RECOMMENDED]
     assert itemlists.item_lists(texts) == [(len(BODY) + 1, len(texts) - 1)]
+
+
+def test_a_closing_quote_with_its_speaker_above_a_comment_thread_stays():
+    """On a full page, `“……”——王女士` ends a statement (the speaker follows the quote): the body's last line,
+    not a headline to leave outside the block with the comments below it."""
+    closing = "“书房建好以后，我希望每个周末都能带孩子来这里看书。”——王女士"
+    menu = ["江城网", "首页", "新闻", "本地", "国内", "国际", "财经", "体育", "娱乐", "汽车", "房产", "教育",
+            "健康", "旅游", "文化", "视频", "图片", "专题", "评论", "政务", "民生", "科技", "数码", "登录"]
+    result = clean(article(menu, [TITLE, META], BODY, [closing, "来源：江城日报", "网友评论"], COMMENTS))
+    kept = result.text.split("\n")
+    assert closing in kept
+    assert "希望城南也建一座。" not in kept

@@ -28,8 +28,9 @@ _CLAUSE_END = regex.compile(r"\p{Han}[，。；、]$")
 _EXCLAMATION_END = regex.compile(r"\p{Han}[！？!?]+$")
 _WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
 # How a statement ends; a headline ends in ！ or ？ as often as prose does, so those do not count here. A
-# reporter's credit in brackets may follow the end (`……重返赛场。”（小林）`).
-_STATEMENT_END = regex.compile(r"[。…”」』.．](?:\s*[（(][^（()）]{1,16}[）)])?$")
+# reporter's credit in brackets may follow the end (`……重返赛场。”（小林）`), and so may the speaker of a quote
+# (`“……多陪陪家人”。——汪勇`).
+_STATEMENT_END = regex.compile(r"[。…”」』.．](?:\s*[（(][^（()）]{1,16}[）)]|\s*(?:——|—|--)\s*[^\s，。；]{1,12})?$")
 # A numbered item at the start of a line: `1.`, `2、`, `3．`, `（四）`, `⑤` (the number is one group or another;
 # `7.2023年…` is item 7: a decimal `3.5亿` reads as 3 too, but only a run numbered in order makes a list).
 _ITEM_NUMBER = regex.compile(r"\s*(?:[(（]?(?P<digits>\d{1,2})[)）.、．]|[(（](?P<han>[一二三四五六七八九十]{1,3})[)）]"
