@@ -12,7 +12,7 @@ import pytest
 import newsclean.html_io as html_io
 from newsclean.extraction import PageSpool
 from newsclean.io import ReadOptions, Record, Reject, read_records
-from newsclean.runner import RunConfig, run
+from newsclean.run import RunConfig, run
 from test_html import page
 
 
