@@ -13,12 +13,17 @@ type), `not-a-page` (a WARC response whose HTTP status is not 2xx: a redirect, a
 `--html-field` is absent or not a string), `corrupt-input` (a damaged WARC: the records before the damage are
 kept), `internal-error` (an extractor bug on one page: the run goes on).
 
+With `ReadOptions.defer_extraction` (what `newsclean clean` uses) a page is read and decoded here but not
+extracted: it comes as a `PendingPage`, and `extract_page` makes it a `Record` or a `Reject` later, in the
+worker process that cleans it, so that a run with `--jobs N` extracts N pages at a time and every page once.
+
 In a WARC file the units are its `response` and `resource` records; `warcinfo`, `request`, `metadata` and
 `revisit` records describe the crawl and hold no page, and are passed over like blank lines of a JSONL file.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterator
 
 from .html import RAW_KIND, PageError, decode_page, extract
@@ -33,9 +38,30 @@ def html_limit(options: ReadOptions) -> int:
     return options.max_line_bytes
 
 
+@dataclass(slots=True)
+class PendingPage:
+    """A decoded page whose main text is still to be extracted (`extract_page`): read in the main process,
+    extracted in the worker that cleans it."""
+
+    html: str
+    id: str
+    source: str
+    encoding: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None
+
+
 def page_record(html: str, rid: str, source: str, encoding: str, options: ReadOptions,
-                fields: dict[str, Any] | None = None, url: str | None = None) -> Record | Reject:
-    """The record of one decoded page: its main text, the page's metadata, and the caller's fields."""
+                fields: dict[str, Any] | None = None, url: str | None = None) -> Record | Reject | PendingPage:
+    """The record of one decoded page (its main text, the page's metadata, and the caller's fields), or
+    the page itself to be extracted later when `options.defer_extraction` says so."""
+    page = PendingPage(html, rid, source, encoding, dict(fields or {}), url)
+    return page if options.defer_extraction else extract_page(page, options)
+
+
+def extract_page(pending: PendingPage, options: ReadOptions) -> Record | Reject:
+    """The main text of a decoded page as a record, or the reason it has none."""
+    html, rid, source, url = pending.html, pending.id, pending.source, pending.url
     try:
         page = extract(html, url=url)
     except PageError as exc:
@@ -46,18 +72,18 @@ def page_record(html: str, rid: str, source: str, encoding: str, options: ReadOp
     if len(page.text) > options.max_chars:
         return Reject(source, f"too-large: {len(page.text)} characters of main text (limit {options.max_chars})",
                       html[:RAW_LIMIT], rid, _raw_extra(len(html), RAW_LIMIT))
-    out_fields = dict(fields or {})
+    out_fields = dict(pending.fields)
     if options.extracted_field:
         out_fields[options.extracted_field] = page.text
     meta = {"raw": RAW_KIND, **page.metadata}
     if url and "url" not in meta:
         meta["url"] = url
-    return Record(rid, page.text, out_fields, source, encoding, meta)
+    return Record(rid, page.text, out_fields, source, pending.encoding, meta)
 
 
 def bytes_record(data: bytes, rid: str, source: str, options: ReadOptions, content_type: str | None = None,
-                 url: str | None = None, fields: dict[str, Any] | None = None) -> Record | Reject:
-    """The record of one page given as bytes: sniffed, decoded, extracted."""
+                 url: str | None = None, fields: dict[str, Any] | None = None) -> Record | Reject | PendingPage:
+    """The record of one page given as bytes: sniffed, decoded, extracted (or left for `extract_page`)."""
     what = sniff_binary(data[:8192])
     if what:
         return Reject(source, f"binary-file: {what}", _lenient(data[:200], 200), rid)
@@ -70,7 +96,7 @@ def bytes_record(data: bytes, rid: str, source: str, options: ReadOptions, conte
     return page_record(html, rid, source, encoding, options, fields, url)
 
 
-def html_file_record(stream: _Stream, source: str, rid: str, options: ReadOptions) -> Record | Reject:
+def html_file_record(stream: _Stream, source: str, rid: str, options: ReadOptions) -> Record | Reject | PendingPage:
     """One `.html`/`.htm` file (plain or compressed) as one record."""
     data = bytearray()
     limit = html_limit(options)
@@ -83,7 +109,7 @@ def html_file_record(stream: _Stream, source: str, rid: str, options: ReadOption
 
 
 def field_record(obj: dict[str, Any], where: str, encoding: str, raw: str, options: ReadOptions,
-                 default_id: str) -> Record | Reject:
+                 default_id: str) -> Record | Reject | PendingPage:
     """A JSONL record whose page is in `options.html_field`; its other fields (not the HTML) go to the output."""
     name = options.html_field
     assert name is not None
@@ -103,7 +129,7 @@ def field_record(obj: dict[str, Any], where: str, encoding: str, raw: str, optio
     return page_record(html, rid, where, encoding, options, fields, url)
 
 
-def warc_records(fh: BinaryIO, source: str, options: ReadOptions) -> Iterator[Record | Reject]:
+def warc_records(fh: BinaryIO, source: str, options: ReadOptions) -> Iterator[Record | Reject | PendingPage]:
     """Every page record of a WARC file (plain, or gzip record by record as `.warc.gz` is)."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -120,7 +146,7 @@ def warc_records(fh: BinaryIO, source: str, options: ReadOptions) -> Iterator[Re
                      f"({type(exc).__name__}: {exc}); the records before it were kept", "")
 
 
-def _warc_page(record: Any, where: str, options: ReadOptions) -> Record | Reject:
+def _warc_page(record: Any, where: str, options: ReadOptions) -> Record | Reject | PendingPage:
     url = record.rec_headers.get_header("WARC-Target-URI")
     rid = record.rec_headers.get_header("WARC-Record-ID") or url or where
     if record.http_headers is not None:

@@ -408,7 +408,7 @@ def run_ray(config, address: str | None = None, partitions: int | None = None,
         clock = _Clock(timings)
         # The lines each site repeats are counted on the driver, in input order, as the local engine does:
         # the same table, so the same bytes (a distributed count is not written yet).
-        site, learn_note = _learn_site_chrome(config, sources)
+        site, learn_note, _ = _learn_site_chrome(config, sources, config.read)  # Ray's readers extract
         clock.lap("learn site chrome")
         finals = _pipeline(ray, config, sources, partitions, clock, site)
         stats = RunStats()

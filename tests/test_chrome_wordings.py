@@ -56,3 +56,10 @@ def test_reprint_notices_in_other_wordings_go(notice):
 def test_a_sentence_about_reprinting_stays_in_the_body():
     sentence = "市版权局提醒，网站转载新闻作品应当取得著作权人许可，并在显著位置注明来源。"
     assert kept_lines("\n".join([BODY[0], sentence, BODY[1]])) == [BODY[0], sentence, BODY[1]]
+
+
+def test_links_to_the_neighbouring_article_go_and_a_sentence_about_the_last_article_stays():
+    links = ["上一文章：江城租车自驾游安全常识须知", "下一文章：租赁汽车需要承担哪些责任？"]
+    assert kept_lines("\n".join([*BODY, *links])) == BODY
+    sentence = "上一文章发表后，不少读者来信询问城市书房的开放时间。"
+    assert kept_lines("\n".join([BODY[0], sentence, BODY[1]])) == [BODY[0], sentence, BODY[1]]

@@ -62,6 +62,9 @@ class ReadOptions:
     fallback_encodings: tuple[str, ...] = ("gb18030",)
     html_field: str | None = None  # JSONL: the field holding the page's HTML (its main text is cleaned)
     extracted_field: str | None = None  # HTML input: also write the extracted text (the raw) into this field
+    # HTML input: hand each page over decoded but not extracted (html_io.PendingPage), for the worker that
+    # cleans it to extract (newsclean.extraction).
+    defer_extraction: bool = False
 
     @property
     def max_line_bytes(self) -> int:

@@ -2,7 +2,8 @@
 
 Modules: `config` (RunConfig, RunError), `stats` (the books), `workers` (the process pool and the cleaning
 of a block), `partial` (partial files and their locks), `checkpoint` (resume), `dedup_glue` (`clean
---dedup`), `job` (the files of one run, and `run`).
+--dedup`), `job` (the files of one run, and `run`). HTML pages are extracted in the workers, once per run
+(`newsclean.extraction`).
 """
 from ..io import InputError
 from .checkpoint import CHECKPOINT_VERSION, checkpoint_path

@@ -25,11 +25,13 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from itertools import islice
 from typing import Any, BinaryIO, Callable, Iterator
 
-from ..io import (RAW_LIMIT, AtomicWriter, Record, Reject, Source, atomic_file, dumps, expand_inputs, publish,
-                  read_records)
+from ..extraction import PageSpool, is_pending
+from ..io import (RAW_LIMIT, AtomicWriter, ReadOptions, Record, Reject, Source, atomic_file, dumps, expand_inputs,
+                  publish, read_records)
 from ..parquet import is_parquet_name, write_parquet
 from ..paths import PathError, check_written_paths
 from ..sitechrome import SiteChrome
@@ -271,7 +273,8 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
     if progress.total is None:
         on_bytes = None
     job = _Job(config, sources)
-    site, learn_note = learn_site_chrome(config, sources)
+    read = replace(config.read, defer_extraction=True)  # pages are extracted in the workers
+    site, learn_note, spool = learn_site_chrome(config, sources, read)
     cleaner: Cleaner | None = Cleaner(config, site)
     try:
         stats, skip = job.start()
@@ -279,11 +282,16 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
             stats.notes.append(job.note)
         if learn_note and not stats.resumed_at:
             stats.notes.append(learn_note)
-        units = read_records(list(config.inputs), config.read, sources=sources, on_open=progress.opened)
+        units = read_records(list(config.inputs), read, sources=sources, on_open=progress.opened)
+        if spool is not None:  # the learning pass extracted every page already
+            units = spool.from_spool(units)
         for _ in islice(units, skip):  # written by the interrupted run: read past them, do not clean them
             pass
         assert cleaner is not None
-        for block, cleaned in cleaner.map(blocks_of(units, config.block_size)):
+        blocks = blocks_of(units, config.block_size)
+        if spool is None:
+            blocks = (extracted for _, extracted in cleaner.extract(blocks))
+        for block, cleaned in cleaner.map(blocks):
             results = iter(cleaned)
             for unit in block:
                 _account(unit, results, stats, job)
@@ -305,24 +313,63 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
     finally:
         if cleaner is not None:
             cleaner.close()
+        if spool is not None:
+            spool.close()
         job.close()
     return stats
 
 
 
 
-def learn_site_chrome(config: RunConfig, sources: list[Source]) -> tuple[SiteChrome | None, str | None]:
+def learn_site_chrome(config: RunConfig, sources: list[Source], read: ReadOptions
+                      ) -> tuple[SiteChrome | None, str | None, PageSpool | None]:
     """A first pass over the inputs: the lines each site repeats on many of its pages. The pass reads the
-    same inputs in the same order, so a resumed run (or any --jobs) learns exactly the same lines."""
+    same inputs in the same order, so a resumed run (or any --jobs) learns exactly the same lines. With
+    `read.defer_extraction` its HTML pages are extracted in worker processes and kept in the returned spool
+    for the cleaning pass."""
     if config.learn is None or "chrome" not in config.options.stages:
-        return None, None
+        return None, None, None
     if any(s.kind in ("stdin", "stream") for s in sources):
-        return None, "site chrome not learned: standard input or a pipe cannot be read twice"
-    units = read_records(list(config.inputs), config.read, sources=sources)
-    site = SiteChrome.learn(((u.text, page_url(u.fields, u.meta)) for u in units if isinstance(u, Record)), config.learn)
+        return None, "site chrome not learned: standard input or a pipe cannot be read twice", None
+    units = read_records(list(config.inputs), read, sources=sources)
+    spool = PageSpool()
+    extractor = Cleaner(config) if read.defer_extraction and _may_hold_pages(config, sources) else None
+    try:
+        extracted = _spooled(extractor, blocks_of(units, config.block_size), spool)
+        site = SiteChrome.learn(((u.text, page_url(u.fields, u.meta)) for u in extracted if isinstance(u, Record)),
+                                config.learn)
+    except BaseException:
+        spool.close()
+        raise
+    finally:
+        if extractor is not None:
+            extractor.close()
+    if not spool.pages:
+        spool.close()
+        spool = None
     if not len(site):
-        return None, None
-    return site, f"site chrome learned from the batch: {len(site)} recurring lines of {len(site.sites)} site(s)"
+        return None, None, spool
+    return (site, f"site chrome learned from the batch: {len(site)} recurring lines of {len(site.sites)} site(s)",
+            spool)
+
+
+def _may_hold_pages(config: RunConfig, sources: list[Source]) -> bool:
+    """Whether the inputs may hold HTML pages (then the learning pass starts workers to extract them)."""
+    return bool(config.read.html_field) or any(s.kind in ("html", "warc") for s in sources)
+
+
+def _spooled(extractor: Cleaner | None, blocks: Iterator[list], spool: PageSpool) -> Iterator[Record | Reject]:
+    """Every unit of `blocks` with its pages extracted (by `extractor`'s workers), each extracted page also
+    added to `spool`."""
+    if extractor is None:  # no input can hold a page
+        for block in blocks:
+            yield from block
+        return
+    for block, extracted in extractor.extract(blocks):
+        for unit, out in zip(block, extracted):
+            if is_pending(unit):
+                spool.add(out)
+            yield out
 
 
 def _account(unit: Record | Reject, results: Iterator[Cleaned], stats: RunStats, job: _Job) -> None:

@@ -9,9 +9,10 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from ..io import Record, Reject, dumps
+from ..extraction import extract_block, is_pending
+from ..io import ReadOptions, Record, Reject, dumps
 from ..pipeline import Options, Pipeline, clash_warning, clashing_fields
 from ..rulebook import RuleSource
 from ..sitechrome import SiteChrome
@@ -24,7 +25,7 @@ _pipelines: dict[tuple, Pipeline] = {}
 
 
 def init_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
-                 site: SiteChrome | None = None) -> None:
+                 site: SiteChrome | None = None, read: ReadOptions = ReadOptions()) -> None:
     # Loading the rules takes a moment: runs in one process with the same rule files share a pipeline.
     key = (rules_dir, options, rules_digest(rules_dir))
     if key not in _pipelines:
@@ -33,15 +34,16 @@ def init_worker(rules_dir: "str | RuleSource | None", options: Options, text_fie
     _worker["pipeline"] = _pipelines[key]
     _worker["text_field"] = text_field
     _worker["site"] = site
+    _worker["read"] = read
 
 
 def _init_pool_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
-                      site: SiteChrome | None, parent: int) -> None:
+                      site: SiteChrome | None, read: ReadOptions, parent: int) -> None:
     # Ctrl-C and SIGTERM are for the main process, which stops the pool and keeps the checkpoint.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
-    init_worker(rules_dir, options, text_field, site)
+    init_worker(rules_dir, options, text_field, site, read)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -95,6 +97,11 @@ def clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]
     return out
 
 
+def extract_pages(units: list) -> list[Record | Reject]:
+    """The units of a block with their HTML pages extracted, in a worker (see `extraction`)."""
+    return extract_block(units, _worker["read"])
+
+
 def encode_line(line: str) -> bytes:
     try:
         return line.encode("utf-8")
@@ -108,7 +115,7 @@ class Cleaner:
     def __init__(self, config: "RunConfig", site: SiteChrome | None = None):
         self.config = config
         self.pool: ProcessPoolExecutor | None = None
-        args = (config.rules_dir, config.options, config.read.text_field, site)
+        args = (config.rules_dir, config.options, config.read.text_field, site, config.read)
         if config.jobs <= 1:
             init_worker(*args)
         else:
@@ -136,6 +143,24 @@ class Cleaner:
             done, future = pending.popleft()
             yield done, result_of_block(future)
 
+    def extract(self, blocks: Iterator[list]) -> Iterator[tuple[list, list[Record | Reject]]]:
+        """(block, the block with its HTML pages extracted) for every block, in input order: the pages are
+        extracted in the workers, as many blocks at a time as `map` cleans."""
+        if self.pool is None:
+            for block in blocks:
+                yield block, extract_pages(block) if any(map(is_pending, block)) else block
+            return
+        pending: deque[tuple[list, Future | None]] = deque()
+        for block in blocks:
+            work = submit(self.pool, block, extract_pages) if any(map(is_pending, block)) else None
+            pending.append((block, work))
+            if len(pending) >= 2 * self.config.jobs:
+                done, future = pending.popleft()
+                yield done, done if future is None else result_of_block(future)
+        while pending:
+            done, future = pending.popleft()
+            yield done, done if future is None else result_of_block(future)
+
     def close(self) -> None:
         if self.pool is not None:
             try:
@@ -147,14 +172,15 @@ class Cleaner:
 _WORKER_DIED = "a worker process died (out of memory, or killed); the run can be resumed with --resume"
 
 
-def submit(pool: ProcessPoolExecutor, block: list[Record | Reject]) -> Future:
+def submit(pool: ProcessPoolExecutor, block: list[Record | Reject], work: Callable | None = None) -> Future:
+    """Send a block to be cleaned (or, with `work`, to be worked on as it is: `extract_pages`)."""
     try:
-        return pool.submit(clean_block, payload(block))
+        return pool.submit(clean_block, payload(block)) if work is None else pool.submit(work, block)
     except BrokenProcessPool:  # the pool noticed the dead worker before this block was sent
         raise RunError(_WORKER_DIED) from None
 
 
-def result_of_block(future: Future) -> list[Cleaned]:
+def result_of_block(future: Future) -> list:
     try:
         return future.result()
     except BrokenProcessPool:

@@ -16,7 +16,7 @@ import regex
 from ..document import Document, Line
 from ..rulebook import ChromeRule, RuleSet, RuleTimeout
 from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
-from . import Stage
+from . import Stage, itemlists
 
 NAME = "chrome"
 # Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
@@ -28,8 +28,9 @@ _CLAUSE_END = regex.compile(r"\p{Han}[，。；、]$")
 _EXCLAMATION_END = regex.compile(r"\p{Han}[！？!?]+$")
 _WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
 # How a statement ends; a headline ends in ！ or ？ as often as prose does, so those do not count here. A
-# reporter's credit in brackets may follow the end (`……重返赛场。”（小林）`).
-_STATEMENT_END = regex.compile(r"[。…”」』.．](?:\s*[（(][^（()）]{1,16}[）)])?$")
+# reporter's credit in brackets may follow the end (`……重返赛场。”（小林）`), and so may the speaker of a quote
+# (`“……多陪陪家人”。——汪勇`).
+_STATEMENT_END = regex.compile(r"[。…”」』.．](?:\s*[（(][^（()）]{1,16}[）)]|\s*(?:——|—|--)\s*[^\s，。；]{1,12})?$")
 # A numbered item at the start of a line: `1.`, `2、`, `3．`, `（四）`, `⑤` (the number is one group or another;
 # `7.2023年…` is item 7: a decimal `3.5亿` reads as 3 too, but only a run numbered in order makes a list).
 _ITEM_NUMBER = regex.compile(r"\s*(?:[(（]?(?P<digits>\d{1,2})[)）.、．]|[(（](?P<han>[一二三四五六七八九十]{1,3})[)）]"
@@ -163,6 +164,7 @@ STRUCTURAL_RULES = {
     SITE_RULE: "A line the document's site prints on many of its pages (learned from the batch: not "
                "sentence-like in 5+ documents and 10% of the site, sentence-like in 20+ and 30%), before or "
                "after the body; the removal's info gives the count",
+    itemlists.RULE_ID: itemlists.DESCRIPTION,
     BANNER: "Short unpunctuated lines stacked at the very top above a chrome line: channel headers, column "
             "banners (浏阳市 / 走在前 作示范)",
 }
@@ -417,14 +419,19 @@ class _Scanner:
         comment threads, footers); see `_body_block`."""
         texts = [line.text for line in self.lines]
         shape = _page_shape(texts, self.options)
-        if shape is None:
+        in_list = itemlists.list_lines(texts)
+        if shape is None and not any(in_list):
             return
-        # A line a chrome rule could claim (a disclaimer, a copyright footer) is no prose to build on.
-        weights = [-self.options.short_line_cost if found else _prose_weight(t, self.options)
-                   for t, found in zip(texts, self.candidates)]
+        # A line a chrome rule could claim (a disclaimer, a copyright footer), or an item of a dated list, is
+        # no prose to build on.
+        weights = [-self.options.short_line_cost if found or listed else _prose_weight(t, self.options)
+                   for t, found, listed in zip(texts, self.candidates, in_list)]
         start, end = _body_block(weights, self.options)
         if end < start:
             return  # no prose at all: nothing to stand outside of, so only the rules judge the lines
+        self._mark_item_lists(in_list, start, end)
+        if shape is None:
+            return
         start, end = self._with_edges(start, self._with_lists(end))
         if shape == SHORT_PAGE and not self._holds_most_text(start, end):
             return  # a product sheet, a list of specifications: the lines outside are no menus to take
@@ -435,6 +442,13 @@ class _Scanner:
         for i in range(len(texts)):
             if outside[i] and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
+
+    def _mark_item_lists(self, in_list: list[bool], start: int, end: int) -> None:
+        """The lines of dated item lists outside the body block are chrome, on any page or article: the
+        stamps make them a list whatever the shape of the rest (see `itemlists`)."""
+        for i, listed in enumerate(in_list):
+            if listed and (i < start or i > end) and self.verdict[i] is None:
+                self.verdict[i] = itemlists.RULE_ID
 
     def _holds_most_text(self, start: int, end: int) -> bool:
         """The block holds short_page_block_share of the document's Han characters or more."""
