@@ -316,9 +316,12 @@ class _Scanner:
         self.learned: list[Learned | None] = ([site_lines.get(line_key(line.text)) for line in self.lines]
                                               if site_lines else [None] * len(self.lines))
 
-    def _match(self, rule: ChromeRule, text: str):
+    def _match(self, rule: ChromeRule, text: str, chars: set[str]):
+        """The rule's match on `text` (whose characters are `chars`), or None."""
         if len(text) > rule.max_chars or rule.id in self.disabled:
             return None
+        if rule.requires is not None and rule.requires.isdisjoint(chars):
+            return None  # the line lacks every character a match needs: the pattern cannot match
         try:
             return rule.pattern.search(text) if rule.search else rule.pattern.fullmatch(text)
         except RuleTimeout as exc:
@@ -335,8 +338,10 @@ class _Scanner:
         if self.rules.chrome_joined:
             nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
             if nxt is not None:
+                joined = text + nxt
+                chars = set(joined)
                 for rule in self.rules.chrome_joined:
-                    m = self._match(rule, text + nxt)
+                    m = self._match(rule, joined, chars)
                     if m:
                         found.append((rule, m))
                 found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
@@ -351,8 +356,9 @@ class _Scanner:
             return list(cached)
         disabled_before = len(self.disabled)
         found = []
+        chars = set(text)
         for rule in self.rules.chrome_single:
-            m = self._match(rule, text)
+            m = self._match(rule, text, chars)
             if m:
                 found.append((rule, m))
         if len(self.disabled) == disabled_before and not self.disabled:  # a timed-out answer is not an answer
