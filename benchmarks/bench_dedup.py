@@ -252,7 +252,7 @@ def pass_memory(eval_dir: Path, count: int) -> None:
     import tempfile
     import tracemalloc
 
-    from newsclean.runner import dedup_cleaned
+    from newsclean.run import dedup_cleaned
 
     docs = build_corpus(eval_dir, 2 * count)
     with tempfile.TemporaryDirectory() as folder:

@@ -25,7 +25,7 @@ from bench_dedup import build_corpus, with_copies  # noqa: E402
 
 from newsclean.dedup import DedupConfig  # noqa: E402
 from newsclean.ray import require_ray, run_ray  # noqa: E402
-from newsclean.runner import RunConfig, run  # noqa: E402
+from newsclean.run import RunConfig, run  # noqa: E402
 
 DEFAULT_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev"
 

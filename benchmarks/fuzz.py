@@ -58,7 +58,7 @@ from test_offsets import (check_gains_nothing, check_maps_back, check_nothing_lo
 
 from newsclean import clean  # noqa: E402
 from newsclean.io import Record, ReadOptions, decode, read_records  # noqa: E402
-from newsclean.runner import RunConfig, run  # noqa: E402
+from newsclean.run import RunConfig, run  # noqa: E402
 from newsclean.pipeline import Options  # noqa: E402
 
 SEEDS = ROOT / "seeds"

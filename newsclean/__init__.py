@@ -9,7 +9,7 @@
 """
 from .document import Annotation, Document, Removal
 from .pipeline import Options, Pipeline, Result, clean
-from .rules import RuleError, RuleSet
+from .rulebook import RuleError, RuleSet
 
 __all__ = ["clean", "Pipeline", "Options", "Result", "Document", "Annotation", "Removal", "RuleSet", "RuleError"]
 __version__ = "0.1.0"

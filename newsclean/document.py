@@ -6,6 +6,10 @@ from typing import Any, Iterator
 
 from .alignment import AlignedText, Edit
 
+# The annotation type of a place where the scraper dropped digits: the numbers stage writes it, dedup and
+# the runner read it back from records.
+MISSING_NUMBER = "missing_number"
+
 
 @dataclass(slots=True)
 class Removal:

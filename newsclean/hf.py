@@ -20,7 +20,7 @@ from typing import Any
 from . import __version__
 from .io import DEFAULT_MAX_CHARS, ReadOptions, Reject, record_from
 from .pipeline import STAGES, Options, Pipeline
-from .rules import RuleSource
+from .rulebook import RuleSource
 
 OUTPUT_COLUMNS = ("annotations", "removed", "newsclean")
 

@@ -28,9 +28,9 @@ from typing import Sequence
 import numpy as np
 
 try:  # numba is the optional "fast" extra; everything below works without it.
-    import numba as _numba
+    import numba
 except ImportError:  # pragma: no cover - exercised on installs without the extra
-    _numba = None
+    numba = None
 
 MAX_HASH = np.uint32(0xFFFFFFFF)  # datasketch's "empty" value for affine32
 
@@ -86,7 +86,7 @@ class MinHashConfig:
 
 def have_numba() -> bool:
     """Whether the numba kernel can be used (installed and not disabled by NEWSCLEAN_NO_NUMBA)."""
-    return _numba is not None and not os.environ.get("NEWSCLEAN_NO_NUMBA")
+    return numba is not None and not os.environ.get("NEWSCLEAN_NO_NUMBA")
 
 
 def default_backend() -> str:
@@ -142,6 +142,16 @@ def _rotl(x: np.ndarray, r: int) -> np.ndarray:
     return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
 
 
+def murmur_blocks(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3_x86_32's block mix of each uint32 value (one code point is one 4-byte block)."""
+    return _rotl(values * _C1, 15) * _C2
+
+
+def murmur_round(h: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """One MurmurHash3_x86_32 round: the running hashes `h` take in one mixed block each."""
+    return _rotl(h ^ blocks, 13) * _M5 + _N1
+
+
 def fmix32(h: np.ndarray) -> np.ndarray:
     """The MurmurHash3 32-bit finalizer (the same bijection as datasketch's ``_fmix(h, 32)``)."""
     h = h ^ (h >> np.uint32(16))
@@ -162,12 +172,11 @@ def hash_ngrams(cps: np.ndarray, ngram: int) -> np.ndarray:
         return np.empty(0, dtype=np.uint32)
     width = min(ngram, len(cps))
     # Each code point is one 4-byte murmur block; mix every block once, then chain them per n-gram.
-    blocks = _rotl(cps * _C1, 15) * _C2
+    blocks = murmur_blocks(cps)
     count = len(cps) - width + 1
     h = np.zeros(count, dtype=np.uint32)
     for j in range(width):
-        h ^= blocks[j : j + count]
-        h = _rotl(h, 13) * _M5 + _N1
+        h = murmur_round(h, blocks[j : j + count])
     h ^= np.uint32(4 * width)
     return fmix32(h)
 
@@ -246,13 +255,13 @@ def _signatures_numpy(texts: Sequence[str], config: MinHashConfig) -> np.ndarray
     return out
 
 
-if _numba is not None:
+if numba is not None:
 
-    @_numba.njit(inline="always")
+    @numba.njit(inline="always")
     def _nb_rotl(x, r):
         return np.uint32((x << np.uint32(r)) | (x >> np.uint32(32 - r)))
 
-    @_numba.njit(inline="always")
+    @numba.njit(inline="always")
     def _nb_fmix(h):
         h = np.uint32(h ^ (h >> np.uint32(16)))
         h = np.uint32(h * np.uint32(0x85EBCA6B))
@@ -260,8 +269,8 @@ if _numba is not None:
         h = np.uint32(h * np.uint32(0xC2B2AE35))
         return np.uint32(h ^ (h >> np.uint32(16)))
 
-    @_numba.njit(inline="always")
-    def _nb_normalize(c):
+    @numba.njit(inline="always")
+    def nb_normalize(c):
         """The normalised code point, or 0xFFFFFFFF if normalisation drops the character."""
         # Fast path first: CJK, kana, Hangul, most scripts and printable ASCII other than A-Z stay as they are.
         if (0x2064 < c < 0x3000) or (0x3000 < c < 0xFEFF) or (0x20 < c < 0x41) or (0x5A < c < 0x7F):
@@ -276,14 +285,14 @@ if _numba is not None:
             c = np.uint32(c + np.uint32(0x20))
         return c
 
-    @_numba.njit(inline="always")
+    @numba.njit(inline="always")
     def _nb_shingle_hashes(cps, start, end, ngram, normalize, zero_digits, blocks, hashes):
         """Write the text's shingle hashes, already fmix pre-mixed, into `hashes`; return their count."""
         length = 0
         for i in range(start, end):
             c = cps[i]
             if normalize:
-                c = _nb_normalize(c)
+                c = nb_normalize(c)
                 if c == np.uint32(0xFFFFFFFF):
                     continue
             if zero_digits and 0x30 <= c <= 0x39:
@@ -310,7 +319,7 @@ if _numba is not None:
             hashes[i] = _nb_fmix(_nb_fmix(np.uint32(hashes[i] ^ tail)))
         return count
 
-    @_numba.njit(inline="always")
+    @numba.njit(inline="always")
     def _nb_min_hash(hashes, count, a, b, out_row):
         """out_row[k] = min over the first `count` hashes of a[k] * h + b[k] mod 2**32."""
         num_perm = a.shape[0]
@@ -345,7 +354,7 @@ if _numba is not None:
             i += 1
         out_row[:] = mins
 
-    @_numba.njit(nogil=True, cache=True)
+    @numba.njit(nogil=True, cache=True)
     def _nb_signatures(cps, offsets, ngram, normalize, zero_digits, a, b, out):
         """Fill out[d] with the signature of the text cps[offsets[d]:offsets[d+1]]."""
         longest = 0
@@ -375,7 +384,7 @@ def _signatures_numba(texts: Sequence[str], config: MinHashConfig) -> np.ndarray
 CHUNK_TEXTS = 2048
 
 
-def _chunk_size(count: int, jobs: int) -> int:
+def chunk_size(count: int, jobs: int) -> int:
     """Texts per chunk: CHUNK_TEXTS, or smaller so that every worker gets several chunks."""
     if jobs <= 1:
         return CHUNK_TEXTS
@@ -403,7 +412,7 @@ def signatures(
         raise ValueError(f"unknown backend {backend!r}")
     texts = list(texts)
     compute = _signatures_numba if backend == "numba" else _signatures_numpy
-    size = _chunk_size(len(texts), jobs)
+    size = chunk_size(len(texts), jobs)
     parts = [texts[start : start + size] for start in range(0, len(texts), size)]
     if not parts:
         return np.empty((0, config.num_perm), dtype=np.uint32)
@@ -421,6 +430,11 @@ def signatures(
 def signature(text: str, config: MinHashConfig = MinHashConfig(), backend: str | None = None) -> np.ndarray:
     """The signature of one text as a (num_perm,) uint32 array."""
     return signatures([text], config, backend=backend)[0]
+
+
+def empty_signatures(sigs: np.ndarray) -> np.ndarray:
+    """Rows that are the signature of no shingles at all (blank or only ignorable characters)."""
+    return (sigs == MAX_HASH).all(axis=1)
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:

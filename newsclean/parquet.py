@@ -18,11 +18,11 @@ import base64
 import datetime
 import decimal
 import json
-import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .io import RAW_LIMIT, ReadOptions, Record, Reject, keep_mode, record_from
+from .io import RAW_LIMIT, ReadOptions, Record, Reject, record_from
+from .io.write import atomic_path
 
 BATCH_ROWS = 4096
 MAGIC = b"PAR1"
@@ -118,18 +118,12 @@ def write_parquet(path: str | Path, lines: Callable[[], Iterable[bytes]]) -> int
     pa = require_pyarrow()
     path = Path(path)
     schema, as_json = infer_schema(lines())
-    tmp = path.with_name(f".{path.name}.final")
     rows = 0
-    try:
+    with atomic_path(path, path.with_name(f".{path.name}.final")) as tmp:
         with pa.parquet.ParquetWriter(tmp, schema, compression="zstd") as writer:
             for batch in _row_batches(lines()):
                 writer.write_table(pa.Table.from_pylist([_for_schema(r, as_json) for r in batch], schema=schema))
                 rows += len(batch)
-        keep_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return rows
 
 

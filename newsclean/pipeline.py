@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .document import Document
-from .rules import RuleSet
-from .stages import chrome, normalize, numbers, rejoin, repeats
-
-STAGES = ("normalize", "chrome", "repeats", "rejoin", "numbers")
+from .rulebook import RuleSet
+from .stages import REGISTRY, STAGES, chrome, normalize, rejoin, repeats
 
 
 @dataclass(slots=True)
@@ -88,21 +86,12 @@ class Pipeline:
     def __init__(self, rules: RuleSet | str | Path | None = None, options: Options | None = None, **kwargs: Any):
         self.rules = rules if isinstance(rules, RuleSet) else RuleSet.load(rules)
         self.options = options or Options(**kwargs)
-        self._stages: list[tuple[str, Callable[[Document], None]]] = []
-        o = self.options
-        # The missing-number model is loaded (once per process) before any document, so a missing or
-        # corrupt model file is an error at start, not in the middle of a run.
-        model = numbers.shipped_model() if "numbers" in o.stages else None
-        number_options = numbers.NumberOptions(mark=o.mark, threshold=o.gap_threshold)
-        table: dict[str, Callable[[Document], None]] = {
-            "normalize": lambda d: normalize.run(d, self.rules, normalize.NormalizeOptions(t2s=o.t2s)),
-            "chrome": lambda d: chrome.run(d, self.rules, o.chrome, d.site_lines),
-            "repeats": lambda d: repeats.run(d, self.rules, o.repeats),
-            "rejoin": lambda d: rejoin.run(d, self.rules, o.rejoin),
-            "numbers": lambda d: numbers.run(d, self.rules, number_options, model),
-        }
-        # Stages always run in pipeline order, whatever order they were asked for in.
-        self._stages = [(name, table[name]) for name in STAGES if name in o.stages]
+        # Stages always run in pipeline order, whatever order they were asked for in; each is bound once
+        # here, before any document (the numbers stage loads its model: a missing file fails at start).
+        self._stages: list[tuple[str, Callable[[Document], None]]] = [
+            (name, stage.bind(self.rules, stage.options(self.options)))
+            for name, stage in REGISTRY.items() if name in self.options.stages
+        ]
 
     def process(self, doc: Document) -> Document:
         self.rules.budget.start(len(doc.text))  # one time budget for all the patterns run on this document

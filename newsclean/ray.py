@@ -41,11 +41,11 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .dedup import (DedupConfig, ClusterEntry, _empty_signatures, band_keys, count_number_conflicts, estimate_jaccard,
-                    is_missing_number, number_fingerprints, suggest_digits)
+from .dedup import (DedupConfig, ClusterEntry, band_keys, count_number_conflicts, is_missing_number, number_fingerprints,
+                    suggest_digits)
 from .io import Record, Reject, dumps, expand_inputs, publish, read_records
 from .hf import OUTPUT_COLUMNS
-from .minhash import signatures
+from .minhash import empty_signatures, estimate_jaccard, signatures
 from .parquet import is_parquet_name, write_parquet
 
 POSITION_BITS = 40  # a unit's position: file number << 40 | unit number in the file (input order when sorted)
@@ -129,7 +129,7 @@ def _clean_batch(batch: dict[str, Any], rules, options, read, dedup_fields: tupl
                  site=None) -> dict[str, list]:
     """Clean a batch of units with the local runner's own block cleaner. Ray reuses its worker processes, and
     the runner keeps one pipeline per process and rule files: the rules are loaded once per worker."""
-    from .runner import _clean_block, _init_worker, _payload
+    from .run import clean_block as _clean_block, init_worker as _init_worker, payload as _payload
 
     _init_worker(rules, options, read.text_field, site)
     units = list(_unpacked(batch))
@@ -179,7 +179,7 @@ def _sign(batch: dict[str, Any], config: DedupConfig) -> dict[str, list]:
     docs = [(pos, o) for pos, o in _unpacked(batch) if "dedup" in o]
     texts = [o["dedup"]["text"] for _, o in docs]
     sigs = signatures(texts, config.minhash, backend=config.backend)
-    blank = _empty_signatures(sigs)
+    blank = empty_signatures(sigs)
     keys = band_keys(sigs, bands, rows)
     figures = (number_fingerprints(texts, config.backend) if config.number_check
                else [np.empty(0, np.uint64)] * len(texts))
@@ -382,11 +382,11 @@ def _replay(group: dict[str, Any]) -> dict[str, list]:
 
 def run_ray(config, address: str | None = None, partitions: int | None = None,
             timings: dict[str, float] | None = None):
-    """`newsclean.runner.run` on Ray: the same outputs and books (see the module docstring for what is not
+    """`newsclean.run.run` on Ray: the same outputs and books (see the module docstring for what is not
     supported). `address` is a cluster to connect to ("auto": the one this machine belongs to); without it
     a local cluster of `config.jobs` CPUs is started. `timings`, when given, receives the seconds of each
     stage (`benchmarks/bench_ray.py`)."""
-    from .runner import RunError, RunStats, _learn_site_chrome, dedup_books, no_documents
+    from .run import RunError, RunStats, dedup_books, learn_site_chrome as _learn_site_chrome, no_documents
 
     ray = require_ray()
     _refuse_unsupported(config, RunError)

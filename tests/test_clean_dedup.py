@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from newsclean.cli import main
 from newsclean.dedup import DedupConfig
-from newsclean.runner import RunConfig, RunError, checkpoint_path, partial_path, run
+from newsclean.run import RunConfig, RunError, checkpoint_path, partial_path, run
 
 BRIDGE = (
     "本报讯 5月12日上午，横跨清江的青石大桥正式建成通车。大桥全长2.8公里，主跨460米，双向6车道，"
@@ -180,7 +180,7 @@ def _fields(cfg: RunConfig) -> dict:
 def test_the_dedup_pass_reads_texts_from_the_cleaned_file_and_decides_as_in_memory(tmp_path):
     from newsclean.dedup import dedup_records
     from newsclean.spool import TextFile
-    from newsclean.runner import dedup_cleaned
+    from newsclean.run import dedup_cleaned
 
     records = [{"id": f"doc-{i}", "text": text, "annotations": []}
                for i, text in enumerate([BRIDGE, OTHER_BRIDGE, BRIDGE.replace("本报讯 ", ""), "", RAIN.format(

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsclean.cli import main
-from newsclean.runner import checkpoint_path, partial_path
+from newsclean.run import checkpoint_path, partial_path
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 FARM_PATH = SEEDS / "000_60035c6ea5fcc52a.txt"
@@ -136,7 +136,7 @@ def test_jobs_2_through_the_command_gives_the_same_bytes(tmp_path):
 
 INTERRUPT = """
 import sys
-import newsclean.runner as runner
+import newsclean.run.job as runner
 real = runner._account
 count = [0]
 def account(*args):

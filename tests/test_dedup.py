@@ -20,11 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import minhash as mh
-from newsclean.cli_dedup import dedup_command
+from newsclean.cli.dedup import dedup_command
 from newsclean.dedup import (
     DedupConfig,
     Deduplicator,
-    _LSHIndex,
+    LSHIndex as _LSHIndex,
     count_number_conflicts,
     dedup_records,
     number_fingerprint,

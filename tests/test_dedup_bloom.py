@@ -24,12 +24,12 @@ from newsclean.dedup import (  # noqa: E402
     BLOOM_SEEN,
     DedupConfig,
     Deduplicator,
-    _BloomIndex,
-    _LSHIndex,
+    BloomIndex as _BloomIndex,
+    LSHIndex as _LSHIndex,
     band_keys,
     dedup_records,
 )
-from newsclean.runner import RunConfig, run  # noqa: E402
+from newsclean.run import RunConfig, run  # noqa: E402
 
 from test_clean_dedup import dump  # noqa: E402
 from test_dedup import FUND_WEEK_1, FUND_WEEK_2, METRO, METRO_OTHER_CITY, corpus  # noqa: E402
@@ -187,7 +187,7 @@ def test_deduplicator_with_bloom_survives_a_restart(tmp_path):
 
 
 def test_a_bloom_save_that_fails_midway_keeps_the_previous_index(tmp_path, monkeypatch):
-    import newsclean.dedup as dedup_module
+    import newsclean.dedup.bloom as dedup_module
 
     seen = Deduplicator(DedupConfig(index="bloom", expected_docs=100))
     seen.add("a", METRO)
@@ -343,7 +343,7 @@ def test_importing_newsclean_does_not_load_the_bloom_dependencies():
 
 
 def test_a_run_killed_before_its_output_is_in_place_resumes_without_dropping_its_own_documents(tmp_path, monkeypatch):
-    import newsclean.runner as runner
+    import newsclean.run.job as runner
 
     src = dump(tmp_path)
     args = ["clean", src, "-o", tmp_path / "out.jsonl", "--dedup", "--no-progress", "--index-type", "bloom",
@@ -366,7 +366,7 @@ def test_a_run_killed_before_its_output_is_in_place_resumes_without_dropping_its
 
 
 def test_the_dedup_command_updates_the_index_dir_only_after_its_outputs(tmp_path, monkeypatch):
-    import newsclean.cli_dedup as cli_dedup
+    import newsclean.cli.dedup as cli_dedup
 
     src = write_corpus(tmp_path)
     args = ["dedup", src, "-o", tmp_path / "kept.jsonl", "--index-type", "bloom", "--expected-docs", 100,

@@ -13,8 +13,8 @@ from newsclean import Pipeline
 from newsclean.builtin_rules import BUILTIN_RULES
 from newsclean.cli import main
 from newsclean.io import expand_inputs, read_records
-from newsclean.rules import RuleError, RuleSet, RuleSource
-from newsclean.runner import BytesRead
+from newsclean.rulebook import RuleError, RuleSet, RuleSource
+from newsclean.run import BytesRead
 from newsclean import sitechrome
 from newsclean.stages import chrome, normalize, rejoin, repeats
 

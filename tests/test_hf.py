@@ -14,7 +14,7 @@ from datasets.fingerprint import Hasher
 
 from newsclean import Pipeline
 from newsclean.hf import BatchCleaner, clean_batch
-from newsclean.rules import default_rules_dir
+from newsclean.rulebook import default_rules_dir
 
 # Short texts in the shape of scraped news, written for these tests.
 PAGE = ("首页 > 要闻 > 正文\n"

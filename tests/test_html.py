@@ -13,7 +13,7 @@ import pytest
 
 from newsclean.html import PageError, combine, decode_page, extract, is_prose
 from newsclean.io import ReadOptions, Record, Reject, read_records
-from newsclean.runner import RunConfig, run
+from newsclean.run import RunConfig, run
 
 BODY = [
     "2月17日，湖南省长沙市召开全市经济工作会议，会议总结了过去一年的工作成绩，部署了今年的重点任务。",

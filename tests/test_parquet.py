@@ -10,7 +10,7 @@ import pytest
 
 from newsclean import parquet as nparquet
 from newsclean.io import ReadOptions, Record, Reject, read_records
-from newsclean.runner import RunConfig, run
+from newsclean.run import RunConfig, run
 
 # Short texts in the shape of scraped news, written for these tests.
 STORY = ("首页 » 新闻 » 本地\n"

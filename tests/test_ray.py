@@ -20,7 +20,7 @@ from newsclean.cli import main  # noqa: E402
 from newsclean.dedup import DedupConfig  # noqa: E402
 from newsclean.minhash import estimate_jaccard, signature  # noqa: E402
 from newsclean.ray import clean_dataset, run_ray  # noqa: E402
-from newsclean.runner import RunConfig, RunError, run  # noqa: E402
+from newsclean.run import RunConfig, RunError, run  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ray_corpus  # noqa: E402

@@ -30,8 +30,8 @@ from newsclean.cli import main
 from newsclean.dedup import Deduplicator
 from newsclean.io import ReadOptions, Record, _decompressed, _lines, read_records
 from newsclean.pipeline import Options
-from newsclean.rules import RuleError, RuleSet
-from newsclean.runner import RunConfig, RunError, _Cleaner, checkpoint_path, partial_path, run
+from newsclean.rulebook import RuleError, RuleSet
+from newsclean.run import RunConfig, RunError, Cleaner as _Cleaner, checkpoint_path, partial_path, run
 
 STORY = ("浏阳经开区今年一季度完成规模工业总产值同比增长百分之十二，园区新签约项目二十个。\n"
          "区内企业负责人表示，下一步将继续加大研发投入，推动产品升级。")
@@ -266,7 +266,7 @@ class _Slow:
 
 
 def test_a_rule_just_under_the_call_limit_on_every_line_runs_out_of_the_document_budget(monkeypatch):
-    from newsclean import rules as rules_module
+    from newsclean import rulebook as rules_module
     from newsclean.pipeline import Pipeline
 
     monkeypatch.setattr(rules_module, "DOCUMENT_BUDGET_S", 0.2)
@@ -282,7 +282,7 @@ def test_a_rule_just_under_the_call_limit_on_every_line_runs_out_of_the_document
 
 
 def test_a_rule_that_keeps_timing_out_is_disabled_for_the_run(monkeypatch):
-    from newsclean import rules as rules_module
+    from newsclean import rulebook as rules_module
     from newsclean.pipeline import Pipeline
 
     monkeypatch.setattr(rules_module, "PATTERN_TIMEOUT_S", 0.01)
@@ -514,10 +514,10 @@ def test_a_hand_edited_checkpoint_is_a_clear_error(tmp_path):
             run(RunConfig(inputs=config.inputs, output=config.output, resume=True))
     # one with the right fingerprint but a damaged body
     run_state = {"version": 1, "units": "many", "output_bytes": 0, "rejects_bytes": None, "stats": {}}
-    from newsclean import runner
+    import newsclean.run.job as runner
 
     sources = runner.expand_inputs(config.inputs)
-    run_state["fingerprint"] = runner._fingerprint(RunConfig(inputs=config.inputs, output=config.output, resume=True),
+    run_state["fingerprint"] = runner.run_fingerprint(RunConfig(inputs=config.inputs, output=config.output, resume=True),
                                                    sources)
     cp.write_text(json.dumps(run_state), encoding="utf-8")
     assert "checkpoint" in failed(invoke("clean", inp, "-o", out, "--resume"))
@@ -572,7 +572,7 @@ def test_a_library_run_with_a_fifo_rule_file_fails_instead_of_hanging(tmp_path):
 def test_a_rule_that_runs_out_of_time_now_and_then_stays_on(monkeypatch):
     """On a loaded machine an honest rule times out in a document here and there: only documents in a row
     switch a rule off, so later documents keep it."""
-    from newsclean import rules as rules_module
+    from newsclean import rulebook as rules_module
     from newsclean.pipeline import Pipeline
 
     monkeypatch.setattr(rules_module, "PATTERN_TIMEOUT_S", 0.1)
@@ -590,7 +590,7 @@ def test_a_call_that_only_waited_for_the_processor_runs_again(monkeypatch):
     """A pattern that runs out of wall time while its document used little CPU (a loaded machine) is run again,
     so an honest document's output does not depend on the load. (Outside the main thread: there each call
     carries the `regex` timeout; the main thread's watchdog counts CPU time and needs no retry.)"""
-    from newsclean import rules as rules_module
+    from newsclean import rulebook as rules_module
     from newsclean.pipeline import Pipeline
 
     monkeypatch.setattr(rules_module, "PATTERN_TIMEOUT_S", 0.05)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import regex
 
-from newsclean.rules import RuleSet, required_chars
+from newsclean.rulebook import RuleSet, required_chars
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["tests/test_chrome.py", "tests/test_chrome_wordings.py", "tests/test_page_text.py",

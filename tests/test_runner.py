@@ -18,7 +18,7 @@ import zstandard
 
 from newsclean.io import InputError, ReadOptions
 from newsclean.pipeline import Options, Pipeline
-from newsclean.runner import RunConfig, RunError, RunStats, _Partial, checkpoint_path, partial_path, run
+from newsclean.run import RunConfig, RunError, RunStats, Partial as _Partial, checkpoint_path, partial_path, run
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 FARM = (SEEDS / "000_60035c6ea5fcc52a.txt").read_text(encoding="utf-8")
@@ -282,7 +282,7 @@ def test_a_run_interrupted_twice_and_resumed_with_other_jobs_gives_the_same_byte
 
 KILLER = """
 import os, signal, sys
-from newsclean.runner import RunConfig, run
+from newsclean.run import RunConfig, run
 config = RunConfig(inputs=(sys.argv[1],), output=sys.argv[2], rejects=sys.argv[3], stats=sys.argv[4],
                    block_size=8, checkpoint_units=16)
 def die(n):

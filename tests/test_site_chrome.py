@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from newsclean import Pipeline
-from newsclean.runner import RunConfig, run
+from newsclean.run import RunConfig, run
 from newsclean.sitechrome import LearnOptions, SiteChrome, line_key, site_of
 
 PROMO = "城事通 每日精选"            # a site line no rule knows, on most pages of the site

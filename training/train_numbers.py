@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from newsclean import gapmodel  # noqa: E402
-from newsclean.rules import RuleSet  # noqa: E402
+from newsclean.rulebook import RuleSet  # noqa: E402
 from newsclean.stages.numbers import find_gaps  # noqa: E402
 from real_data import clean_news, pages  # noqa: E402
 

@@ -14,8 +14,9 @@ from functools import lru_cache
 import regex
 
 from ..document import Document, Line
-from ..rules import ChromeRule, RuleSet, RuleTimeout
+from ..rulebook import ChromeRule, RuleSet, RuleTimeout
 from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
+from . import Stage
 
 NAME = "chrome"
 # Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
@@ -531,3 +532,17 @@ def run(doc: Document, rules: RuleSet, options: ChromeOptions = ChromeOptions(),
     if chrome:
         doc.remove_lines([scanner.lines[i] for i in chrome], "chrome", [scanner.verdict[i] for i in chrome],
                          info=[scanner.info.get(i) for i in chrome] if scanner.info else None)
+
+
+# ---------------------------------------------------------------- registry declaration
+
+# Shared with rejoin, which counts Han characters the same way.
+enough_han = _enough_han
+
+
+def _bind(rules, options: ChromeOptions):
+    """run() bound to the rules and options; each document brings its site's learned lines."""
+    return lambda doc: run(doc, rules, options, doc.site_lines)
+
+
+STAGE = Stage(NAME, lambda pipeline: pipeline.chrome, _bind)

@@ -26,6 +26,7 @@ import regex
 
 from ..alignment import Edit
 from ..document import Document
+from . import Stage
 
 NAME = "normalize"
 
@@ -428,3 +429,13 @@ def run(doc: Document, rules, options: NormalizeOptions = NormalizeOptions()) ->
     if n:
         doc.count(f"{NAME}:tidy_whitespace", n)
     _drop_blank_lines(doc)
+
+
+# ---------------------------------------------------------------- registry declaration
+
+def _bind(rules, options: NormalizeOptions):
+    """run() bound to the rules and options."""
+    return lambda doc: run(doc, rules, options)
+
+
+STAGE = Stage(NAME, lambda pipeline: NormalizeOptions(t2s=pipeline.t2s), _bind)

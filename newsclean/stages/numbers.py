@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..alignment import Edit
-from ..document import Document
+from ..document import MISSING_NUMBER, Document
 from ..gapmodel import GapModel, shipped_model
-from ..rules import RuleSet, RuleTimeout
+from ..rulebook import RuleSet, RuleTimeout
+from . import Stage
 
 NAME = "numbers"
-TYPE = "missing_number"
+TYPE = MISSING_NUMBER
 MARKER = "〔?〕"
 MODEL_RULE = "model"
 
@@ -107,3 +108,14 @@ def run(doc: Document, rules: RuleSet, options: NumberOptions = NumberOptions(),
         for k, ann in enumerate(doc.annotations[-len(gaps):]):
             ann.start += k * width
             ann.end += (k + 1) * width
+
+
+# ---------------------------------------------------------------- registry declaration
+
+def _bind(rules, options: NumberOptions):
+    """run() bound to the rules, options and the shipped model (loaded here: a missing model fails at start)."""
+    model = shipped_model()
+    return lambda doc: run(doc, rules, options, model)
+
+
+STAGE = Stage(NAME, lambda pipeline: NumberOptions(mark=pipeline.mark, threshold=pipeline.gap_threshold), _bind)

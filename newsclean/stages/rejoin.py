@@ -21,7 +21,8 @@ import regex
 
 from ..alignment import Edit
 from ..document import Document, Removal
-from .chrome import _enough_han
+from . import Stage
+from .chrome import enough_han as _enough_han
 from .repeats import CAPTION_MARK, line_kind  # a photo caption is a paragraph of its own, full stop or not
 
 NAME = "rejoin"
@@ -156,3 +157,13 @@ def run(doc: Document, rules=None, options: RejoinOptions = RejoinOptions()) -> 
         edits.append(Edit(above.end, below.start, ""))
     if edits:
         doc.edit(edits)
+
+
+# ---------------------------------------------------------------- registry declaration
+
+def _bind(rules, options: RejoinOptions):
+    """run() bound to the rules and options."""
+    return lambda doc: run(doc, rules, options)
+
+
+STAGE = Stage(NAME, lambda pipeline: pipeline.rejoin, _bind)

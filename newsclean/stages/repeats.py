@@ -30,6 +30,7 @@ from rapidfuzz.distance import Indel
 
 from ..document import Document, Line
 from ..minhash import MinHashConfig, signatures
+from . import Stage
 
 NAME = "repeats"
 
@@ -470,3 +471,13 @@ def run(doc: Document, rules=None, options: RepeatOptions = RepeatOptions()) -> 
         [f"{repeats[i][1]}-{line_kind(lines[i].text)}" for i in removed],
         duplicate_of=[doc.aligned.raw_span(o.start, o.end)[0] for o in originals],
     )
+
+
+# ---------------------------------------------------------------- registry declaration
+
+def _bind(rules, options: RepeatOptions):
+    """run() bound to the rules and options."""
+    return lambda doc: run(doc, rules, options)
+
+
+STAGE = Stage(NAME, lambda pipeline: pipeline.repeats, _bind)

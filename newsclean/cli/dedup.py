@@ -8,11 +8,12 @@ from typing import Any, BinaryIO, Iterator
 
 import click
 
-from .dedup import DedupConfig, Deduplicator, dedup_records, require_bloom
-from .io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, expand_inputs, publish, read_records
-from .parquet import is_parquet_name, write_parquet
-from .paths import PathError, check_written_paths, output_lock
-from .spool import kept_lines, spool
+from ..dedup import DedupConfig, Deduplicator, dedup_records
+from ..io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, expand_inputs, publish, read_records
+from ..parquet import is_parquet_name, write_parquet
+from ..paths import PathError, check_written_paths, output_lock
+from ..spool import kept_lines, spool
+from .options import index_options, index_settings
 
 
 def _write_lines(path: str, lines: Iterator[bytes]) -> None:
@@ -34,51 +35,6 @@ def _write_lines(path: str, lines: Iterator[bytes]) -> None:
 def _write_jsonl(path: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:
     """Write rows as JSON lines (UTF-8 as is, compact separators)."""
     _write_lines(path, (dumps(row).encode("utf-8") for row in rows))
-
-
-INDEX_HELP = ("lsh: every candidate verified (Jaccard, figures), keep policy and digit suggestions, ~2.8 KB of memory "
-              "a document. bloom: datasketch MinHashLSHBloom, a few bytes per band per document, for very large runs: "
-              "documents in input order, one sharing a band with an earlier one is dropped unverified -- no keep "
-              "policy, no figure check, no digit suggestions, no cluster ids. Needs pip install 'newsclean[bloom]'.")
-
-
-def index_options(command):
-    """The index choice and the Bloom settings, shared by `newsclean dedup` and `newsclean clean --dedup`."""
-    options = [
-        click.option("--index-type", type=click.Choice(["lsh", "bloom"]), default=DedupConfig.index, show_default=True,
-                     help=INDEX_HELP),
-        click.option("--expected-docs", type=click.IntRange(1), default=None,
-                     help="With --index-type bloom (required): documents the Bloom filters are sized for, including "
-                          "those of earlier runs kept in --index-dir; more than this raises the false-positive rate."),
-        click.option("--bloom-fp", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
-                     help=f"With --index-type bloom: false-positive rate of each band's filter [default: {DedupConfig.bloom_fp:g}]."),
-        click.option("--index-dir", type=click.Path(file_okay=False),
-                     help="With --index-type bloom: directory the filters are read from (documents of earlier runs "
-                          "count as seen) and saved to; Deduplicator.load(DIR) opens it."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def index_settings(index_type: str, expected_docs: int | None, bloom_fp: float | None, index_dir: str | None) -> dict[str, Any]:
-    """DedupConfig keywords for the index options; one-line usage errors for combinations that cannot work."""
-    if index_type != "bloom":
-        given = [name for name, value in (("--expected-docs", expected_docs), ("--bloom-fp", bloom_fp),
-                                          ("--index-dir", index_dir)) if value is not None]
-        if given:
-            raise click.UsageError(f"{', '.join(given)} only apply to --index-type bloom")
-        return {}
-    if expected_docs is None:
-        raise click.UsageError("--index-type bloom needs --expected-docs N (how many documents the filters will hold)")
-    try:
-        require_bloom()
-    except ImportError as exc:
-        raise click.ClickException(str(exc)) from None
-    settings: dict[str, Any] = {"index": "bloom", "expected_docs": expected_docs, "index_dir": index_dir}
-    if bloom_fp is not None:
-        settings["bloom_fp"] = bloom_fp
-    return settings
 
 
 @click.command("dedup")
@@ -196,7 +152,7 @@ def _kept_index(result, ids, texts, config: DedupConfig) -> Deduplicator:
 
 def _books(result, unreadable: list[Reject], encodings: list[str]):
     """The run's books in the same form as `newsclean clean`'s: records in = written + duplicates + rejected."""
-    from .runner import RunStats, dedup_books
+    from ..run import RunStats, dedup_books
 
     summary = result.summary()
     stats = RunStats(records_in=summary["records"] + len(unreadable), written=summary["kept"],

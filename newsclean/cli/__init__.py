@@ -1,0 +1,78 @@
+"""The `newsclean` command: a thin shell over the library (newsclean.run, newsclean.pipeline).
+
+This module holds the click group and its one-line errors; `options` the options several commands share;
+`clean`, `explain`, `rules` and `dedup` one command each.
+
+Every error a user can cause -- an unknown option, a missing or unreadable input, a broken rule file, a
+resume that does not match -- ends the command with one line on stderr (``newsclean: error: ...``) and a
+non-zero exit status (2 for usage errors, 1 otherwise, 130 when interrupted), never a traceback. An
+unexpected failure prints one line too; ``NEWSCLEAN_DEBUG=1`` shows its traceback.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import sys
+
+import click
+
+from .. import __version__
+from .options import EXIT_INTERNAL, EXIT_INTERRUPTED
+
+
+def _say_error(message: str) -> None:
+    click.echo(f"newsclean: error: {' '.join(message.split())}", err=True)
+
+
+class _OneLineErrors(click.Group):
+    """A group whose errors are one line each, whatever goes wrong."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _say_error(exc.format_message() + hint)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _say_error(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _say_error("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # `newsclean clean ... -o - | head`: the reader has gone
+                sys.exit(1)
+            if os.environ.get("NEWSCLEAN_DEBUG"):
+                raise
+            _say_error(f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}")
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - a bug: still one line, unless asked for the traceback
+            if os.environ.get("NEWSCLEAN_DEBUG"):
+                raise
+            _say_error(f"internal error: {type(exc).__name__}: {exc} (NEWSCLEAN_DEBUG=1 shows the traceback)")
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsclean")
+def main() -> None:
+    """Clean scraped Chinese news: strip site chrome, collapse repeats, flag numbers with dropped digits."""
+
+
+from .clean import clean_command  # noqa: E402  (the commands, registered on the group above)
+from .dedup import dedup_command  # noqa: E402
+from .explain import explain_command  # noqa: E402
+from .rules import rules_command  # noqa: E402
+
+main.add_command(clean_command, "clean")
+main.add_command(explain_command, "explain")
+main.add_command(rules_command, "rules")
+main.add_command(dedup_command, "dedup")
+
+
+if __name__ == "__main__":
+    main()

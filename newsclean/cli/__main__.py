@@ -1,0 +1,4 @@
+"""`python -m newsclean.cli`: the `newsclean` command."""
+from . import main
+
+main()

@@ -1,0 +1,75 @@
+"""What reading yields: a `Record` or a `Reject` per input unit, the options, and the limits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+DEFAULT_MAX_CHARS = 2_000_000
+TEXT_SUFFIXES = (".txt", ".text")
+JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")  # one page per file (newsclean.html_io)
+WARC_SUFFIXES = (".warc",)  # .warc.gz too: the compressed suffix is taken off first
+COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
+PARQUET_SUFFIX = ".parquet"  # read by newsclean.parquet
+# How much of a rejected unit's raw text the rejects file keeps (the rest is counted in `raw_bytes`).
+RAW_LIMIT = 100_000
+CHUNK_BYTES = 1 << 16
+COMPRESSED_CHUNK_BYTES = 1 << 14  # small, so that a corrupt block loses little of what came before it
+SNIFF_BYTES = 8192
+
+
+class InputError(Exception):
+    """An input path that cannot be read at all (missing, unreadable, unknown kind)."""
+
+
+@dataclass(slots=True)
+class Record:
+    """One input document: its id, text and the other fields of its JSON object."""
+
+    id: str
+    text: str
+    fields: dict[str, Any]
+    source: str  # "path:line" or "path"
+    encoding: str = "utf-8"
+    meta: dict[str, Any] = field(default_factory=dict)  # what the input says about the document (HTML: title, url...)
+
+
+@dataclass(slots=True)
+class Reject:
+    """An input unit that did not become a document, kept with its reason."""
+
+    source: str
+    reason: str
+    raw: str  # the raw line or the start of the file, decoded leniently for the rejects file
+    id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"source": self.source, "reason": self.reason, "raw": self.raw}
+        if self.id is not None:
+            out["id"] = self.id
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    text_field: str = "text"
+    id_field: str = "id"
+    max_chars: int = DEFAULT_MAX_CHARS
+    # Tried in order for bytes that are not UTF-8; GB18030 covers GBK/GB2312 pages.
+    fallback_encodings: tuple[str, ...] = ("gb18030",)
+    html_field: str | None = None  # JSONL: the field holding the page's HTML (its main text is cleaned)
+    extracted_field: str | None = None  # HTML input: also write the extracted text (the raw) into this field
+
+    @property
+    def max_line_bytes(self) -> int:
+        """The longest JSONL line read into memory: room for `max_chars` characters written as `\\uXXXX`
+        escapes, plus 1 MiB of other fields."""
+        return self.max_chars * 6 + (1 << 20)
+
+    @property
+    def max_file_bytes(self) -> int:
+        """A text file longer than this has more than `max_chars` characters whatever its encoding."""
+        return self.max_chars * 4 + 4

@@ -1,0 +1,153 @@
+"""A run's books: `RunStats`, where every input unit is counted once."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..document import MISSING_NUMBER
+from ..rulebook import parse_timeout_warning
+
+@dataclass(slots=True)
+class RunStats:
+    """The books of one run."""
+
+    records_in: int = 0
+    written: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejects_by_reason: Counter = field(default_factory=Counter)
+    flags: Counter = field(default_factory=Counter)  # missing_number annotations per rule
+    chrome_removed: Counter = field(default_factory=Counter)  # chrome lines per rule
+    repeats_removed: Counter = field(default_factory=Counter)
+    repeats_kept: Counter = field(default_factory=Counter)  # lines that look repeated but stay, by why
+    rejoined: Counter = field(default_factory=Counter)  # line breaks removed inside cut paragraphs, per rule
+    normalized: Counter = field(default_factory=Counter)
+    rule_timeouts: Counter = field(default_factory=Counter)  # rule id -> documents where it ran out of time
+    chars_in: int = 0
+    chars_out: int = 0
+    warnings: Counter = field(default_factory=Counter)  # message -> documents, in order of first appearance
+    encodings: Counter = field(default_factory=Counter)
+    resumed_at: int = 0  # input units a previous, interrupted run had already written
+    notes: list[str] = field(default_factory=list)  # about the run itself ("nothing to resume", ...)
+    dedup: dict[str, int] = field(default_factory=dict)  # with --dedup: clusters, suggestions, figure conflicts
+
+    def balanced(self) -> bool:
+        return self.records_in == self.written + self.duplicates + self.rejected
+
+    def add_counts(self, counts: dict[str, int]) -> None:
+        for key, n in counts.items():
+            kind, _, rule = key.partition(":")
+            if kind == MISSING_NUMBER:
+                self.flags[rule] += n
+            elif kind == "chrome":
+                self.chrome_removed[rule] += n
+            elif kind == "repeat":
+                self.repeats_removed[rule] += n
+            elif kind == "repeat_kept":
+                self.repeats_kept[rule] += n
+            elif kind == "layout":
+                self.rejoined[rule] += n
+            elif kind == "normalize":
+                self.normalized[rule] += n
+
+    def add_warnings(self, warnings: Iterable[str]) -> None:
+        """One document's warnings: each distinct message counts the document once."""
+        timed_out = set()
+        for message in dict.fromkeys(warnings):
+            self.warnings[message] += 1
+            parsed = parse_timeout_warning(message)
+            if parsed:
+                timed_out.add(parsed[0])
+        for rule in sorted(timed_out):
+            self.rule_timeouts[rule] += 1
+
+    def reject(self, reason: str) -> None:
+        self.rejected += 1
+        self.rejects_by_reason[reason.split(":", 1)[0]] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "records_in": self.records_in, "written": self.written, "duplicates": self.duplicates,
+            "rejected": self.rejected, "balanced": self.balanced(),
+            "rejects_by_reason": dict(sorted(self.rejects_by_reason.items())),
+            "missing_number_flags": sum(self.flags.values()), "flags_by_rule": dict(sorted(self.flags.items())),
+            "chrome_lines_removed": sum(self.chrome_removed.values()),
+            "chrome_by_rule": dict(sorted(self.chrome_removed.items())),
+            "repeats_removed": sum(self.repeats_removed.values()),
+            "repeats_by_rule": dict(sorted(self.repeats_removed.items())),
+            "repeats_kept_by_reason": dict(sorted(self.repeats_kept.items())),
+            "paragraphs_rejoined": sum(self.rejoined.values()),
+            "rejoined_by_rule": dict(sorted(self.rejoined.items())),
+            "normalized_by_fix": dict(sorted(self.normalized.items())),
+            "rule_timeouts": dict(sorted(self.rule_timeouts.items())),
+            "chars_in": self.chars_in, "chars_out": self.chars_out,
+            "input_encodings": dict(sorted(self.encodings.items())),
+            "warnings": [{"message": m, "documents": n} for m, n in list(self.warnings.items())[:100]],
+            "resumed_at": self.resumed_at, "notes": list(self.notes), "dedup": dict(self.dedup),
+        }
+
+    # The checkpoint keeps the books exactly (every warning, counters in their order).
+    _COUNTERS = ("rejects_by_reason", "flags", "chrome_removed", "repeats_removed", "repeats_kept", "rejoined",
+                 "normalized", "rule_timeouts", "warnings", "encodings")
+    _NUMBERS = ("records_in", "written", "duplicates", "rejected", "chars_in", "chars_out", "resumed_at")
+
+    def state(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: getattr(self, k) for k in self._NUMBERS}
+        out.update({k: list(getattr(self, k).items()) for k in self._COUNTERS})
+        return out
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "RunStats":
+        stats = cls(**{k: int(state[k]) for k in cls._NUMBERS})
+        for k in cls._COUNTERS:
+            setattr(stats, k, Counter(dict((str(a), int(b)) for a, b in state.get(k, ()))))
+        return stats
+
+    def summary(self) -> str:
+        cleaned = self.chars_in > 0  # False for `newsclean dedup`, which reads text that is already clean
+        lines = list(self.notes) + [
+            f"records in {self.records_in}: written {self.written}, duplicates {self.duplicates}, "
+            f"rejected {self.rejected}" + ("" if self.balanced() else "  (UNBALANCED)")
+            + (f"  (resumed after {self.resumed_at})" if self.resumed_at else ""),
+        ]
+        if cleaned:
+            lines.append(f"missing-number flags {sum(self.flags.values())}, chrome lines removed "
+                         f"{sum(self.chrome_removed.values())}, repeats removed {sum(self.repeats_removed.values())}, "
+                         f"cut paragraphs rejoined {sum(self.rejoined.values())}")
+        if "seen_before" in self.dedup:
+            lines.append(f"near-duplicates: {self.duplicates} dropped as seen before by the Bloom index (unverified: "
+                         f"no clusters, figure check or digit suggestions)"
+                         + (" (the counts above include the dropped copies)" if cleaned else ""))
+        elif self.dedup:
+            lines.append(f"near-duplicates: {self.duplicates} dropped from {self.dedup['clusters_with_duplicates']} "
+                         f"clusters, digit suggestions {self.dedup['suggestions']}, pairs kept apart by differing "
+                         f"figures {self.dedup['number_conflicts']}"
+                         + (" (the counts above include the dropped copies)" if cleaned else ""))
+        if self.rejects_by_reason:
+            lines.append("rejects: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_reason.items())))
+        if self.flags:
+            lines.append("flags by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.flags)))
+        if self.chrome_removed:
+            lines.append("chrome by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.chrome_removed)))
+        if self.repeats_removed:
+            lines.append("repeats by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.repeats_removed)))
+        if self.repeats_kept:
+            lines.append("lines like another that stay, by why: " + ", ".join(
+                f"{k} {v}" for k, v in _ranked(self.repeats_kept)))
+        if self.rejoined:
+            lines.append("line breaks joined by rule: " + ", ".join(f"{k} {v}" for k, v in _ranked(self.rejoined)))
+        other = {k: v for k, v in self.encodings.items() if k != "utf-8"}
+        if other:
+            lines.append("input encodings other than UTF-8: " + ", ".join(f"{k} {v}" for k, v in sorted(other.items())))
+        if self.rule_timeouts:
+            lines.append("rules that ran out of time (skipped for the rest of those documents): "
+                         + ", ".join(f"{k} in {v} document(s)" for k, v in _ranked(self.rule_timeouts)))
+        for message, n in self.warnings.items():
+            if not parse_timeout_warning(message):
+                lines.append(f"warning: {message} ({n} document(s))")
+        return "\n".join(lines)
+
+
+def _ranked(counter: Counter) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))

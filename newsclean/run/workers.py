@@ -1,0 +1,177 @@
+"""The worker processes: the pipeline per worker, blocks of records cleaned in parallel."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from typing import Any, Iterator
+
+from ..io import Record, Reject, dumps
+from ..pipeline import Options, Pipeline, clash_warning, clashing_fields
+from ..rulebook import RuleSource
+from ..sitechrome import SiteChrome
+from .config import RunConfig, RunError
+
+# ----------------------------------------------------------------------------- workers
+
+_worker: dict[str, Any] = {}
+_pipelines: dict[tuple, Pipeline] = {}
+
+
+def init_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
+                 site: SiteChrome | None = None) -> None:
+    # Loading the rules takes a moment: runs in one process with the same rule files share a pipeline.
+    key = (rules_dir, options, rules_digest(rules_dir))
+    if key not in _pipelines:
+        _pipelines.clear()
+        _pipelines[key] = Pipeline(rules_dir, options)
+    _worker["pipeline"] = _pipelines[key]
+    _worker["text_field"] = text_field
+    _worker["site"] = site
+
+
+def _init_pool_worker(rules_dir: "str | RuleSource | None", options: Options, text_field: str,
+                      site: SiteChrome | None, parent: int) -> None:
+    # Ctrl-C and SIGTERM are for the main process, which stops the pool and keeps the checkpoint.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
+    init_worker(rules_dir, options, text_field, site)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies (Linux `prctl(PR_SET_PDEATHSIG)`):
+    a main process killed with kill -9 cannot stop its pool, and workers left waiting on its queue would live
+    on. Elsewhere a worker only notices when the pool's pipes break."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+        return
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def rules_digest(rules: "str | RuleSource | None") -> str:
+    return (rules if isinstance(rules, RuleSource) else RuleSource(rules)).digest()
+
+
+Cleaned = tuple[bytes | None, dict[str, int], int, list[str], str | None]
+
+
+def clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]]) -> list[Cleaned]:
+    """Clean a block of records in a worker: (output line, counts, clean length, warnings, error) each.
+
+    A document the pipeline fails on gives an error instead of a line, so that one bad page cannot end a run.
+    """
+    pipeline: Pipeline = _worker["pipeline"]
+    site: SiteChrome | None = _worker.get("site")
+    out: list[Cleaned] = []
+    for rid, text, fields, encoding, record_meta in items:
+        try:
+            meta = {**record_meta, **({"input_encoding": encoding} if encoding != "utf-8" else {})}
+            site_lines = site.for_url(page_url(fields, record_meta)) if site else None
+            result = pipeline.clean(text, id=rid, meta=meta, site_lines=site_lines)
+            line = encode_line(dumps(result.to_record(fields, text_field=_worker["text_field"])))
+            warnings = list(result.metadata.get("warnings", []))
+            clash = clashing_fields(fields, _worker["text_field"])
+            if clash:
+                warnings.append(clash_warning(clash))
+            out.append((line, result.counts, len(result.text), warnings, None))
+        except Exception as exc:  # noqa: BLE001 - reported as a reject with the exception named
+            out.append((None, {}, 0, [], f"internal-error: {type(exc).__name__}: {exc}"))
+    return out
+
+
+def encode_line(line: str) -> bytes:
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate the reader did not catch: never let it end the run
+        return line.encode("utf-8", errors="replace")
+
+
+class Cleaner:
+    """Clean blocks of records in order, in this process (jobs=1) or in a pool of worker processes."""
+
+    def __init__(self, config: "RunConfig", site: SiteChrome | None = None):
+        self.config = config
+        self.pool: ProcessPoolExecutor | None = None
+        args = (config.rules_dir, config.options, config.read.text_field, site)
+        if config.jobs <= 1:
+            init_worker(*args)
+        else:
+            ctx = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
+            self.pool = ProcessPoolExecutor(config.jobs, mp_context=ctx, initializer=_init_pool_worker,
+                                            initargs=args + (os.getpid(),))
+            # Start the workers now, before the run opens (and locks) its partial files: a worker must not
+            # inherit them, or the lock would outlive an interrupted run in a worker still finishing a block.
+            self.pool.submit(int).result()
+
+    def map(self, blocks: Iterator[list[Record | Reject]]) -> Iterator[tuple[list[Record | Reject], list[Cleaned]]]:
+        """(block, cleaned records of the block) for every block, in input order."""
+        if self.pool is None:
+            for block in blocks:
+                yield block, clean_block(payload(block))
+            return
+        pending: deque[tuple[list[Record | Reject], Future]] = deque()
+        window = 2 * self.config.jobs  # blocks in flight: enough to keep the workers busy, never the whole input
+        for block in blocks:
+            pending.append((block, submit(self.pool, block)))
+            if len(pending) >= window:
+                done, future = pending.popleft()
+                yield done, result_of_block(future)
+        while pending:
+            done, future = pending.popleft()
+            yield done, result_of_block(future)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            try:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            except BrokenProcessPool:  # pragma: no cover - the error that broke it is already reported
+                pass
+
+
+_WORKER_DIED = "a worker process died (out of memory, or killed); the run can be resumed with --resume"
+
+
+def submit(pool: ProcessPoolExecutor, block: list[Record | Reject]) -> Future:
+    try:
+        return pool.submit(clean_block, payload(block))
+    except BrokenProcessPool:  # the pool noticed the dead worker before this block was sent
+        raise RunError(_WORKER_DIED) from None
+
+
+def result_of_block(future: Future) -> list[Cleaned]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise RunError(_WORKER_DIED) from None
+
+
+def payload(block: list[Record | Reject]) -> list[tuple[str, str, dict[str, Any], str, dict[str, Any]]]:
+    return [(u.id, u.text, u.fields, u.encoding, u.meta) for u in block if isinstance(u, Record)]
+
+
+def blocks_of(units: Iterator[Record | Reject], size: int) -> Iterator[list[Record | Reject]]:
+    while True:
+        block = list(islice(units, size))
+        if not block:
+            return
+        yield block
+
+def page_url(fields: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    """The page's URL: a `url` field of the record, else the one its HTML or WARC header gave."""
+    return fields.get("url") or meta.get("url")

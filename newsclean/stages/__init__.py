@@ -1,0 +1,38 @@
+"""The five stages and their registry: each stage module declares its `NAME` and a `STAGE` (its options
+and its `run`, bound once per pipeline); the pipeline iterates `REGISTRY` in pipeline order.
+
+Adding a stage is writing its module with those two declarations and naming it in `_MODULES` below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from ..document import Document
+    from ..pipeline import Options
+    from ..rulebook import RuleSet
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What the pipeline needs to know of a stage: its name, its options, and how to run it."""
+
+    name: str
+    # The stage's options taken from the pipeline's `Options`.
+    options: Callable[[Options], Any]
+    # The stage's run bound to the rules and its options: called once per pipeline, it may load what every
+    # document needs (the numbers stage's model), so that a missing file is an error at start.
+    bind: Callable[[RuleSet, Any], Callable[[Document], None]]
+
+
+def _registry() -> dict[str, Stage]:
+    """The stages in pipeline order (imported here, after `Stage` exists: each module declares one)."""
+    from . import chrome, normalize, numbers, rejoin, repeats
+
+    modules = (normalize, chrome, repeats, rejoin, numbers)
+    return {module.STAGE.name: module.STAGE for module in modules}
+
+
+REGISTRY: dict[str, Stage] = _registry()
+STAGES: tuple[str, ...] = tuple(REGISTRY)
