@@ -29,7 +29,7 @@ import regex
 from rapidfuzz.distance import Indel
 
 from ..document import Document, Line
-from ..minhash import MinHashConfig, signatures
+from ..minhash import MinHashConfig, kernel_loaded, signatures
 from . import Stage
 
 NAME = "repeats"
@@ -387,10 +387,28 @@ def _bigram_codes(text: str) -> np.ndarray:
     return (cps[:-1] << np.uint64(21)) | cps[1:]
 
 
+# The numba kernel takes about 0.5 s to load and then signs a page 10x faster than numpy (same bits): the
+# first pages of a process, and small ones, are signed with numpy, so that cleaning one short page does not
+# pay the load; from the NUMPY_FIRST_PAGES-th page on (or a page of NUMPY_MAX_LINES lines or more) the kernel.
+NUMPY_FIRST_PAGES = 100
+NUMPY_MAX_LINES = 200
+_pages_signed = 0
+
+
+def _backend(lines: int) -> str | None:
+    """The signature backend for a page of `lines` candidate lines (None: the fastest available)."""
+    global _pages_signed
+    _pages_signed += 1
+    if kernel_loaded() or _pages_signed > NUMPY_FIRST_PAGES or lines >= NUMPY_MAX_LINES:
+        return None
+    return "numpy"
+
+
 def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, options) -> None:
     """Near repeats among `candidates` (line indexes, in text order), found through LSH buckets; each line is
     checked against the earlier lines that still stand, the earliest confirmed copy first."""
-    sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm))
+    sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm),
+                      backend=_backend(len(candidates)))
     later, earlier = _candidate_pairs(sigs, options)
     bounds = np.searchsorted(later, np.arange(len(candidates) + 1)).tolist()
     earlier = earlier.tolist()
