@@ -132,6 +132,7 @@ class _Watchdog:
         return signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, None, _on_tick)
 
     def arm(self, local: Any) -> None:
+        self.thread = threading.get_ident()  # the main thread of this process (a forked worker's too)
         self.local = local
         self.current, self.seen_call = None, -1
         self.last_cpu = time.thread_time()
@@ -235,6 +236,11 @@ class RegexBudget:
 
     def _run_watched(self, pattern: "Pattern", text: str, call: Callable[[float | None], Any]) -> Any:
         """`call(None)`, no timer of its own: the document's watchdog stops it if it runs out of time."""
+        return self.watched(pattern, text, call, None)
+
+    def watched(self, pattern: "Pattern", text: str, method: Callable[..., Any], *args: Any) -> Any:
+        """`method(*args)` under the armed watchdog (the caller checked `watching`): its result, None when the
+        rule may not run, or RuleTimeout. No closure and no clock read per call: this is the hot path."""
         local = self._local
         if pattern.rule_id in self.off or local.spent:
             return None
@@ -243,7 +249,7 @@ class RegexBudget:
         watch.call += 1
         watch.current = pattern
         try:
-            found = call(None)
+            found = method(*args)
             watch.current = None  # from here on no tick raises, so nothing escapes the except below
             return found
         except _Overrun as exc:
@@ -358,17 +364,33 @@ class Pattern:
     compiled: Any
     budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
 
+    def _watching(self) -> bool:
+        """Whether this call runs under its document's watchdog (the main thread, inside a document)."""
+        watch = self.budget._watch
+        return watch.armed and threading.get_ident() == watch.thread
+
     def search(self, text: str, pos: int = 0):
+        if self._watching():
+            return self.budget.watched(self, text, self.compiled.search, text, pos)
         return self.budget.run(self, text, lambda limit: self.compiled.search(text, pos, timeout=limit))
 
     def fullmatch(self, text: str):
+        if self._watching():
+            return self.budget.watched(self, text, self.compiled.fullmatch, text)
         return self.budget.run(self, text, lambda limit: self.compiled.fullmatch(text, timeout=limit))
 
     def finditer(self, text: str) -> Iterator[Any]:
         # All matches at once (a gap rule's matches are few), so that a call the machine's load made run out of
         # time can be made again whole.
-        found = self.budget.run(self, text, lambda limit: list(self.compiled.finditer(text, timeout=limit)))
+        if self._watching():
+            found = self.budget.watched(self, text, _all_matches, self.compiled, text)
+        else:
+            found = self.budget.run(self, text, lambda limit: list(self.compiled.finditer(text, timeout=limit)))
         return iter(found or ())
+
+
+def _all_matches(compiled: Any, text: str) -> list:
+    return list(compiled.finditer(text))
 
 
 @dataclass(slots=True)

@@ -317,12 +317,16 @@ class _Scanner:
         self.learned: list[Learned | None] = ([site_lines.get(line_key(line.text)) for line in self.lines]
                                               if site_lines else [None] * len(self.lines))
 
-    def _match(self, rule: ChromeRule, text: str, chars: set[str]):
-        """The rule's match on `text` (whose characters are `chars`), or None."""
-        if len(text) > rule.max_chars or rule.id in self.disabled:
+    @staticmethod
+    def _worth_trying(rules: list[ChromeRule], text: str) -> list[ChromeRule]:
+        """The rules whose pattern could match `text`: it is short enough for them and holds one of the
+        characters each of their matches needs (`ChromeRule.requires`); the others are never run on it."""
+        size, chars = len(text), set(text)
+        return [r for r in rules if size <= r.max_chars and (r.requires is None or not r.requires.isdisjoint(chars))]
+
+    def _match(self, rule: ChromeRule, text: str):
+        if rule.id in self.disabled:
             return None
-        if rule.requires is not None and rule.requires.isdisjoint(chars):
-            return None  # the line lacks every character a match needs: the pattern cannot match
         try:
             return rule.pattern.search(text) if rule.search else rule.pattern.fullmatch(text)
         except RuleTimeout as exc:
@@ -340,9 +344,8 @@ class _Scanner:
             nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
             if nxt is not None:
                 joined = text + nxt
-                chars = set(joined)
-                for rule in self.rules.chrome_joined:
-                    m = self._match(rule, joined, chars)
+                for rule in self._worth_trying(self.rules.chrome_joined, joined):
+                    m = self._match(rule, joined)
                     if m:
                         found.append((rule, m))
                 found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
@@ -357,9 +360,8 @@ class _Scanner:
             return list(cached)
         disabled_before = len(self.disabled)
         found = []
-        chars = set(text)
-        for rule in self.rules.chrome_single:
-            m = self._match(rule, text, chars)
+        for rule in self._worth_trying(self.rules.chrome_single, text):
+            m = self._match(rule, text)
             if m:
                 found.append((rule, m))
         if len(self.disabled) == disabled_before and not self.disabled:  # a timed-out answer is not an answer
