@@ -367,8 +367,18 @@ if numba is not None:
             _nb_min_hash(hashes, count, a, b, out[d])
 
 
+_kernel_loaded = False  # whether this process has loaded the numba kernel (about 0.5 s the first time)
+
+
+def kernel_loaded() -> bool:
+    """Whether the numba kernel is loaded in this process (signatures are then cheapest through it)."""
+    return _kernel_loaded
+
+
 def _signatures_numba(texts: Sequence[str], config: MinHashConfig) -> np.ndarray:
     """Signatures of `texts` with the fused numba kernel, one row per text."""
+    global _kernel_loaded
+    _kernel_loaded = True
     a, b = permutations(config.num_perm, config.seed)
     cps = code_points("".join(texts))
     # Python string lengths are code-point counts, so they slice the UTF-32 array exactly.

@@ -95,9 +95,12 @@ class Pipeline:
 
     def process(self, doc: Document) -> Document:
         self.rules.budget.start(len(doc.text))  # one time budget for all the patterns run on this document
-        normalize.replace_lone_surrogates(doc)  # whatever the stages: none of them can take a lone surrogate
-        for _, stage in self._stages:
-            stage(doc)
+        try:
+            normalize.replace_lone_surrogates(doc)  # whatever the stages: none of them can take a lone surrogate
+            for _, stage in self._stages:
+                stage(doc)
+        finally:
+            self.rules.budget.finish()
         return doc
 
     def clean(self, text: str, id: str | None = None, meta: dict[str, Any] | None = None,

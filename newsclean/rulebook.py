@@ -4,14 +4,16 @@ Rule files are untrusted input: every problem names the file and the rule id. A 
 file of at most MAX_RULE_FILE_BYTES (a FIFO would hang the load, /dev/zero fill the memory); `[define]`
 pieces are expanded once each and a pattern may expand to at most MAX_PATTERN_CHARS; counted repeats, which
 the `regex` module compiles by copying, may multiply out to at most MAX_REPEAT_SIZE pieces; a pattern that
-can match the empty string is refused. At run time every pattern call runs under a timeout, every document
+can match the empty string is refused. At run time every pattern call runs under a time limit, every document
 under a budget for all its pattern calls together, and a rule that runs out of time in RUN_STRIKES documents
-in a row is switched off for the rest of the run (`RegexBudget`).
+in a row is switched off for the rest of the run (`RegexBudget`). In the main thread one CPU-time watchdog per
+document enforces the limits (`_Watchdog`); elsewhere each call carries the `regex` module's own timeout.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import stat
 import threading
 import time
@@ -73,10 +75,108 @@ def parse_timeout_warning(message: str) -> tuple[str, str] | None:
 
 
 def _limit(text: str) -> float:
-    return PATTERN_TIMEOUT_S + len(text) * (PATTERN_TIMEOUT_PER_MCHAR / 1e6)
+    return _limit_chars(len(text))
+
+
+def _limit_chars(chars: int) -> float:
+    """The time one pattern call on a text of `chars` characters may take."""
+    return PATTERN_TIMEOUT_S + chars * (PATTERN_TIMEOUT_PER_MCHAR / 1e6)
 
 
 _clock = time.monotonic
+
+# How often (in CPU seconds of the process) the watchdog looks at the pattern call under way.
+WATCH_TICK_S = 0.01
+
+
+class _Overrun(TimeoutError):
+    """Raised by the watchdog inside a pattern call that ran past its own limit or its document's budget."""
+
+    def __init__(self, limit: float, budget_spent: bool):
+        super().__init__("pattern call ran out of CPU time")
+        self.limit = limit
+        self.budget_spent = budget_spent
+
+
+class _Watchdog:
+    """One CPU-time timer per document for the main thread, instead of a timer on every pattern call.
+
+    Why: the `regex` module's `timeout=` reads the process clock (`clock()`, a system call) on every call,
+    which with the bookkeeping around it cost about 30% of all the CPU of a clean. Here the kernel sends
+    SIGPROF every WATCH_TICK_S of CPU; the handler does nothing outside pattern calls, and inside one it
+    reads the thread's CPU time, charges the document's budget and raises `_Overrun` when the call has used
+    more than its limit or the budget is spent. `regex` checks for signals every 65,536 steps of its engine,
+    so a backtracking pattern is stopped within a few milliseconds of its limit, as before. Only the main
+    thread can take a Python signal handler: other threads (and a process whose SIGPROF is taken, or a
+    platform without `setitimer`) keep the per-call timeout.
+    """
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.thread = threading.main_thread().ident
+        self.current: "Pattern | None" = None  # the pattern whose call is under way
+        self.text_len = 0  # the length of the text it runs on (its limit grows with it)
+        self.call = 0  # calls started (tells one long call from many short ones)
+        self.seen_call = -1  # the call the last tick landed in
+        self.call_cpu = 0.0  # thread CPU time at the first tick of that call
+        self.last_cpu = 0.0  # thread CPU time at the last tick
+        self.local: Any = None  # the document's budget (RegexBudget's thread-local of the main thread)
+
+    active: "_Watchdog | None" = None  # the watchdog armed in this process (one document at a time)
+
+    @staticmethod
+    def usable() -> bool:
+        """Whether this thread may arm a watchdog: the main thread, setitimer, SIGPROF not in other use."""
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            return False
+        return signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, None, _on_tick)
+
+    def arm(self, local: Any) -> None:
+        self.thread = threading.get_ident()  # the main thread of this process (a forked worker's too)
+        self.local = local
+        self.current, self.seen_call = None, -1
+        self.last_cpu = time.thread_time()
+        if signal.getsignal(signal.SIGPROF) is not _on_tick:
+            signal.signal(signal.SIGPROF, _on_tick)
+            signal.siginterrupt(signal.SIGPROF, False)  # a tick must not fail a system call with EINTR
+        _Watchdog.active = self
+        signal.setitimer(signal.ITIMER_PROF, WATCH_TICK_S, WATCH_TICK_S)
+        self.armed = True
+
+    def disarm(self) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_PROF, 0, 0)
+            self.armed = False
+            self.current = None
+            if _Watchdog.active is self:
+                _Watchdog.active = None
+
+    def tick(self, signum: int, frame: Any) -> None:
+        """The signal handler: charge the call under way, stop it when it is out of time."""
+        pattern = self.current
+        if pattern is None:
+            return
+        now = time.thread_time()
+        if self.seen_call != self.call:
+            self.seen_call, self.call_cpu = self.call, now
+            charge = min(now - self.last_cpu, WATCH_TICK_S)  # the part of the tick spent in this call is unknown
+        else:
+            charge = now - self.last_cpu
+        self.last_cpu = now
+        local = self.local
+        local.left -= charge
+        local.by_rule[pattern.rule_id] += charge
+        limit = _limit_chars(self.text_len)
+        if now - self.call_cpu >= limit or local.left <= 0:
+            self.current = None  # one raise per call: a later tick must not raise where it is not caught
+            raise _Overrun(limit, local.left <= 0)
+
+
+def _on_tick(signum: int, frame: Any) -> None:
+    """SIGPROF: hand the tick to the armed watchdog (a rule set whose document is under way)."""
+    watch = _Watchdog.active
+    if watch is not None:
+        watch.tick(signum, frame)
 
 
 class RegexBudget:
@@ -91,10 +191,14 @@ class RegexBudget:
     what its CPU time leaves. So an honest document gives the same output on a busy machine, and a hostile rule
     still runs out of time. Outside a document only the per-call limit applies. A document whose budget is
     spent runs no further patterns: the rule that spent it is reported, and the document says so.
+
+    In the main thread a document's calls run without a timer of their own and a `_Watchdog` measures CPU
+    time directly (no retries are needed: CPU time does not grow with the load); `finish()` stops it.
     """
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._watch = _Watchdog()
         self.documents = 0  # documents started
         self.strikes: Counter = Counter()  # rule id -> documents in a row where it ran out of time
         self.last_strike: dict[str, int] = {}  # rule id -> the document of its last strike
@@ -110,14 +214,53 @@ class RegexBudget:
         local.spent = False
         local.struck = set()
         local.by_rule = Counter()  # rule id -> wall seconds it spent on this document
+        if _Watchdog.usable():
+            self._watch.arm(local)
+
+    def finish(self) -> None:
+        """The document is done: stop its watchdog (pattern calls outside a document keep the call limit)."""
+        if threading.get_ident() == self._watch.thread:
+            self._watch.disarm()
 
     def _cpu_used(self) -> float | None:
         """CPU seconds this thread has spent on the current document (None outside a document)."""
         start = getattr(self._local, "cpu_start", None)
         return None if start is None else time.thread_time() - start
 
-    def run(self, pattern: "Pattern", text: str, call: Callable[[float], Any]) -> Any:
+    def run(self, pattern: "Pattern", text: str, call: Callable[[float | None], Any]) -> Any:
         """`call(limit)` within the budget: its result, None when the rule may not run, or RuleTimeout."""
+        watch = self._watch
+        if watch.armed and threading.get_ident() == watch.thread:
+            return self._run_watched(pattern, text, call)
+        return self._run_timed(pattern, text, call)
+
+    def _run_watched(self, pattern: "Pattern", text: str, call: Callable[[float | None], Any]) -> Any:
+        """`call(None)`, no timer of its own: the document's watchdog stops it if it runs out of time."""
+        return self.watched(pattern, text, call, None)
+
+    def watched(self, pattern: "Pattern", text: str, method: Callable[..., Any], *args: Any) -> Any:
+        """`method(*args)` under the armed watchdog (the caller checked `watching`): its result, None when the
+        rule may not run, or RuleTimeout. No closure and no clock read per call: this is the hot path."""
+        local = self._local
+        if pattern.rule_id in self.off or local.spent:
+            return None
+        watch = self._watch
+        watch.text_len = len(text)
+        watch.call += 1
+        watch.current = pattern
+        try:
+            found = method(*args)
+            watch.current = None  # from here on no tick raises, so nothing escapes the except below
+            return found
+        except _Overrun as exc:
+            watch.current = None
+            raise self.timed_out(pattern, exc.limit, exc.budget_spent) from None
+        except BaseException:
+            watch.current = None
+            raise
+
+    def _run_timed(self, pattern: "Pattern", text: str, call: Callable[[float | None], Any]) -> Any:
+        """`call(limit)` with the `regex` module's per-call timeout (any thread, no watchdog)."""
         for attempt in range(LOAD_RETRIES + 1):
             allowed = self._allowance(pattern, text)
             if allowed is None:
@@ -176,12 +319,12 @@ class RegexBudget:
             return True
         return False
 
-    def timed_out(self, pattern: "Pattern", limit: float) -> RuleTimeout:
+    def timed_out(self, pattern: "Pattern", limit: float, budget_spent: bool = False) -> RuleTimeout:
         """The error for a call of `pattern` that ran out of time; counts the strike."""
         why = ""
         local = self._local
         left = getattr(local, "left", None)
-        if left is not None and left <= 0.01 and not local.spent:
+        if left is not None and (left <= 0.01 or budget_spent) and not local.spent:
             local.left = 0.0
             local.spent = True
             # The call that finds the budget spent may belong to an honest rule: name the one that spent it.
@@ -221,17 +364,33 @@ class Pattern:
     compiled: Any
     budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
 
+    def _watching(self) -> bool:
+        """Whether this call runs under its document's watchdog (the main thread, inside a document)."""
+        watch = self.budget._watch
+        return watch.armed and threading.get_ident() == watch.thread
+
     def search(self, text: str, pos: int = 0):
+        if self._watching():
+            return self.budget.watched(self, text, self.compiled.search, text, pos)
         return self.budget.run(self, text, lambda limit: self.compiled.search(text, pos, timeout=limit))
 
     def fullmatch(self, text: str):
+        if self._watching():
+            return self.budget.watched(self, text, self.compiled.fullmatch, text)
         return self.budget.run(self, text, lambda limit: self.compiled.fullmatch(text, timeout=limit))
 
     def finditer(self, text: str) -> Iterator[Any]:
         # All matches at once (a gap rule's matches are few), so that a call the machine's load made run out of
         # time can be made again whole.
-        found = self.budget.run(self, text, lambda limit: list(self.compiled.finditer(text, timeout=limit)))
+        if self._watching():
+            found = self.budget.watched(self, text, _all_matches, self.compiled, text)
+        else:
+            found = self.budget.run(self, text, lambda limit: list(self.compiled.finditer(text, timeout=limit)))
         return iter(found or ())
+
+
+def _all_matches(compiled: Any, text: str) -> list:
+    return list(compiled.finditer(text))
 
 
 @dataclass(slots=True)
@@ -243,6 +402,76 @@ class ChromeRule:
     max_chars: int = 200
     join_next: bool = False
     search: bool = False  # match = "search": the pattern may occur anywhere in the line
+    # Characters of which every match holds at least one (`required_chars`); a line with none of them is
+    # not tried. None: the pattern guarantees no such set (it is tried on every line).
+    requires: frozenset | None = None
+
+
+def required_chars(compiled: Any) -> frozenset | None:
+    """A set of characters every match of `compiled` contains at least one of, or None if none is known.
+
+    Read from the parse tree of the `regex` module's own parser (the one that compiled the pattern, so it
+    reads every construct the same way): a literal character needs itself; a sequence needs what any one of
+    its parts that must occur needs (the smallest such set); an alternation the union of what each branch
+    needs; a repeat with a minimum of one or more what its body needs; a character class of literal
+    characters (and short ranges) its members. Anything else (lookarounds, properties such as \\p{Han},
+    case-insensitive letters, fuzzy matching, references, or a parser this version of `regex` does not have)
+    needs nothing known, so the answer errs towards None, which only costs time.
+    """
+    try:
+        from regex import _regex_core as core
+
+        source = core.Source(compiled.pattern)
+        info = core.Info(compiled.flags, source.char_type, {})
+        tree = core._parse_pattern(source, info)
+        if not source.at_end():
+            return None
+        return _needs(tree, core)
+    except Exception:  # a private API: any change in it must cost speed, never a match
+        return None
+
+
+def _needs(node: Any, core: Any) -> frozenset | None:
+    """What `required_chars` says of one node of the parse tree."""
+    kind = type(node)
+    if kind is core.Character:
+        char = chr(node.value)
+        if not node.positive or node.zerowidth or (node.case_flags and char.lower() != char.upper()):
+            return None
+        return frozenset(char)
+    if kind is core.Sequence:
+        best = None
+        for item in node.items:
+            needs = _needs(item, core)
+            if needs is not None and (best is None or len(needs) < len(best)):
+                best = needs
+        return best
+    if kind is core.Branch:
+        return _union([_needs(b, core) for b in node.branches])
+    if kind in (core.Group, core.Atomic):
+        return _needs(node.subpattern, core)
+    if kind in (core.GreedyRepeat, core.LazyRepeat, core.PossessiveRepeat):
+        return _needs(node.subpattern, core) if node.min_count >= 1 else None
+    if kind is core.Range:  # a class of one range, `[A-C]`
+        return None if node.zerowidth else _member_chars(node, core)
+    if kind is core.SetUnion and node.positive and not node.zerowidth:
+        return _union([_member_chars(m, core) for m in node.items])
+    return None
+
+
+def _member_chars(member: Any, core: Any) -> frozenset | None:
+    """The characters a member of a character class stands for: a literal, or a range of up to 64."""
+    if type(member) is core.Range:
+        if member.positive and not member.case_flags and member.upper - member.lower < 64:
+            return frozenset(map(chr, range(member.lower, member.upper + 1)))
+        return None
+    return _needs(member, core)
+
+
+def _union(sets: list[frozenset | None]) -> frozenset | None:
+    if any(s is None for s in sets):
+        return None
+    return frozenset().union(*sets)
 
 
 @dataclass(slots=True)
@@ -324,7 +553,7 @@ class RuleSet:
                                 "string (it would remove every short line)")
             self.chrome.append(ChromeRule(
                 id=rid, description=entry["description"], pattern=pattern, zone=zone, max_chars=max_chars,
-                join_next=join_next, search=match == "search",
+                join_next=join_next, search=match == "search", requires=required_chars(pattern.compiled),
             ))
 
     def _load_gaps(self, parts: list[tuple[str, dict]]) -> None:

@@ -302,3 +302,22 @@ def test_a_link_list_printed_twice_inside_the_story_collapses():
     result = dedupe([P1, *links, P2, *links, P3])
     assert result.text == "\n".join([P1, *links, P2, P3])
     assert len(repeats(result)) == 3
+
+
+def test_the_bigram_index_of_a_long_page_answers_as_the_search_does(monkeypatch):
+    """`_Elsewhere` answers from a bigram index on long pages: the same answers as the plain search."""
+    from newsclean.stages import repeats as stage
+
+    sentences = ["江城市今年新建城市书房三座", "全市新增公交线路两条", "园区签约项目总投资稳步增长",
+                 "市民可以在夜间借阅图书", "高校毕业生就业服务持续加强", "零工市场为灵活就业人员提供岗位"]
+    keys = [stage._key(f"{a}，{b}。第{n}段") for n, (a, b) in
+            enumerate((x, y) for x in sentences for y in sentences)]
+    questions = [s for s in sentences] + ["城市书房三座全市", "第3段", "第35段", "不在页中的一句话", "段"]
+    page = stage._Elsewhere(keys)
+    for exclude in [(), (0, 1), (3, 18), (35,)]:
+        monkeypatch.setattr(stage, "ELSEWHERE_INDEX_CHARS", 10**9)  # the plain search
+        want = [page.test(*exclude)(q) for q in questions]
+        monkeypatch.setattr(stage, "ELSEWHERE_INDEX_CHARS", 0)  # the index
+        assert [page.test(*exclude)(q) for q in questions] == want, exclude
+    assert page._bigrams is not None  # the index did answer
+    assert True in want and False in want

@@ -275,6 +275,7 @@ def test_a_rule_just_under_the_call_limit_on_every_line_runs_out_of_the_document
     pipeline.clean(OTHER)  # the first call loads what the stages load lazily
     rule = pipeline.rules.chrome[0]
     rule.pattern.compiled = slow = _Slow(rule.pattern.compiled, 0.03)
+    rule.requires = None  # tried on every line, as a rule without a gate is
     result = pipeline.clean(text)
     assert slow.calls <= 10  # 0.2 s of budget, not 40 lines x 0.03 s
     assert any(rule.id in w and "budget" in w for w in result.metadata.get("warnings", []))
@@ -587,7 +588,8 @@ def test_a_rule_that_runs_out_of_time_now_and_then_stays_on(monkeypatch):
 
 def test_a_call_that_only_waited_for_the_processor_runs_again(monkeypatch):
     """A pattern that runs out of wall time while its document used little CPU (a loaded machine) is run again,
-    so an honest document's output does not depend on the load."""
+    so an honest document's output does not depend on the load. (Outside the main thread: there each call
+    carries the `regex` timeout; the main thread's watchdog counts CPU time and needs no retry.)"""
     from newsclean import rulebook as rules_module
     from newsclean.pipeline import Pipeline
 
@@ -612,6 +614,34 @@ def test_a_call_that_only_waited_for_the_processor_runs_again(monkeypatch):
             return real.finditer(text, timeout=timeout)
 
     rule.pattern.compiled = waiting = Descheduled()
-    again = pipeline.clean(STORY)
+    again = _in_a_thread(lambda: pipeline.clean(STORY))
     assert waiting.calls == 2
     assert again.annotations == expected.annotations and "warnings" not in again.metadata
+
+
+def _in_a_thread(work):
+    """work() run in a thread other than the main one; its result."""
+    out = []
+    thread = threading.Thread(target=lambda: out.append(work()))
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+HOSTILE = '(?:\\p{Han}|\\p{Han}{2})+\\p{Lu}'  # backtracks without end on a run of Han characters without a capital
+
+
+@pytest.mark.parametrize("where", ["main thread", "other thread"])
+def test_a_backtracking_rule_is_stopped_by_the_watchdog_or_the_call_timeout(tmp_path, where):
+    """In the main thread the document's CPU-time watchdog stops the call; in another thread the call's own
+    `regex` timeout does. Either way the rule is reported and the rest of the document is cleaned."""
+    from newsclean.pipeline import Pipeline
+
+    text = f'[[rule]]\nid = "han-run"\ndescription = "x"\nzone = "anywhere"\nmatch = "search"\npattern = \'{HOSTILE}\'\n'
+    shipped = (Path(__file__).resolve().parent.parent / "rules" / "chrome.toml").read_text(encoding="utf-8")
+    folder = _rules(tmp_path, "chrome.toml", shipped + text)
+    pipeline = Pipeline(folder)
+    doc = "首页 > 新闻 > 本地\n" + "园区两园融合开新局比学赶超争先进位大竞赛活动成效接受检阅" * 2 + "\n" + STORY
+    result = pipeline.clean(doc) if where == "main thread" else _in_a_thread(lambda: pipeline.clean(doc))
+    assert any("'han-run'" in w and "timed out" in w for w in result.metadata["warnings"])
+    assert [r["rule"] for r in result.removed] == ["breadcrumb"]

@@ -394,7 +394,7 @@ id = "user-han-run"
 description = "A user rule that backtracks without end on a long run of Han characters"
 zone = "anywhere"
 max_chars = 200
-pattern = '(?:\\p{Han}|\\p{Han}{2})+[A-Z]'
+pattern = '(?:\\p{Han}|\\p{Han}{2})+\\p{Lu}'  # \\p{Lu}, not [A-Z]: a line without a capital would skip it
 '''
 
 

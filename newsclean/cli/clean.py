@@ -12,7 +12,7 @@ from ..io import DEFAULT_MAX_CHARS, InputError, ReadOptions
 from ..pipeline import STAGES
 from ..run import RunConfig, RunError, run
 from ..sitechrome import LearnOptions
-from .options import (EXIT_INTERRUPTED, fail, index_options, index_settings, load_model, load_rules, pipeline_options,
+from .options import (EXIT_INTERRUPTED, fail, index_options, index_settings, load_model, load_pipeline, pipeline_options,
                       rule_options, rule_source)
 
 
@@ -68,10 +68,11 @@ def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, s
         raise click.UsageError("--index-type, --expected-docs, --bloom-fp and --index-dir need --dedup")
     settings = index_settings(index_type, expected_docs, bloom_fp, index_dir)
     rules = rule_source(rules_dir, extra_rules, disabled)
-    load_rules(rules)  # fail fast, with the file and rule named, before reading any input
+    options = pipeline_options(t2s, mark, stages, gap_threshold)
+    load_pipeline(rules, options)  # fail fast, with the file and rule named, before reading any input
     load_model()
     config = RunConfig(
-        inputs=tuple(inputs), output=output, rules_dir=rules, options=pipeline_options(t2s, mark, stages, gap_threshold),
+        inputs=tuple(inputs), output=output, rules_dir=rules, options=options,
         read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars, html_field=html_field,
                          extracted_field=extracted_field),
         jobs=jobs, rejects=rejects, stats=stats_path, resume=resume,

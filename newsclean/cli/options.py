@@ -33,6 +33,16 @@ def load_rules(rules: RuleSource) -> RuleSet:
         fail(str(exc))
 
 
+def load_pipeline(rules: RuleSource, options: Options) -> None:
+    """Compile the rules for the run (kept for it and its forked workers), or fail naming the file and rule."""
+    from ..run import prepare_pipeline
+
+    try:
+        prepare_pipeline(rules, options)
+    except (RuleError, ModelError) as exc:
+        fail(str(exc))
+
+
 def rule_options(command):
     """--rules, --extra-rules and --disable-rule, shared by the commands that load rules."""
     options = [

@@ -12,8 +12,8 @@ from .dedup_glue import dedup_books, dedup_cleaned
 from .job import BytesRead, learn_site_chrome, run
 from .partial import Partial, partial_path
 from .stats import RunStats
-from .workers import Cleaner, clean_block, init_worker, payload
+from .workers import Cleaner, clean_block, init_worker, payload, prepare_pipeline
 
 __all__ = ["CHECKPOINT_VERSION", "BytesRead", "Cleaner", "InputError", "Partial", "RunConfig", "RunError", "RunStats",
            "checkpoint_path", "clean_block", "dedup_books", "dedup_cleaned", "init_worker", "learn_site_chrome",
-           "no_documents", "partial_path", "payload", "run"]
+           "no_documents", "partial_path", "payload", "prepare_pipeline", "run"]

@@ -319,8 +319,15 @@ class _Scanner:
         self.learned: list[Learned | None] = ([site_lines.get(line_key(line.text)) for line in self.lines]
                                               if site_lines else [None] * len(self.lines))
 
+    @staticmethod
+    def _worth_trying(rules: list[ChromeRule], text: str) -> list[ChromeRule]:
+        """The rules whose pattern could match `text`: it is short enough for them and holds one of the
+        characters each of their matches needs (`ChromeRule.requires`); the others are never run on it."""
+        size, chars = len(text), set(text)
+        return [r for r in rules if size <= r.max_chars and (r.requires is None or not r.requires.isdisjoint(chars))]
+
     def _match(self, rule: ChromeRule, text: str):
-        if len(text) > rule.max_chars or rule.id in self.disabled:
+        if rule.id in self.disabled:
             return None
         try:
             return rule.pattern.search(text) if rule.search else rule.pattern.fullmatch(text)
@@ -338,8 +345,9 @@ class _Scanner:
         if self.rules.chrome_joined:
             nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
             if nxt is not None:
-                for rule in self.rules.chrome_joined:
-                    m = self._match(rule, text + nxt)
+                joined = text + nxt
+                for rule in self._worth_trying(self.rules.chrome_joined, joined):
+                    m = self._match(rule, joined)
                     if m:
                         found.append((rule, m))
                 found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
@@ -354,7 +362,7 @@ class _Scanner:
             return list(cached)
         disabled_before = len(self.disabled)
         found = []
-        for rule in self.rules.chrome_single:
+        for rule in self._worth_trying(self.rules.chrome_single, text):
             m = self._match(rule, text)
             if m:
                 found.append((rule, m))

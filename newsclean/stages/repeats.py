@@ -29,7 +29,7 @@ import regex
 from rapidfuzz.distance import Indel
 
 from ..document import Document, Line
-from ..minhash import MinHashConfig, signatures
+from ..minhash import MinHashConfig, kernel_loaded, signatures
 from . import Stage
 
 NAME = "repeats"
@@ -312,6 +312,12 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
     return _resolved(repeats)
 
 
+# From this many characters of keys on, `_Elsewhere` answers from an index of the page's character bigrams
+# instead of a search through the whole page per question, which made a page of a million characters cost
+# four times ten pages of 100,000 (each question read the page once: quadratic).
+ELSEWHERE_INDEX_CHARS = 100_000
+
+
 class _Elsewhere:
     """Whether a key stands in some line other than two given ones (a sentence the page merged elsewhere)."""
 
@@ -323,8 +329,13 @@ class _Elsewhere:
         for key in keys:
             self.starts.append(at)
             at += len(key) + 1
+        self._bigrams: tuple[np.ndarray, np.ndarray] | None = None
+        self._holders: dict[str, tuple[int, ...]] = {}  # key -> the first lines that hold it (indexed pages)
 
     def test(self, *exclude: int):
+        if len(self.joined) > ELSEWHERE_INDEX_CHARS:
+            return lambda key: self._indexed(key, exclude)
+
         def found(key: str) -> bool:
             at = self.joined.find(key)
             while at >= 0:
@@ -335,11 +346,69 @@ class _Elsewhere:
             return False
         return found
 
+    def _indexed(self, key: str, exclude: tuple[int, ...]) -> bool:
+        """The same answer as the search, from the lines that hold the key's rarest bigram (a line that holds
+        the key holds each of its bigrams, so no line is missed; each candidate is then checked whole)."""
+        holders = self._holders.get(key)
+        if holders is None:
+            holders = self._holders[key] = self._first_holders(key)
+        return any(j not in exclude for j in holders)
+
+    def _first_holders(self, key: str) -> tuple[int, ...]:
+        """The first three lines whose key holds `key` (a question excludes two lines, so three answer it)."""
+        if len(key) < 2:
+            return tuple(j for j, k in enumerate(self.keys) if key in k)[:3]
+        codes, positions = self._bigram_index()
+        wanted = _bigram_codes(key)
+        left, right = np.searchsorted(codes, wanted, "left"), np.searchsorted(codes, wanted, "right")
+        rarest = int(np.argmin(right - left))
+        at = positions[left[rarest]:right[rarest]]
+        holders: list[int] = []
+        for j in np.unique(np.searchsorted(self._starts, at, "right") - 1).tolist():
+            if key in self.keys[j]:
+                holders.append(j)
+                if len(holders) == 3:
+                    break
+        return tuple(holders)
+
+    def _bigram_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """(every bigram code of the joined keys, sorted; the position of each), built on the first question."""
+        if self._bigrams is None:
+            codes = _bigram_codes(self.joined)
+            order = np.argsort(codes, kind="stable")
+            self._bigrams = codes[order], order
+            self._starts = np.asarray(self.starts, dtype=np.int64)
+        return self._bigrams
+
+
+def _bigram_codes(text: str) -> np.ndarray:
+    """One 64-bit code per pair of neighbouring characters of `text` (code points are 21 bits)."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    return (cps[:-1] << np.uint64(21)) | cps[1:]
+
+
+# The numba kernel takes about 0.5 s to load and then signs a page 10x faster than numpy (same bits): the
+# first pages of a process, and small ones, are signed with numpy, so that cleaning one short page does not
+# pay the load; from the NUMPY_FIRST_PAGES-th page on (or a page of NUMPY_MAX_LINES lines or more) the kernel.
+NUMPY_FIRST_PAGES = 100
+NUMPY_MAX_LINES = 200
+_pages_signed = 0
+
+
+def _backend(lines: int) -> str | None:
+    """The signature backend for a page of `lines` candidate lines (None: the fastest available)."""
+    global _pages_signed
+    _pages_signed += 1
+    if kernel_loaded() or _pages_signed > NUMPY_FIRST_PAGES or lines >= NUMPY_MAX_LINES:
+        return None
+    return "numpy"
+
 
 def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, options) -> None:
     """Near repeats among `candidates` (line indexes, in text order), found through LSH buckets; each line is
     checked against the earlier lines that still stand, the earliest confirmed copy first."""
-    sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm))
+    sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm),
+                      backend=_backend(len(candidates)))
     later, earlier = _candidate_pairs(sigs, options)
     bounds = np.searchsorted(later, np.arange(len(candidates) + 1)).tolist()
     earlier = earlier.tolist()

@@ -1,0 +1,105 @@
+"""Chrome rules are gated on the characters every match must hold (`rules.required_chars`): a line without
+any of them never runs the pattern. The gate must never lose a match, so every shipped rule is run on a
+corpus of lines with and without its gate. The corpus is the project's own writing: every string of the
+chrome test modules and of the chrome probes (`benchmarks/chrome_probe*.jsonl`, invented site styles), the
+examples in the rules' descriptions, and each of those lines with one character cut out (near misses are
+where a wrong gate would show)."""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import regex
+
+from newsclean.rulebook import RuleSet, required_chars
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ["tests/test_chrome.py", "tests/test_chrome_wordings.py", "tests/test_page_text.py",
+           "tests/test_site_chrome.py", "tests/test_everyday.py"]
+PROBES = sorted((ROOT / "benchmarks").glob("chrome_probe*.jsonl"))
+
+
+def _strings_of(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings_of(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings_of(v)
+
+
+def _corpus(rules: RuleSet) -> list[str]:
+    texts = []
+    for name in SOURCES:
+        tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
+        texts += [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    for probe in PROBES:
+        for line in probe.read_text(encoding="utf-8").splitlines():
+            texts += list(_strings_of(json.loads(line)))
+    for rule in rules.chrome:  # "…: 首页 » 常识 » 预防 / 您当前的位置：首页 > 新闻中心"
+        examples = rule.description.split(": ", 1)[-1]
+        texts += [e.strip() for e in regex.split(r" / |; |, | or ", examples)]
+    lines = {line.strip() for text in texts for line in text.split("\n") if line.strip()}
+    cut = {line[:i] + line[i + 1:] for line in lines if len(line) <= 60 for i in range(len(line))}
+    return sorted(lines | cut)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    rules = RuleSet.load()
+    return rules, _corpus(rules)
+
+
+def _matches(rule, lines):
+    find = rule.pattern.compiled.search if rule.search else rule.pattern.compiled.fullmatch
+    return [line for line in lines if find(line)]
+
+
+def test_most_shipped_rules_have_a_gate(shipped):
+    rules, _ = shipped
+    gated = [r.id for r in rules.chrome if r.requires is not None]
+    assert len(gated) >= 0.8 * len(rules.chrome)
+    assert next(r for r in rules.chrome if r.id == "icp-licence").requires >= {"公"}
+
+
+def test_the_gate_keeps_every_match_of_every_shipped_rule(shipped):
+    rules, lines = shipped
+    joined = [a + b for a, b in zip(lines, lines[1:])]
+    matched_rules = 0
+    for rule in rules.chrome:
+        corpus = [t for t in (joined if rule.join_next else lines) if len(t) <= rule.max_chars]  # as the stage does
+        ungated = _matches(rule, corpus)
+        gated = _matches(rule, [t for t in corpus if rule.requires is None or not rule.requires.isdisjoint(t)])
+        assert gated == ungated, f"{rule.id}: the gate {sorted(rule.requires or ())} loses {set(ungated) - set(gated)}"
+        matched_rules += bool(ungated)
+    assert matched_rules >= 0.8 * len(rules.chrome)  # the corpus does exercise the rules
+
+
+@pytest.mark.parametrize("pattern, answers", [
+    # every set listed would be right; the smallest is kept
+    (r"首页\s*>", [{"首"}, {"页"}, {">"}]),
+    (r"(?:来源|出处)[:：]", [{"来", "出"}, {"源", "出"}, {"来", "处"}, {"源", "处"}, {":", "："}]),
+    (r"(?:编辑|记者)\S+", [{"编", "记"}, {"辑", "记"}, {"编", "者"}, {"辑", "者"}]),
+    (r"[A-C]\d+", [{"A", "B", "C"}]),
+    (r"[^a]b|c", [{"b", "c"}]),
+    (r"a?b*", None),  # nothing must occur
+    (r"(?i)ab", None),  # a case-insensitive letter has more forms than one
+    (r"\p{Han}{2,}", None),
+    (r"(?=.*版权).{2,40}", None),  # a lookahead holds nothing of the match itself
+    (r"(?:abc){e<=1}", None),  # fuzzy matching needs none of its letters
+])
+def test_required_chars_of_patterns(pattern, answers):
+    got = required_chars(regex.compile(pattern))
+    assert got is None if answers is None else got in [frozenset(a) for a in answers]
+
+
+def test_a_chrome_rule_still_removes_its_line_with_the_gate():
+    from newsclean import clean
+
+    body = "今年以来，江城市坚持把稳就业放在更加突出的位置，全年城镇新增就业人数超过预期目标。"
+    result = clean(f"首页 > 新闻 > 本地\n{body}\n江城网 版权所有 江ICP备12345678号")
+    assert [r["rule"] for r in result.removed] == ["breadcrumb", "copyright"]
