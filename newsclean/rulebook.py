@@ -63,15 +63,6 @@ class RuleTimeout(RuntimeError):
         self.path = path
 
 
-_TIMEOUT_MESSAGE = regex.compile(r"^rule '(?P<id>[^']+)' \((?P<path>.*)\) timed out after ")
-
-
-def parse_timeout_warning(message: str) -> tuple[str, str] | None:
-    """(rule id, file) if `message` is a `RuleTimeout` message (as the stages put them in warnings)."""
-    m = _TIMEOUT_MESSAGE.match(message)
-    return (m["id"], m["path"]) if m else None
-
-
 def _limit(text: str) -> float:
     return PATTERN_TIMEOUT_S + len(text) * (PATTERN_TIMEOUT_PER_MCHAR / 1e6)
 

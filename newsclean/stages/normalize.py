@@ -284,7 +284,7 @@ def replace_lone_surrogates(doc: Document) -> None:
         return
     fixed, n = _SURROGATE.subn("\ufffd", text)
     doc.aligned.substitute(fixed)
-    doc.count(f"{NAME}:replace_lone_surrogates", n)
+    doc.count(NAME, "replace_lone_surrogates", n)
 
 
 def repair_mojibake(text: str) -> list[Edit]:
@@ -414,20 +414,20 @@ def run(doc: Document, rules, options: NormalizeOptions = NormalizeOptions()) ->
     for name, fix in fixes:
         n = doc.edit(fix(doc.text))
         if n:
-            doc.count(f"{NAME}:{name}", n)
+            doc.count(NAME, name, n)
     if options.t2s:
         result = to_simplified(doc.text)
         if isinstance(result, str):
-            doc.count(f"{NAME}:to_simplified", sum(a != b for a, b in zip(result, doc.text)))
+            doc.count(NAME, "to_simplified", sum(a != b for a, b in zip(result, doc.text)))
             doc.aligned.substitute(result)
         elif result:
-            doc.count(f"{NAME}:to_simplified", doc.edit(result))
+            doc.count(NAME, "to_simplified", doc.edit(result))
     n = doc.edit(widen_punctuation(doc.text, table))
     if n:
-        doc.count(f"{NAME}:widen_punctuation", n)
+        doc.count(NAME, "widen_punctuation", n)
     n = doc.edit(tidy_whitespace(doc.text))
     if n:
-        doc.count(f"{NAME}:tidy_whitespace", n)
+        doc.count(NAME, "tidy_whitespace", n)
     _drop_blank_lines(doc)
 
 
@@ -438,4 +438,4 @@ def _bind(rules, options: NormalizeOptions):
     return lambda doc: run(doc, rules, options)
 
 
-STAGE = Stage(NAME, lambda pipeline: NormalizeOptions(t2s=pipeline.t2s), _bind)
+STAGE = Stage(NAME, lambda pipeline: NormalizeOptions(t2s=pipeline.t2s), _bind, books={NAME: "normalized"})
