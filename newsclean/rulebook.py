@@ -241,7 +241,7 @@ class ChromeRule:
         """Whether the pattern claims `line` (a join_next rule: the line and the next, split by a newline),
         within max_chars; the zone is the stage's business.
 
-        >>> rule = ChromeRule("x", "", Pattern("x", "", regex.compile("编辑：\\w{2,3}")), max_chars=10)
+        >>> rule = ChromeRule("x", "", Pattern("x", "", regex.compile("编辑：.{2}")), max_chars=10)
         >>> rule.takes("编辑：何立"), rule.takes("编辑：何立说")
         (True, False)
         """

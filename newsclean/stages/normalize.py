@@ -303,7 +303,11 @@ def repair_mojibake(text: str) -> list[Edit]:
 
 
 def decode_html_entities(text: str) -> list[Edit]:
-    """HTML entities left by the scraper (`&nbsp;`, `&ldquo;`, `&#8220;`) become the characters they name."""
+    """HTML entities left by the scraper (`&nbsp;`, `&ldquo;`, `&#8220;`) become the characters they name.
+
+    >>> decode_html_entities("江城&amp;新闻")
+    [Edit(start=2, end=7, replacement='&')]
+    """
     if "&" not in text:
         return []
     edits = []
@@ -315,7 +319,11 @@ def decode_html_entities(text: str) -> list[Edit]:
 
 
 def drop_invisible(text: str) -> list[Edit]:
-    """Zero-width, bidi and control characters carry nothing a reader sees; `\\r\\n` becomes `\\n`."""
+    """Zero-width, bidi and control characters carry nothing a reader sees; `\\r\\n` becomes `\\n`.
+
+    >>> drop_invisible("江城\\u200b新闻")
+    [Edit(start=2, end=3, replacement='')]
+    """
     edits = [Edit(m.start(), m.end(), "") for m in _INVISIBLE.finditer(text)]
     edits += [Edit(m.start(), m.end(), "\n") for m in _CR.finditer(text)]
     return _non_overlapping(edits)
@@ -370,7 +378,11 @@ def widen_punctuation(text: str, table: dict[str, str]) -> list[Edit]:
 
 
 def tidy_whitespace(text: str) -> list[Edit]:
-    """Trim each line, fold runs of spaces (and tabs, \\u3000, \\xa0) to one space, drop blank lines."""
+    """Trim each line, fold runs of spaces (and tabs, \\u3000, \\xa0) to one space, drop blank lines.
+
+    >>> tidy_whitespace(" 江城  新闻")
+    [Edit(start=0, end=1, replacement=''), Edit(start=3, end=5, replacement=' ')]
+    """
     edits = [Edit(m.start(), m.end(), "") for m in _LINE_EDGE_SPACE.finditer(text)]
     edits = _non_overlapping(edits)
     starts = [e.start for e in edits]  # sorted, and the edits do not overlap

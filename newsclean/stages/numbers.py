@@ -62,7 +62,11 @@ def find_gaps(text: str, rules: RuleSet, disabled: set[str] | None = None, warni
 
 
 def unit_end(text: str, start: int) -> int:
-    """End of the unit a number left at `start`: one character, or `.39亿` for a lost integer part."""
+    """End of the unit a number left at `start`: one character, or `.39亿` for a lost integer part.
+
+    >>> unit_end("达到.39亿元", 2), unit_end("增长%", 2)
+    (6, 3)
+    """
     if text.startswith(".", start):
         end = start + 1
         while end < len(text) and text[end].isdigit():
