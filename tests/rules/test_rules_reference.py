@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from newsclean.cli import main
 from newsclean.rulebook import RuleSet
 
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
 
 def markdown(*args: str) -> str:
