@@ -377,24 +377,17 @@ def case_encodings(book: Book, work: Path, rng: random.Random) -> None:
 
 # ----------------------------------------------------------------------------- kills
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
+def _proc_helpers():
+    """`children` and `alive` of tests/conftest.py: one copy of the /proc reading the tests also use."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_test_helpers", Path(__file__).resolve().parents[1] / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.children, module.alive
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+_children, _alive = _proc_helpers()
 
 
 def case_kills(book: Book, work: Path, rng: random.Random, trials: int) -> None:

@@ -72,14 +72,25 @@ class AlignedText:
         return seg.raw_start
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
-        """The raw span that `text[start:end]` was made from."""
+        """The raw span that `text[start:end]` was made from.
+
+        >>> aligned = AlignedText("首页\\n园区新闻")
+        >>> aligned.apply([Edit(0, 3, "")]), aligned.text, aligned.raw_span(0, 2)
+        (1, '园区新闻', (3, 5))
+        """
         if start >= end:
             point = self.raw_offset(start)
             return point, point
         return self.raw_offset(start), self.raw_offset(end, end=True)
 
     def clean_offset(self, raw: int) -> int:
-        """Clean offset where raw offset `raw` lives now (deleted raw text maps to the next surviving char)."""
+        """Clean offset where raw offset `raw` lives now (deleted raw text maps to the next surviving char).
+
+        >>> aligned = AlignedText("首页\\n园区新闻")
+        >>> _ = aligned.apply([Edit(0, 3, "")])
+        >>> aligned.clean_offset(1), aligned.clean_offset(4)
+        (0, 1)
+        """
         # Every segment before the first one reaching `raw` ends before it and cannot hold it: start there.
         # (Scanning from the first segment made placing the removals quadratic: 36 s for a 700,000-character
         # page of repaired mojibake, one segment per character, with 22,000 repeated lines removed.)

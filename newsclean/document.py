@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .alignment import AlignedText, Edit
+from .findings import Count, Warning
 
 # The annotation type of a place where the scraper dropped digits: the numbers stage writes it, dedup and
 # the runner read it back from records.
@@ -61,8 +62,12 @@ class Document:
         self.aligned = AlignedText(text)
         self.removals: list[Removal] = []
         self.annotations: list[Annotation] = []
-        # Per-rule counters for the run summary.
-        self.counts: dict[str, int] = {}
+        # Per-rule counters for the run summary, and what the stages want the user to know; a warning the
+        # record brought along (the HTML extraction's, in `meta`) comes first.
+        self.counted: dict[Count, int] = {}
+        self.warnings: list[Warning] = [Warning.of_message(w) for w in self.meta.get("warnings", ())]
+        # The stage now running (set by the pipeline): what `count` files its counts under.
+        self.stage = ""
         # The lines the document's site prints on many pages, learned from its batch (see sitechrome.py).
         self.site_lines: dict[bytes, Any] | None = None
 
@@ -70,8 +75,20 @@ class Document:
     def text(self) -> str:
         return self.aligned.text
 
-    def count(self, key: str, n: int = 1) -> None:
-        self.counts[key] = self.counts.get(key, 0) + n
+    @property
+    def counts(self) -> dict[str, int]:
+        """The counts rendered as `"kind:rule"` keys, as `Result.counts` has them."""
+        return {c.key: n for c, n in self.counted.items()}
+
+    def count(self, kind: str, rule: str, n: int = 1) -> None:
+        """Count `n` of `kind` for `rule` in the books of the stage now running."""
+        key = Count(self.stage, kind, rule)
+        self.counted[key] = self.counted.get(key, 0) + n
+
+    def warn(self, warning: Warning) -> None:
+        """Tell the user something about this document: in the books, and in the output's `newsclean.warnings`."""
+        self.warnings.append(warning)
+        self.meta.setdefault("warnings", []).append(warning.message)
 
     def lines(self) -> Iterator[Line]:
         """The current text's lines with their clean spans (empty lines included)."""
@@ -104,7 +121,7 @@ class Document:
             dup = duplicate_of[k] if duplicate_of else None
             self.removals.append(Removal(raw_start, raw_end, reason, rules[k], line.text, dup,
                                          info[k] if info else None))
-            self.count(f"{reason}:{rules[k]}")
+            self.count(reason, rules[k])
             # Take the line's newline with it: the one after it, or before it for the last line.
             if line.end < len(text):
                 edits.append(Edit(line.start, line.end + 1, ""))
@@ -123,7 +140,7 @@ class Document:
         raw_start, raw_end = self.aligned.raw_span(start, end)
         ann = Annotation(type, start, end, raw_start, raw_end, rule, info)
         self.annotations.append(ann)
-        self.count(f"{type}:{rule}")
+        self.count(type, rule)
         return ann
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .document import Document
+from .findings import Count, Warning
 from .rulebook import RuleSet
 from .stages import REGISTRY, STAGES, chrome, normalize, rejoin, repeats
 
@@ -24,7 +25,9 @@ class Result:
     annotations: list[dict[str, Any]]
     removed: list[dict[str, Any]]
     metadata: dict[str, Any]
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # `counted` rendered as "kind:rule" keys
+    counted: dict[Count, int] = field(default_factory=dict)  # what the stages counted, for the run's books
+    warnings: list[Warning] = field(default_factory=list)  # typed; `metadata["warnings"]` has their messages
 
     def to_record(self, fields: dict[str, Any] | None = None, text_field: str = "text") -> dict[str, Any]:
         """The output JSON object: the input's fields, the clean text in `text_field`, and the findings.
@@ -53,9 +56,11 @@ def clashing_fields(fields: dict[str, Any], text_field: str = "text") -> list[st
     return [k for k in OUTPUT_FIELDS if k in fields and k != text_field]
 
 
-def clash_warning(names: list[str]) -> str:
-    return (f"input field(s) {', '.join(names)} have the names of newsclean's output fields: their input values are "
-            "kept under newsclean.input_fields")
+def clash_warning(names: list[str]) -> Warning:
+    """The run's warning for a record whose fields have the names of the output's own."""
+    return Warning("run", "", "field-clash",
+                   f"input field(s) {', '.join(names)} have the names of newsclean's output fields: their input "
+                   "values are kept under newsclean.input_fields")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +102,10 @@ class Pipeline:
         self.rules.budget.start(len(doc.text))  # one time budget for all the patterns run on this document
         try:
             normalize.replace_lone_surrogates(doc)  # whatever the stages: none of them can take a lone surrogate
-            for _, stage in self._stages:
+            for name, stage in self._stages:
+                doc.stage = name
                 stage(doc)
+            doc.stage = ""
         finally:
             self.rules.budget.finish()
         return doc
@@ -140,7 +147,8 @@ def result_of(doc: Document) -> Result:
          "rule": a.rule, **({"info": a.info} if a.info else {})}
         for a in doc.annotations
     ]
-    return Result(doc.id, doc.text, annotations, removed, dict(doc.meta), dict(doc.counts))
+    return Result(doc.id, doc.text, annotations, removed, dict(doc.meta), doc.counts, dict(doc.counted),
+                  list(doc.warnings))
 
 
 _default_pipeline: dict[tuple, Pipeline] = {}

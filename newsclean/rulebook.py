@@ -65,15 +65,6 @@ class RuleTimeout(RuntimeError):
         self.path = path
 
 
-_TIMEOUT_MESSAGE = regex.compile(r"^rule '(?P<id>[^']+)' \((?P<path>.*)\) timed out after ")
-
-
-def parse_timeout_warning(message: str) -> tuple[str, str] | None:
-    """(rule id, file) if `message` is a `RuleTimeout` message (as the stages put them in warnings)."""
-    m = _TIMEOUT_MESSAGE.match(message)
-    return (m["id"], m["path"]) if m else None
-
-
 def _limit(text: str) -> float:
     return _limit_chars(len(text))
 
@@ -406,6 +397,22 @@ class ChromeRule:
     # not tried. None: the pattern guarantees no such set (it is tried on every line).
     requires: frozenset | None = None
 
+    examples: tuple[str, ...] = ()  # lines it removes (a join_next rule's: two lines, split by a newline)
+    keeps: tuple[str, ...] = ()  # look-alike lines it must not remove
+
+    def takes(self, line: str) -> bool:
+        """Whether the pattern claims `line` (a join_next rule: the line and the next, split by a newline),
+        within max_chars; the zone is the stage's business.
+
+        >>> rule = ChromeRule("x", "", Pattern("x", "", regex.compile("编辑：.{2}")), max_chars=10)
+        >>> rule.takes("编辑：何立"), rule.takes("编辑：何立说")
+        (True, False)
+        """
+        text = line.replace("\n", "", 1) if self.join_next else line
+        if len(text) > self.max_chars:
+            return False
+        return bool(self.pattern.search(text) if self.search else self.pattern.fullmatch(text))
+
 
 def required_chars(compiled: Any) -> frozenset | None:
     """A set of characters every match of `compiled` contains at least one of, or None if none is known.
@@ -480,6 +487,33 @@ class GapRule:
     description: str
     pattern: Pattern
     kind: str
+    examples: tuple[str, ...] = ()  # texts with the gap marked: `总投资⟨亿元⟩，` (GAP_MARKS)
+    keeps: tuple[str, ...] = ()  # look-alike texts where it finds no gap
+
+    def gaps(self, text: str) -> list[tuple[int, int]]:
+        """The (start, end) of the unit of every gap the pattern finds in `text`.
+
+        >>> rule = GapRule("x", "", Pattern("x", "", regex.compile("(?<=达)(?P<unit>亿元)")), "amount")
+        >>> rule.gaps("总投资达亿元，达5亿元")
+        [(4, 6)]
+        """
+        return [m.span("unit") for m in self.pattern.finditer(text)]
+
+
+# How a gap rule's example marks the gap it finds: `总投资⟨亿元⟩，` (characters no news text holds).
+GAP_MARKS = ("⟨", "⟩")
+
+
+def marked_gap(example: str) -> tuple[str, tuple[int, int]]:
+    """The text of a gap example and the span of its marked unit.
+
+    >>> marked_gap("总投资⟨亿元⟩，")
+    ('总投资亿元，', (3, 5))
+    """
+    open_, close = GAP_MARKS
+    start = example.index(open_)
+    end = example.index(close) - 1
+    return example.replace(open_, "").replace(close, ""), (start, end)
 
 
 @dataclass(slots=True)
@@ -551,9 +585,11 @@ class RuleSet:
             if match == "search" and _matches_empty(pattern):
                 raise RuleError(f"{path}: rule {rid!r}: a match = 'search' pattern must not match the empty "
                                 "string (it would remove every short line)")
+            examples, keeps = _examples(path, rid, entry, lines=2 if join_next else 1)
             self.chrome.append(ChromeRule(
                 id=rid, description=entry["description"], pattern=pattern, zone=zone, max_chars=max_chars,
                 join_next=join_next, search=match == "search", requires=required_chars(pattern.compiled),
+                examples=examples, keeps=keeps,
             ))
 
     def _load_gaps(self, parts: list[tuple[str, dict]]) -> None:
@@ -572,7 +608,8 @@ class RuleSet:
             if _matches_empty(pattern, "unit"):
                 raise RuleError(f"{path}: rule {rid!r}: pattern (or its unit) matches the empty string (it would "
                                 "flag a gap everywhere)")
-            self.gaps.append(GapRule(rid, entry["description"], pattern, kind))
+            examples, keeps = _examples(path, rid, entry, gap=True)
+            self.gaps.append(GapRule(rid, entry["description"], pattern, kind, examples, keeps))
 
     def _disable(self, ids: tuple[str, ...]) -> None:
         """Leave out the rules named; an id that is no rule of the files, or a built-in one, is an error."""
@@ -763,8 +800,38 @@ def _defines(path: str, doc: dict) -> dict[str, str]:
     return defines
 
 
-CHROME_KEYS = ("id", "description", "pattern", "zone", "max_chars", "join_next", "match")
-GAP_KEYS = ("id", "description", "pattern", "kind")
+CHROME_KEYS = ("id", "description", "examples", "keeps", "pattern", "zone", "max_chars", "join_next", "match")
+GAP_KEYS = ("id", "description", "examples", "keeps", "pattern", "kind")
+
+
+def _examples(path: str, rid: str, entry: dict, lines: int = 1, gap: bool = False
+              ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A rule's `examples` and `keeps`, checked for shape: lists of non-empty strings; a chrome example or
+    keep is one line (a join_next rule's two); a gap example marks exactly one gap (GAP_MARKS), a keep none."""
+    found = []
+    for key in ("examples", "keeps"):
+        texts = entry.get(key, [])
+        if not isinstance(texts, list) or not all(isinstance(t, str) and t.strip() for t in texts):
+            raise RuleError(f"{path}: rule {rid!r}: {key} must be a list of non-empty strings")
+        for text in texts:
+            if gap:
+                marks = [text.count(m) for m in GAP_MARKS]
+                want = [1, 1] if key == "examples" else [0, 0]
+                if marks != want or (key == "examples" and not _marked_unit(text)):
+                    raise RuleError(f"{path}: rule {rid!r}: {key} {text!r}: "
+                                    + ("mark the gap's unit once, as 总投资⟨亿元⟩" if key == "examples"
+                                       else "a keep marks no gap"))
+            elif text.count("\n") != lines - 1 and not (key == "keeps" and "\n" not in text):  # a keep may be one line
+                raise RuleError(f"{path}: rule {rid!r}: {key} {text!r}: must be "
+                                + ("two lines (the rule joins a line with the next)" if lines == 2 else "one line"))
+        found.append(tuple(texts))
+    return found[0], found[1]
+
+
+def _marked_unit(example: str) -> str:
+    open_, close = GAP_MARKS
+    start, end = example.find(open_), example.find(close)
+    return example[start + 1:end] if 0 <= start < end else ""
 _RULE_ID = regex.compile(r"[\w][\w.\-]*")
 
 

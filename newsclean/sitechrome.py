@@ -49,7 +49,11 @@ class LearnOptions:
 def line_key(text: str) -> bytes:
     """The fingerprint of a line: NFKC, no whitespace, case folded, in simplified characters, hashed to 8
     bytes. The batch is counted on the raw text and looked up after the normalise stage has converted it
-    to simplified characters: a traditional-character site's lines must meet under one key."""
+    to simplified characters: a traditional-character site's lines must meet under one key.
+
+    >>> line_key(" 分享到:微信 ") == line_key("分享到：微信"), line_key("網站首頁") == line_key("网站首页")
+    (True, True)
+    """
     folded = _SPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
     if not folded.isascii():
         folded = _simplified(folded)

@@ -11,13 +11,20 @@ from .options import load_model, load_rules, rule_options, rule_source
 
 @click.command("rules")
 @rule_options
-def rules_command(rules_dir, extra_rules, disabled):
+@click.option("--markdown", is_flag=True, help="Print the rules reference page (docs/rules.md): every rule with "
+              "its file, description, examples and keeps.")
+def rules_command(rules_dir, extra_rules, disabled, markdown):
     """List every rule in force with its id and description: those of the rule files (an extra file's rules
     say which file), then the ones built into the stages' code."""
     from ..builtin_rules import BUILTIN_RULES
 
     source = rule_source(rules_dir, extra_rules, disabled)
     rules = load_rules(source)
+    if markdown:
+        from ..rules_reference import render_markdown
+
+        click.echo(render_markdown(rules, load_model(), BUILTIN_RULES, source.disabled), nl=False)
+        return
     click.echo(f"# rules from {rules.source}" + (f"; disabled: {', '.join(source.disabled)}" if source.disabled else ""))
     extra = str(Path(extra_rules)) if extra_rules else None
     for r in rules.chrome:

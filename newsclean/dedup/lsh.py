@@ -20,7 +20,15 @@ def mix64(h: np.ndarray) -> np.ndarray:
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 60-bit key per (signature, band): an (n, bands) uint64 array, computed for all rows at once."""
+    """One 60-bit key per (signature, band): an (n, bands) uint64 array, computed for all rows at once.
+
+    >>> sigs = np.arange(16, dtype=np.uint32).reshape(2, 8)
+    >>> keys = band_keys(sigs, bands=2, rows=4)
+    >>> keys.shape, bool((keys < 2 ** 60).all()), bool(keys[0, 0] == band_keys(sigs[:1], 2, 4)[0, 0])
+    ((2, 2), True, True)
+    >>> int(keys[0, 0]) == _band_key_of_bytes(sigs[0, :4].astype(">u4").tobytes())
+    True
+    """
     n = sigs.shape[0]
     values = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
     h = np.full((n, bands), np.uint64(rows), dtype=np.uint64)

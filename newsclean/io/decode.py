@@ -83,7 +83,11 @@ def has_lone_surrogate(s: str) -> bool:
 
 
 def fix_surrogates(value: Any) -> Any:
-    """Replace lone surrogates (legal in JSON, impossible in UTF-8) by U+FFFD, one for one."""
+    """Replace lone surrogates (legal in JSON, impossible in UTF-8) by U+FFFD, one for one.
+
+    >>> fix_surrogates({"text": "江\\ud800城", "n": 1})
+    {'text': '江\\ufffd城', 'n': 1}
+    """
     if isinstance(value, str):
         if not has_lone_surrogate(value):
             return value

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from ..document import MISSING_NUMBER
-from ..rulebook import parse_timeout_warning
+from ..findings import Count, Warning
+from ..stages import BOOKS
 
 @dataclass(slots=True)
 class RunStats:
@@ -27,6 +27,8 @@ class RunStats:
     chars_in: int = 0
     chars_out: int = 0
     warnings: Counter = field(default_factory=Counter)  # message -> documents, in order of first appearance
+    # The warnings shown by a line of their own in the summary (a timeout has the rule_timeouts line instead).
+    timeout_messages: set[str] = field(default_factory=set)
     encodings: Counter = field(default_factory=Counter)
     resumed_at: int = 0  # input units a previous, interrupted run had already written
     notes: list[str] = field(default_factory=list)  # about the run itself ("nothing to resume", ...)
@@ -35,31 +37,24 @@ class RunStats:
     def balanced(self) -> bool:
         return self.records_in == self.written + self.duplicates + self.rejected
 
-    def add_counts(self, counts: dict[str, int]) -> None:
+    def add_counts(self, counts: Mapping[Count | str, int]) -> None:
+        """One document's counts, each into the book its stage declared (`stages.BOOKS`)."""
         for key, n in counts.items():
-            kind, _, rule = key.partition(":")
-            if kind == MISSING_NUMBER:
-                self.flags[rule] += n
-            elif kind == "chrome":
-                self.chrome_removed[rule] += n
-            elif kind == "repeat":
-                self.repeats_removed[rule] += n
-            elif kind == "repeat_kept":
-                self.repeats_kept[rule] += n
-            elif kind == "layout":
-                self.rejoined[rule] += n
-            elif kind == "normalize":
-                self.normalized[rule] += n
+            count = key if isinstance(key, Count) else Count.parse(key)
+            book = BOOKS.get(count.kind)
+            if book is not None:
+                getattr(self, book)[count.rule] += n
 
-    def add_warnings(self, warnings: Iterable[str]) -> None:
-        """One document's warnings: each distinct message counts the document once."""
-        timed_out = set()
-        for message in dict.fromkeys(warnings):
+    def add_warnings(self, warnings: Iterable[Warning | str]) -> None:
+        """One document's warnings: each distinct message counts the document once, and each rule that ran
+        out of time counts it once in `rule_timeouts`."""
+        typed = [Warning.of_message(w, stage="") for w in warnings]
+        for message in dict.fromkeys(w.message for w in typed):
             self.warnings[message] += 1
-            parsed = parse_timeout_warning(message)
-            if parsed:
-                timed_out.add(parsed[0])
-        for rule in sorted(timed_out):
+        for warning in typed:
+            if warning.timed_out:
+                self.timeout_messages.add(warning.message)
+        for rule in sorted({w.rule for w in typed if w.timed_out}):
             self.rule_timeouts[rule] += 1
 
     def reject(self, reason: str) -> None:
@@ -95,6 +90,7 @@ class RunStats:
     def state(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in self._NUMBERS}
         out.update({k: list(getattr(self, k).items()) for k in self._COUNTERS})
+        out["timeout_messages"] = sorted(self.timeout_messages)
         return out
 
     @classmethod
@@ -102,6 +98,7 @@ class RunStats:
         stats = cls(**{k: int(state[k]) for k in cls._NUMBERS})
         for k in cls._COUNTERS:
             setattr(stats, k, Counter(dict((str(a), int(b)) for a, b in state.get(k, ()))))
+        stats.timeout_messages = {str(m) for m in state.get("timeout_messages", ())}
         return stats
 
     def summary(self) -> str:
@@ -144,7 +141,7 @@ class RunStats:
             lines.append("rules that ran out of time (skipped for the rest of those documents): "
                          + ", ".join(f"{k} in {v} document(s)" for k, v in _ranked(self.rule_timeouts)))
         for message, n in self.warnings.items():
-            if not parse_timeout_warning(message):
+            if message not in self.timeout_messages:
                 lines.append(f"warning: {message} ({n} document(s))")
         return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from itertools import islice
 from typing import Any, Callable, Iterator
 
 from ..extraction import extract_block, is_pending
+from ..findings import Count, Warning
 from ..io import ReadOptions, Record, Reject, dumps
 from ..pipeline import Options, Pipeline, clash_warning, clashing_fields
 from ..rulebook import RuleSource
@@ -76,7 +77,7 @@ def rules_digest(rules: "str | RuleSource | None") -> str:
     return (rules if isinstance(rules, RuleSource) else RuleSource(rules)).digest()
 
 
-Cleaned = tuple[bytes | None, dict[str, int], int, list[str], str | None]
+Cleaned = tuple[bytes | None, dict[Count, int], int, list[Warning], str | None]
 
 
 def clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]]) -> list[Cleaned]:
@@ -93,11 +94,11 @@ def clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]
             site_lines = site.for_url(page_url(fields, record_meta)) if site else None
             result = pipeline.clean(text, id=rid, meta=meta, site_lines=site_lines)
             line = encode_line(dumps(result.to_record(fields, text_field=_worker["text_field"])))
-            warnings = list(result.metadata.get("warnings", []))
+            warnings = list(result.warnings)
             clash = clashing_fields(fields, _worker["text_field"])
             if clash:
                 warnings.append(clash_warning(clash))
-            out.append((line, result.counts, len(result.text), warnings, None))
+            out.append((line, result.counted, len(result.text), warnings, None))
         except Exception as exc:  # noqa: BLE001 - reported as a reject with the exception named
             out.append((None, {}, 0, [], f"internal-error: {type(exc).__name__}: {exc}"))
     return out

@@ -5,7 +5,7 @@ Adding a stage is writing its module with those two declarations and naming it i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ class Stage:
     # The stage's run bound to the rules and its options: called once per pipeline, it may load what every
     # document needs (the numbers stage's model), so that a missing file is an error at start.
     bind: Callable[[RuleSet, Any], Callable[[Document], None]]
+    # The kinds of `findings.Count` the stage makes -> the book of the run's `RunStats` each is added to (a
+    # counter attribute: "chrome_removed", "flags"...); a kind named nowhere is kept in `Result.counts` only.
+    books: dict[str, str] = field(default_factory=dict)
 
 
 def _registry() -> dict[str, Stage]:
@@ -36,3 +39,5 @@ def _registry() -> dict[str, Stage]:
 
 REGISTRY: dict[str, Stage] = _registry()
 STAGES: tuple[str, ...] = tuple(REGISTRY)
+# Count kind -> the book it goes to, from every stage's declaration.
+BOOKS: dict[str, str] = {kind: book for stage in REGISTRY.values() for kind, book in stage.books.items()}

@@ -14,6 +14,7 @@ from functools import lru_cache
 import regex
 
 from ..document import Document, Line
+from ..findings import Warning
 from ..rulebook import ChromeRule, RuleSet, RuleTimeout
 from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
 from . import Stage, itemlists
@@ -333,8 +334,7 @@ class _Scanner:
             return rule.pattern.search(text) if rule.search else rule.pattern.fullmatch(text)
         except RuleTimeout as exc:
             self.disabled.add(rule.id)
-            self.doc.meta.setdefault("warnings", []).append(str(exc))
-            self.doc.count(f"rule_timeout:{rule.id}")
+            self.doc.warn(Warning.of_timeout(NAME, exc))
             return None
 
     def _candidates(self, i: int) -> list[tuple[ChromeRule, object]]:
@@ -561,4 +561,4 @@ def _bind(rules, options: ChromeOptions):
     return lambda doc: run(doc, rules, options, doc.site_lines)
 
 
-STAGE = Stage(NAME, lambda pipeline: pipeline.chrome, _bind)
+STAGE = Stage(NAME, lambda pipeline: pipeline.chrome, _bind, books={"chrome": "chrome_removed"})

@@ -284,7 +284,7 @@ def replace_lone_surrogates(doc: Document) -> None:
         return
     fixed, n = _SURROGATE.subn("\ufffd", text)
     doc.aligned.substitute(fixed)
-    doc.count(f"{NAME}:replace_lone_surrogates", n)
+    doc.count(NAME, "replace_lone_surrogates", n)
 
 
 def repair_mojibake(text: str) -> list[Edit]:
@@ -303,7 +303,11 @@ def repair_mojibake(text: str) -> list[Edit]:
 
 
 def decode_html_entities(text: str) -> list[Edit]:
-    """HTML entities left by the scraper (`&nbsp;`, `&ldquo;`, `&#8220;`) become the characters they name."""
+    """HTML entities left by the scraper (`&nbsp;`, `&ldquo;`, `&#8220;`) become the characters they name.
+
+    >>> decode_html_entities("江城&amp;新闻")
+    [Edit(start=2, end=7, replacement='&')]
+    """
     if "&" not in text:
         return []
     edits = []
@@ -315,7 +319,11 @@ def decode_html_entities(text: str) -> list[Edit]:
 
 
 def drop_invisible(text: str) -> list[Edit]:
-    """Zero-width, bidi and control characters carry nothing a reader sees; `\\r\\n` becomes `\\n`."""
+    """Zero-width, bidi and control characters carry nothing a reader sees; `\\r\\n` becomes `\\n`.
+
+    >>> drop_invisible("江城\\u200b新闻")
+    [Edit(start=2, end=3, replacement='')]
+    """
     edits = [Edit(m.start(), m.end(), "") for m in _INVISIBLE.finditer(text)]
     edits += [Edit(m.start(), m.end(), "\n") for m in _CR.finditer(text)]
     return _non_overlapping(edits)
@@ -370,7 +378,11 @@ def widen_punctuation(text: str, table: dict[str, str]) -> list[Edit]:
 
 
 def tidy_whitespace(text: str) -> list[Edit]:
-    """Trim each line, fold runs of spaces (and tabs, \\u3000, \\xa0) to one space, drop blank lines."""
+    """Trim each line, fold runs of spaces (and tabs, \\u3000, \\xa0) to one space, drop blank lines.
+
+    >>> tidy_whitespace(" 江城  新闻")
+    [Edit(start=0, end=1, replacement=''), Edit(start=3, end=5, replacement=' ')]
+    """
     edits = [Edit(m.start(), m.end(), "") for m in _LINE_EDGE_SPACE.finditer(text)]
     edits = _non_overlapping(edits)
     starts = [e.start for e in edits]  # sorted, and the edits do not overlap
@@ -414,20 +426,20 @@ def run(doc: Document, rules, options: NormalizeOptions = NormalizeOptions()) ->
     for name, fix in fixes:
         n = doc.edit(fix(doc.text))
         if n:
-            doc.count(f"{NAME}:{name}", n)
+            doc.count(NAME, name, n)
     if options.t2s:
         result = to_simplified(doc.text)
         if isinstance(result, str):
-            doc.count(f"{NAME}:to_simplified", sum(a != b for a, b in zip(result, doc.text)))
+            doc.count(NAME, "to_simplified", sum(a != b for a, b in zip(result, doc.text)))
             doc.aligned.substitute(result)
         elif result:
-            doc.count(f"{NAME}:to_simplified", doc.edit(result))
+            doc.count(NAME, "to_simplified", doc.edit(result))
     n = doc.edit(widen_punctuation(doc.text, table))
     if n:
-        doc.count(f"{NAME}:widen_punctuation", n)
+        doc.count(NAME, "widen_punctuation", n)
     n = doc.edit(tidy_whitespace(doc.text))
     if n:
-        doc.count(f"{NAME}:tidy_whitespace", n)
+        doc.count(NAME, "tidy_whitespace", n)
     _drop_blank_lines(doc)
 
 
@@ -438,4 +450,4 @@ def _bind(rules, options: NormalizeOptions):
     return lambda doc: run(doc, rules, options)
 
 
-STAGE = Stage(NAME, lambda pipeline: NormalizeOptions(t2s=pipeline.t2s), _bind)
+STAGE = Stage(NAME, lambda pipeline: NormalizeOptions(t2s=pipeline.t2s), _bind, books={NAME: "normalized"})

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..alignment import Edit
 from ..document import MISSING_NUMBER, Document
+from ..findings import Warning
 from ..gapmodel import GapModel, shipped_model
 from ..rulebook import RuleSet, RuleTimeout
 from . import Stage
@@ -40,7 +41,7 @@ class Gap:
     score: float
 
 
-def find_gaps(text: str, rules: RuleSet, disabled: set[str] | None = None, warnings: list[str] | None = None
+def find_gaps(text: str, rules: RuleSet, disabled: set[str] | None = None, warnings: list[Warning] | None = None
               ) -> list[tuple[int, int, str]]:
     """(gap position, end of the unit, rule id) for every place a hand-written pattern flags, in text order."""
     found: dict[int, tuple[int, str]] = {}
@@ -56,12 +57,16 @@ def find_gaps(text: str, rules: RuleSet, disabled: set[str] | None = None, warni
         except RuleTimeout as exc:
             disabled.add(rule.id)
             if warnings is not None:
-                warnings.append(str(exc))
+                warnings.append(Warning.of_timeout(NAME, exc))
     return [(start, end, rule_id) for start, (end, rule_id) in sorted(found.items())]
 
 
 def unit_end(text: str, start: int) -> int:
-    """End of the unit a number left at `start`: one character, or `.39亿` for a lost integer part."""
+    """End of the unit a number left at `start`: one character, or `.39亿` for a lost integer part.
+
+    >>> unit_end("达到.39亿元", 2), unit_end("增长%", 2)
+    (6, 3)
+    """
     if text.startswith(".", start):
         end = start + 1
         while end < len(text) and text[end].isdigit():
@@ -71,7 +76,7 @@ def unit_end(text: str, start: int) -> int:
 
 
 def detect(text: str, rules: RuleSet, model: GapModel, threshold: float | None = None,
-           warnings: list[str] | None = None) -> list[Gap]:
+           warnings: list[Warning] | None = None) -> list[Gap]:
     """Every place of `text` whose model score reaches the threshold, in text order."""
     limit = model.threshold if threshold is None else threshold
     by_rule = {start: (end, rule_id) for start, end, rule_id in find_gaps(text, rules, warnings=warnings)}
@@ -92,10 +97,10 @@ def detect(text: str, rules: RuleSet, model: GapModel, threshold: float | None =
 def run(doc: Document, rules: RuleSet, options: NumberOptions = NumberOptions(),
         model: GapModel | None = None) -> None:
     """Annotate every gap in `doc`; with `options.mark`, also insert a marker before each one."""
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     gaps = detect(doc.text, rules, model or shipped_model(), options.threshold, warnings)
-    if warnings:
-        doc.meta.setdefault("warnings", []).extend(warnings)
+    for warning in warnings:
+        doc.warn(warning)
     if not gaps:
         return
     text = doc.text
@@ -120,4 +125,5 @@ def _bind(rules, options: NumberOptions):
     return lambda doc: run(doc, rules, options, model)
 
 
-STAGE = Stage(NAME, lambda pipeline: NumberOptions(mark=pipeline.mark, threshold=pipeline.gap_threshold), _bind)
+STAGE = Stage(NAME, lambda pipeline: NumberOptions(mark=pipeline.mark, threshold=pipeline.gap_threshold), _bind,
+              books={TYPE: "flags"})

@@ -153,7 +153,7 @@ def run(doc: Document, rules=None, options: RejoinOptions = RejoinOptions()) -> 
             continue
         raw_start, raw_end = doc.aligned.raw_span(above.end, below.start)
         doc.removals.append(Removal(raw_start, raw_end, "layout", reason, "\n"))
-        doc.count(f"layout:{reason}")
+        doc.count("layout", reason)
         edits.append(Edit(above.end, below.start, ""))
     if edits:
         doc.edit(edits)
@@ -166,4 +166,4 @@ def _bind(rules, options: RejoinOptions):
     return lambda doc: run(doc, rules, options)
 
 
-STAGE = Stage(NAME, lambda pipeline: pipeline.rejoin, _bind)
+STAGE = Stage(NAME, lambda pipeline: pipeline.rejoin, _bind, books={"layout": "rejoined"})

@@ -479,7 +479,7 @@ def run(doc: Document, rules=None, options: RepeatOptions = RepeatOptions()) -> 
     kept_apart: Counter = Counter()
     repeats = find_repeats(lines, options, kept_apart)
     for why, n in sorted(kept_apart.items()):
-        doc.count(f"repeat_kept:{why}", n)
+        doc.count("repeat_kept", why, n)
     if not repeats:
         return
     removed = sorted(repeats)
@@ -498,4 +498,5 @@ def _bind(rules, options: RepeatOptions):
     return lambda doc: run(doc, rules, options)
 
 
-STAGE = Stage(NAME, lambda pipeline: pipeline.repeats, _bind)
+STAGE = Stage(NAME, lambda pipeline: pipeline.repeats, _bind,
+              books={"repeat": "repeats_removed", "repeat_kept": "repeats_kept"})

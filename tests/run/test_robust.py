@@ -336,29 +336,8 @@ def test_a_utf8_bom_is_recorded_so_offsets_are_known_to_index_the_text_after_it(
 
 # ---------------------------------------------------------------- 7. processes
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
-def test_workers_die_with_a_killed_parent(tmp_path):
+def test_workers_die_with_a_killed_parent(tmp_path, proc_tree):
     inp = jsonl(tmp_path / "x.jsonl", [(f"d{i}", STORY + f"\n第{i}条。") for i in range(3000)])
     proc = subprocess.Popen([sys.executable, "-m", "newsclean.cli", "clean", str(inp), "-o", str(tmp_path / "o.jsonl"),
                              "--jobs", "2"], stderr=subprocess.DEVNULL)
@@ -367,14 +346,14 @@ def test_workers_die_with_a_killed_parent(tmp_path):
         workers: list[int] = []
         while time.monotonic() < deadline and len(workers) < 2:
             time.sleep(0.1)
-            workers = _children(proc.pid)
+            workers = proc_tree.children(proc.pid)
         assert len(workers) >= 2
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        while time.monotonic() < deadline and any(proc_tree.alive(w) for w in workers):
             time.sleep(0.1)
-        left = [w for w in workers if _alive(w)]
+        left = [w for w in workers if proc_tree.alive(w)]
         for w in left:
             os.kill(w, signal.SIGKILL)
         assert left == []

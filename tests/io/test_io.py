@@ -20,7 +20,7 @@ import zstandard
 from newsclean.io import (AtomicWriter, InputError, ReadOptions, Record, Reject, decode, expand_inputs,
                           read_records, sniff_binary)
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 FARM = (SEEDS / "000_60035c6ea5fcc52a.txt").read_text(encoding="utf-8")
 PAPER = (SEEDS / "003_cf3835190f9bf901.txt").read_text(encoding="utf-8")
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa"

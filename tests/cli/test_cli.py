@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from newsclean.cli import main
 from newsclean.run import checkpoint_path, partial_path
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 FARM_PATH = SEEDS / "000_60035c6ea5fcc52a.txt"
 PAPER_PATH = SEEDS / "003_cf3835190f9bf901.txt"
 FARM = FARM_PATH.read_text(encoding="utf-8")

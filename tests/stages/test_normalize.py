@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from newsclean import clean
 
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def norm(text: str, **options) -> str:

@@ -20,7 +20,7 @@ from newsclean.io import InputError, ReadOptions
 from newsclean.pipeline import Options, Pipeline
 from newsclean.run import RunConfig, RunError, RunStats, Partial as _Partial, checkpoint_path, partial_path, run
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 FARM = (SEEDS / "000_60035c6ea5fcc52a.txt").read_text(encoding="utf-8")
 PAPER = (SEEDS / "003_cf3835190f9bf901.txt").read_text(encoding="utf-8")
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa"
@@ -401,7 +401,7 @@ pattern = '(?:\\p{Han}|\\p{Han}{2})+\\p{Lu}'  # \\p{Lu}, not [A-Z]: a line witho
 def test_a_catastrophic_user_rule_is_reported_and_the_run_finishes(tmp_path):
     rules = tmp_path / "rules"
     rules.mkdir()
-    shipped = Path(__file__).resolve().parent.parent / "rules"
+    shipped = Path(__file__).resolve().parents[2] / "rules"
     (rules / "chrome.toml").write_text((shipped / "chrome.toml").read_text(encoding="utf-8") + CATASTROPHIC,
                                        encoding="utf-8")
     han_run = "浏阳经开区高新区两园融合开新局比学赶超争先进位大竞赛活动成效接受检阅"  # 34 Han, no letter
