@@ -617,7 +617,7 @@ def test_a_backtracking_rule_is_stopped_by_the_watchdog_or_the_call_timeout(tmp_
     from newsclean.pipeline import Pipeline
 
     text = f'[[rule]]\nid = "han-run"\ndescription = "x"\nzone = "anywhere"\nmatch = "search"\npattern = \'{HOSTILE}\'\n'
-    shipped = (Path(__file__).resolve().parent.parent / "rules" / "chrome.toml").read_text(encoding="utf-8")
+    shipped = (Path(__file__).resolve().parents[2] / "rules" / "chrome.toml").read_text(encoding="utf-8")
     folder = _rules(tmp_path, "chrome.toml", shipped + text)
     pipeline = Pipeline(folder)
     doc = "首页 > 新闻 > 本地\n" + "园区两园融合开新局比学赶超争先进位大竞赛活动成效接受检阅" * 2 + "\n" + STORY

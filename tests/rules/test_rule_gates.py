@@ -15,9 +15,9 @@ import regex
 
 from newsclean.rulebook import RuleSet, required_chars
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["tests/test_chrome.py", "tests/test_chrome_wordings.py", "tests/test_page_text.py",
-           "tests/test_site_chrome.py", "tests/test_everyday.py"]
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ["tests/stages/test_chrome.py", "tests/stages/test_chrome_wordings.py", "tests/stages/test_page_text.py",
+           "tests/stages/test_site_chrome.py", "tests/test_everyday.py"]
 PROBES = sorted((ROOT / "benchmarks").glob("chrome_probe*.jsonl"))
 
 
