@@ -503,7 +503,10 @@ def _pipeline(ray, config, sources, partitions: int, clock: _Clock, site=None):
     """The dataset of {"pos", "data": ("final", outcome)} rows, one per input unit (not yet in order)."""
     files = ray.data.from_items([{"n": n, "source": _pack(s)} for n, s in enumerate(sources)],
                                 override_num_blocks=max(1, len(sources)))
-    units = files.flat_map(_read_file, fn_kwargs={"read": config.read})
+    # One file is read by one task into one block; split it so that every CPU cleans a share of it (else a
+    # single dump is cleaned by one worker, whatever the cluster).
+    units = files.flat_map(_read_file, fn_kwargs={"read": config.read}) \
+        .repartition(target_num_rows_per_block=config.block_size * 4)
     dedup_fields = (config.read.id_field, config.read.text_field) if config.dedup is not None else None
     cleaned = units.map_batches(_clean_batch, fn_kwargs={"rules": config.rules_dir, "options": config.options,
                                                          "read": config.read, "dedup_fields": dedup_fields,

@@ -142,6 +142,12 @@ def test_what_the_ray_engine_does_not_do_is_refused_before_it_starts(tmp_path, c
 
 # ----------------------------------------------------------------------------- at scale: dev set, 20,000 documents
 
+# The two runs at scale take about 8 minutes on the 2 shared cores (mostly the 20,000 documents, local and Ray),
+# more than .ci/run's budget allows: they run when NEWSCLEAN_RAY_SCALE=1 (see benchmarks/README.md, Ray engine).
+at_scale = pytest.mark.skipif(os.environ.get("NEWSCLEAN_RAY_SCALE") != "1",
+                              reason="the dev set and 20,000-document runs on Ray take ~8 min here: NEWSCLEAN_RAY_SCALE=1 runs them")
+
+
 def _both_engines(folder: Path, source: Path) -> dict[str, RunStats]:
     """`clean --dedup --clusters --rejects --stats` of `source` by each engine into `folder`."""
     return {engine: (run_ray if engine == "ray" else run)(engines_config(folder, source, engine))
@@ -175,6 +181,7 @@ def _kept_ids(path: Path) -> list[str]:
     return sorted(json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines())
 
 
+@at_scale
 def test_the_development_set_on_ray_gives_the_local_engines_bytes_books_and_clusters(dev_runs):
     folder, stats = dev_runs
     _assert_same_runs(folder, stats)
@@ -182,6 +189,7 @@ def test_the_development_set_on_ray_gives_the_local_engines_bytes_books_and_clus
     assert stats["ray"].duplicates > 0 and stats["ray"].written > 0  # the dev set has near-duplicates
 
 
+@at_scale
 def test_20000_documents_on_ray_give_the_local_engines_bytes_books_and_clusters(scale_runs):
     folder, stats = scale_runs
     _assert_same_runs(folder, stats)
@@ -193,7 +201,8 @@ def test_20000_documents_on_ray_give_the_local_engines_bytes_books_and_clusters(
     dropped = [c for c in clusters if not c["kept"]]
     assert len(dropped) == remote.duplicates > 1000
     position = {c["id"]: n for n, c in enumerate(clusters)}
-    assert all(0 < position[c["id"]] - position[c["duplicate_of"]] <= 3 for c in dropped)  # copies are adjacent
+    # a copy sits within three lines of the document it was made from (either may be the one kept)
+    assert all(0 < abs(position[c["id"]] - position[c["duplicate_of"]]) <= 3 for c in dropped)
     assert any("site chrome learned" in note for note in remote.notes)
 
 
