@@ -25,8 +25,8 @@ local decisions exactly:
    replay gives the global result; dropped copies give the kept one digit suggestions as locally;
 5. kept documents written back, with their suggestions, in input order.
 
-Not done: cloud paths for `run_ray` (inputs and outputs are local or shared-filesystem paths; read cloud
-data with `ray.data.read_*` and `clean_dataset` instead), ``--resume``, the Bloom index and ``exact``
+Inputs and outputs may be cloud paths (`newsclean.io.cloud`: pyarrow filesystems, fsspec as a fallback); the
+outputs are made on the driver and uploaded when complete. Not done: ``--resume``, the Bloom index and ``exact``
 verification (each is refused with a clear error). A bucket holding n documents costs n(n-1)/2 checks
 (locally each document meets only the kept ones).
 """
