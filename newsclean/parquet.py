@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .io import RAW_LIMIT, ReadOptions, Record, Reject, record_from
+from .io.cloud import is_uri
+from .io.read import open_binary
 from .io.write import atomic_path
 
 BATCH_ROWS = 4096
@@ -50,12 +52,12 @@ def parquet_records(path: str, options: ReadOptions) -> Iterator[Record | Reject
     """Every row of a parquet file as a `Record` or a `Reject`, read one batch of a row group at a time."""
     pa = require_pyarrow()
     try:
-        with open(path, "rb") as fh:
+        with open_binary(path) as fh:
             head = fh.read(4)
         if head != MAGIC:
             yield Reject(path, "corrupt-input: not a parquet file (no PAR1 magic at its start)", "")
             return
-        parquet = pa.parquet.ParquetFile(path)
+        parquet = pa.parquet.ParquetFile(open_binary(path, seekable=True) if is_uri(path) else path)
     except OSError as exc:
         yield Reject(path, f"unreadable: {exc.strerror or exc}", "")
         return

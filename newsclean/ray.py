@@ -25,8 +25,8 @@ local decisions exactly:
    replay gives the global result; dropped copies give the kept one digit suggestions as locally;
 5. kept documents written back, with their suggestions, in input order.
 
-Not done: cloud paths for `run_ray` (inputs and outputs are local or shared-filesystem paths; read cloud
-data with `ray.data.read_*` and `clean_dataset` instead), ``--resume``, the Bloom index and ``exact``
+Inputs and outputs may be cloud paths (`newsclean.io.cloud`: pyarrow filesystems, fsspec as a fallback); the
+outputs are made on the driver and uploaded when complete. Not done: ``--resume``, the Bloom index and ``exact``
 verification (each is refused with a clear error). A bucket holding n documents costs n(n-1)/2 checks
 (locally each document meets only the kept ones).
 """
@@ -44,6 +44,7 @@ import numpy as np
 from .dedup import (DedupConfig, ClusterEntry, band_keys, count_number_conflicts, is_missing_number, number_fingerprints,
                     suggest_digits)
 from .io import Record, Reject, dumps, expand_inputs, publish, read_records
+from .io.cloud import check_writable, is_uri, upload, upload_file
 from .hf import OUTPUT_COLUMNS
 from .minhash import empty_signatures, estimate_jaccard, signatures
 from .parquet import is_parquet_name, write_parquet
@@ -60,6 +61,17 @@ def require_ray():
     except ImportError:
         raise ImportError("the Ray engine needs Ray Data: pip install 'newsclean[ray]'") from None
     return ray
+
+
+def use_task_shuffles(ctx) -> None:
+    """Shuffle with tasks (Ray Data's pull-based sort shuffle) rather than the default hash shuffle's aggregator
+    actors. The actors are started for each `groupby` and their worker processes are gone after it, so every
+    shuffle, and the next stage too, paid for new Python processes: about 6 s for a `groupby` of 100 rows and
+    3 s for the map after it on 2 loaded cores, against 0.3 s and 0.15 s with tasks, which reuse the
+    workers (`benchmarks/README.md`, Ray engine)."""
+    from ray.data.context import ShuffleStrategy
+
+    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
 
 
 # ----------------------------------------------------------------------------- any dataset
@@ -390,6 +402,9 @@ def run_ray(config, address: str | None = None, partitions: int | None = None,
 
     ray = require_ray()
     _refuse_unsupported(config, RunError)
+    for target in (config.output, config.rejects, config.stats, config.clusters):
+        if target and is_uri(target):
+            check_writable(target)
     exclude = [p for p in (config.output, config.rejects, config.stats) if p]
     sources = expand_inputs(config.inputs, exclude=exclude)
     if not sources:
@@ -403,6 +418,7 @@ def run_ray(config, address: str | None = None, partitions: int | None = None,
     try:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
+        use_task_shuffles(ctx)
         cpus = max(int(ray.cluster_resources().get("CPU", 1)), 1)
         partitions = partitions or max(2, cpus)
         clock = _Clock(timings)
@@ -431,14 +447,22 @@ def run_ray(config, address: str | None = None, partitions: int | None = None,
                                        "suggestions": dedup_summary["suggestions"],
                                        "number_conflicts": dedup_summary["number_conflicts"]})
         if config.stats:
-            from .io import AtomicWriter
-
-            with AtomicWriter(config.stats) as fh:
-                fh.write(json.dumps(stats.to_json(), ensure_ascii=False, indent=1) + "\n")
+            _write_stats(config.stats, json.dumps(stats.to_json(), ensure_ascii=False, indent=1) + "\n")
         return stats
     finally:
         if started:
             ray.shutdown()
+
+
+def _write_stats(target: str, text: str) -> None:
+    """The run's books as JSON at `target`, a local file (atomically) or a cloud object."""
+    if is_uri(target):
+        upload(lambda out: out.write(text.encode("utf-8")), target)
+        return
+    from .io import AtomicWriter
+
+    with AtomicWriter(target) as fh:
+        fh.write(text)
 
 
 def _refuse_unsupported(config, error) -> None:
@@ -479,7 +503,10 @@ def _pipeline(ray, config, sources, partitions: int, clock: _Clock, site=None):
     """The dataset of {"pos", "data": ("final", outcome)} rows, one per input unit (not yet in order)."""
     files = ray.data.from_items([{"n": n, "source": _pack(s)} for n, s in enumerate(sources)],
                                 override_num_blocks=max(1, len(sources)))
-    units = files.flat_map(_read_file, fn_kwargs={"read": config.read})
+    # One file is read by one task into one block; split it so that every CPU cleans a share of it (else a
+    # single dump is cleaned by one worker, whatever the cluster).
+    units = files.flat_map(_read_file, fn_kwargs={"read": config.read}) \
+        .repartition(target_num_rows_per_block=config.block_size * 4)
     dedup_fields = (config.read.id_field, config.read.text_field) if config.dedup is not None else None
     cleaned = units.map_batches(_clean_batch, fn_kwargs={"rules": config.rules_dir, "options": config.options,
                                                          "read": config.read, "dedup_fields": dedup_fields,
@@ -576,14 +603,25 @@ class _Outputs:
         for name, target in targets.items():
             if target is None:
                 continue
-            path = self.paths[name]
-            if is_parquet_name(target):
-                from .parquet import file_lines
-
-                write_parquet(target, file_lines(path))
+            if is_uri(target):  # made here under the object's own name (so compressed as it asks), then uploaded
+                local = Path(self.scratch.name) / "upload" / Path(target.partition("?")[0]).name
+                local.parent.mkdir(exist_ok=True)
+                self._finish(name, str(local))
+                upload_file(str(local), target)
+                local.unlink()
             else:
-                publish(Path(target), lambda out, path=path: _copy(path, out))
+                self._finish(name, target)
         self.discard()
+
+    def _finish(self, name: str, target: str) -> None:
+        """The scratch file `name` as `target`: parquet or JSONL (compressed) by its name."""
+        path = self.paths[name]
+        if is_parquet_name(target.partition("?")[0]):
+            from .parquet import file_lines
+
+            write_parquet(target, file_lines(path))
+        else:
+            publish(Path(target), lambda out, path=path: _copy(path, out))
 
     def discard(self) -> None:
         self.scratch.cleanup()

@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+from . import cloud
 from .decode import SURROGATE_ESCAPE, decode, fix_surrogates, has_lone_surrogate, lenient, raw_extra, sniff_binary
 from .records import RAW_LIMIT, InputError, ReadOptions, Record, Reject
 from .sources import Source, expand_inputs
@@ -277,9 +278,9 @@ def _read_one(src: Source, options: ReadOptions, on_open: Callable[[BinaryIO], N
         yield from parquet_records(path, options)
         return
     name = "<stdin>" if kind == "stdin" else path
-    rid = "<stdin>" if kind == "stdin" else Path(path).name
+    rid = "<stdin>" if kind == "stdin" else Path(path.partition("?")[0] if cloud.is_uri(path) else path).name
     try:
-        fh = sys.stdin.buffer if kind == "stdin" else open(path, "rb")
+        fh = sys.stdin.buffer if kind == "stdin" else open_binary(path)
     except OSError as exc:
         yield Reject(path, f"unreadable: {exc.strerror or exc}", "")
         return
@@ -326,11 +327,18 @@ def _html_file(stream: Stream, source: str, rid: str, options: ReadOptions) -> R
         return Reject(source, exc.reason + "; a cut-off page is not kept", "", rid)
 
 
+def open_binary(path: str, seekable: bool = False) -> BinaryIO:
+    """A local file, or a cloud object through pyarrow (`io.cloud`); either fails with an OSError."""
+    if cloud.is_uri(path):
+        return cloud.open_random(path) if seekable else cloud.open_input(path)
+    return open(path, "rb")
+
+
 def _warc(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
     """A WARC file's page records; warcio reads its per-record gzip itself, so the file goes to it unopened."""
     html_io = _html_io()
     try:
-        fh = open(path, "rb")
+        fh = open_binary(path, seekable=True)
     except OSError as exc:
         yield Reject(path, f"unreadable: {exc.strerror or exc}", "")
         return

@@ -5,6 +5,7 @@ import os
 import stat
 from typing import Any, Callable, Iterable, NamedTuple
 
+from . import cloud
 from .records import (COMPRESSED_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIX, TEXT_SUFFIXES, WARC_SUFFIXES,
                       InputError)
 
@@ -63,6 +64,9 @@ def expand_inputs(inputs: Iterable[str], exclude: Iterable[str] = ()) -> list[So
         if item == "-":
             out.append(Source("-", "stdin"))
             continue
+        if cloud.is_uri(item):
+            out.extend(_remote(item))
+            continue
         try:
             st = os.stat(item)
         except FileNotFoundError:
@@ -86,6 +90,16 @@ def expand_inputs(inputs: Iterable[str], exclude: Iterable[str] = ()) -> list[So
         else:
             raise InputError(f"{item}: not a regular file or folder")
     return out
+
+
+def _remote(uri: str) -> list[Source]:
+    """A cloud file, or every file under a cloud prefix (sorted), as Sources; the kind is read off the name
+    without the URI's query."""
+    files = cloud.list_files(uri)
+    if files == [uri] and _kind(uri.partition("?")[0]) is None:
+        raise InputError(f"{uri}: unknown input kind (expected .txt, .jsonl, .html, .warc or .parquet, "
+                         "optionally .gz/.zst)")
+    return [Source(f, _kind(f.partition("?")[0])) for f in files]
 
 
 def _walk(top: str, is_excluded: Callable[[str], bool]) -> list[Source]:

@@ -30,6 +30,7 @@ from itertools import islice
 from typing import Any, BinaryIO, Callable, Iterator
 
 from ..extraction import PageSpool, is_pending
+from ..io.cloud import is_uri
 from ..io import (RAW_LIMIT, AtomicWriter, ReadOptions, Record, Reject, Source, atomic_file, dumps, expand_inputs,
                   publish, read_records)
 from ..parquet import is_parquet_name, write_parquet
@@ -264,6 +265,10 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
     """
     written = {"-o": config.output, "--rejects": config.rejects, "--stats": config.stats,
                "--clusters": config.clusters}
+    remote = [p for p in (*config.inputs, *written.values()) if p and is_uri(p)]
+    if remote:
+        raise RunError(f"{remote[0]}: cloud paths need --engine ray (the local engine reads and writes "
+                       "local files, checkpointed and renamed in place)")
     try:
         check_written_paths(config.inputs, written)
     except PathError as exc:

@@ -56,3 +56,50 @@ def lines(seed: int = 5, fillers: int = 30) -> list[str]:
 
 def write(path, **kwargs) -> None:
     path.write_text("\n".join(lines(**kwargs)) + "\n", encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- a corpus at scale
+
+SITES = ["news.linjiang.example", "daily.donghu.example", "www.beigang.example"]
+FOOTERS = ["责任编辑：王明", "本文来源：临江融媒", "扫一扫，分享到微信朋友圈"]
+
+
+def _copy_of(rng: random.Random, sentences: list[str], kind: int) -> list[str]:
+    """An edited copy, as scrapers and reposters make them: a sentence cut, a sentence added, digits dropped."""
+    if kind == 0:
+        cut = rng.randrange(len(sentences))
+        return sentences[:cut] + sentences[cut + 1:]
+    if kind == 1:
+        return ["转载自临江日报客户端。"] + sentences
+    lead = sentences[0]
+    for digit in "0123456789":
+        lead = lead.replace(digit, "", 1) if digit in lead and rng.random() < 0.5 else lead
+    return [lead] + sentences[1:]
+
+
+def scale_lines(count: int = 20_000, seed: int = 11) -> list[str]:
+    """`count` JSONL lines from three sites: distinct stories, with about one in five belonging to a planted
+    cluster of near-duplicates (two to four copies: a sentence cut, a lead added, digits dropped), a site
+    footer on a third of each site's pages (learned as site chrome), and one broken line in every 5,000."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < count:
+        n = len(out)
+        if n % 5000 == 4999:
+            out.append('{"id": "broken-%06d", "text": "临江' % n)
+            continue
+        sentences = story(rng, rng.randint(5, 8))
+        copies = [sentences]
+        if rng.random() < 0.08:
+            copies += [_copy_of(rng, sentences, rng.randrange(3)) for _ in range(rng.randint(1, 3))]
+        for k, text in enumerate(copies[: count - len(out)]):
+            site = rng.randrange(len(SITES))
+            body = text + ([FOOTERS[site]] if rng.random() < 0.34 else [])
+            rid = f"doc-{len(out):06d}"
+            out.append(json.dumps({"id": rid, "url": f"https://{SITES[site]}/a/{len(out)}.html",
+                                   "text": "\n".join(body)}, ensure_ascii=False))
+    return out
+
+
+def write_scale(path, **kwargs) -> None:
+    path.write_text("\n".join(scale_lines(**kwargs)) + "\n", encoding="utf-8")
