@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ray_corpus  # noqa: E402
 
 
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev" / "input.jsonl"
+DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev" / "input.jsonl"
 
 
 @pytest.fixture(scope="module")
