@@ -7,10 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from ..minhash import (MinHashConfig, chunk_size, code_points, default_backend, fmix32, murmur_blocks, murmur_round,
-                       normalize_code_points, numba)
-
-if numba is not None:
-    from ..minhash import nb_normalize
+                       normalize_code_points)
 
 # Characters of masked text on each side of a figure that identify "the same place" in two documents.
 NUMBER_CONTEXT = 8
@@ -32,7 +29,9 @@ def number_fingerprint(text: str, backend: str | None = None) -> np.ndarray:
     """
     cps = code_points(text)
     if (backend or default_backend()) == "numba":
-        return _nb_fingerprint(cps, NUMBER_CONTEXT)
+        from ..kernels import nb_fingerprint
+
+        return nb_fingerprint(cps, NUMBER_CONTEXT)
     return _fingerprint_numpy(cps)
 
 
@@ -80,92 +79,6 @@ def _fingerprint_numpy(cps: np.ndarray) -> np.ndarray:
     return np.unique((context_hash.astype(np.uint64) << np.uint64(32)) | figure_hash.astype(np.uint64))
 
 
-if numba is not None:
-
-    @numba.njit(inline="always")
-    def _nb_murmur(values, start, count):
-        """MurmurHash3_x86_32 (seed 0) of values[start:start+count]."""
-        h = np.uint32(0)
-        for j in range(count):
-            k = np.uint32(values[start + j] * np.uint32(0xCC9E2D51))
-            k = np.uint32(np.uint32(k << np.uint32(15)) | (k >> np.uint32(17)))
-            k = np.uint32(k * np.uint32(0x1B873593))
-            h = np.uint32(h ^ k)
-            h = np.uint32(np.uint32(h << np.uint32(13)) | (h >> np.uint32(19)))
-            h = np.uint32(h * np.uint32(5) + np.uint32(0xE6546B64))
-        h = np.uint32(h ^ np.uint32(4 * count))
-        h = np.uint32(h ^ (h >> np.uint32(16)))
-        h = np.uint32(h * np.uint32(0x85EBCA6B))
-        h = np.uint32(h ^ (h >> np.uint32(13)))
-        h = np.uint32(h * np.uint32(0xC2B2AE35))
-        return np.uint32(h ^ (h >> np.uint32(16)))
-
-    @numba.njit(nogil=True, cache=True)
-    def _nb_fingerprint(cps, context):
-        """number_fingerprint on the numba path (same values as _fingerprint_numpy)."""
-        n = cps.shape[0]
-        norm = np.empty(n, dtype=np.uint32)
-        m = 0
-        for i in range(n):
-            c = nb_normalize(cps[i])
-            if c != np.uint32(0xFFFFFFFF):
-                norm[m] = c
-                m += 1
-        figure = np.zeros(m, dtype=np.bool_)
-        for i in range(m):
-            figure[i] = 0x30 <= norm[i] <= 0x39
-        for i in range(1, m - 1):
-            c = norm[i]
-            if (c == 0x2E or c == 0x2C or c == 0x3A or c == 0x2F) and figure[i - 1] and 0x30 <= norm[i + 1] <= 0x39:
-                figure[i] = True
-        masked = np.zeros(m + 2 * context, dtype=np.uint32)
-        starts = np.empty(m, dtype=np.int64)
-        ends = np.empty(m, dtype=np.int64)
-        at = np.empty(m, dtype=np.int64)
-        count = 0
-        k = context
-        i = 0
-        while i < m:
-            if figure[i]:
-                starts[count] = i
-                while i < m and figure[i]:
-                    i += 1
-                ends[count] = i
-                at[count] = k
-                masked[k] = 0x23
-                k += 1
-                count += 1
-            else:
-                masked[k] = norm[i]
-                k += 1
-                i += 1
-        out = np.empty(count, dtype=np.uint64)
-        digits = np.empty(m, dtype=np.uint32)
-        for f in range(count):
-            context_hash = _nb_murmur(masked, at[f] - context, 2 * context + 1)
-            length = 0
-            for i in range(starts[f], ends[f]):
-                if norm[i] != 0x2C:
-                    digits[length] = norm[i]
-                    length += 1
-            figure_hash = _nb_murmur(digits, 0, length)
-            out[f] = (np.uint64(context_hash) << np.uint64(32)) | np.uint64(figure_hash)
-        return np.unique(out)
-
-    @numba.njit(nogil=True, cache=True)
-    def _nb_fingerprints(cps, offsets, context):
-        """Fingerprints of the texts cps[offsets[d]:offsets[d+1]], concatenated, and their lengths."""
-        out = np.empty(cps.shape[0], dtype=np.uint64)  # a text has fewer figures than code points
-        lengths = np.zeros(offsets.shape[0] - 1, dtype=np.int64)
-        filled = 0
-        for d in range(offsets.shape[0] - 1):
-            values = _nb_fingerprint(cps[offsets[d] : offsets[d + 1]], context)
-            out[filled : filled + values.shape[0]] = values
-            lengths[d] = values.shape[0]
-            filled += values.shape[0]
-        return out[:filled], lengths
-
-
 def number_fingerprints(texts: Sequence[str], backend: str | None = None, jobs: int = 1) -> list[np.ndarray]:
     """number_fingerprint of many texts: one kernel call per chunk, chunks in threads with jobs > 1."""
     backend = backend or default_backend()
@@ -183,7 +96,9 @@ def _fingerprints_numba(texts: Sequence[str]) -> list[np.ndarray]:
     """Fingerprints of one chunk of texts with the batch kernel."""
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=offsets[1:])
-    flat, lengths = _nb_fingerprints(code_points("".join(texts)), offsets, NUMBER_CONTEXT)
+    from ..kernels import nb_fingerprints
+
+    flat, lengths = nb_fingerprints(code_points("".join(texts)), offsets, NUMBER_CONTEXT)
     return np.split(flat, np.cumsum(lengths)[:-1])
 
 
