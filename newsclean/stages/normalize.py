@@ -276,8 +276,8 @@ def _anchor_insertions(old: str, edits: list[tuple[int, int, str]], offset: int)
 
 def replace_lone_surrogates(doc: Document) -> None:
     """Lone surrogates (a `str` can hold them, UTF-8 cannot; every later step would fail on them) become
-    U+FFFD one for one (`io.decode.replace_surrogates`, the reader's repair), so every offset stays the same.
-    The pipeline does this before any stage runs."""
+    U+FFFD one for one, so every offset stays the same. The pipeline does this before any stage runs."""
+    # The reader's repair (`io.decode.replace_surrogates`), counted here.
     fixed, n = replace_surrogates(doc.text)
     if not n:
         return
