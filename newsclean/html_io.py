@@ -22,12 +22,11 @@ In a WARC file the units are its `response` and `resource` records; `warcinfo`, 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterator
 
 from .html import RAW_KIND, PageError, decode_page, extract
-from .io import RAW_LIMIT, ReadOptions, Record, Reject, _lenient, _raw_extra, _Stream, sniff_binary
+from .io import RAW_LIMIT, ReadOptions, Record, Reject, _lenient, _raw_extra, _Stream, record_id, sniff_binary
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _WARC_PAGE_RECORDS = ("response", "resource")
@@ -113,8 +112,7 @@ def field_record(obj: dict[str, Any], where: str, encoding: str, raw: str, optio
     """A JSONL record whose page is in `options.html_field`; its other fields (not the HTML) go to the output."""
     name = options.html_field
     assert name is not None
-    rid = obj.get(options.id_field)
-    rid = default_id if rid is None else (rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False))
+    rid = record_id(obj.get(options.id_field), default_id)
     html = obj.get(name)
     extra = _raw_extra(len(raw), RAW_LIMIT)
     if name not in obj:

@@ -43,7 +43,7 @@ import numpy as np
 
 from .dedup import (DedupConfig, ClusterEntry, band_keys, count_number_conflicts, is_missing_number, number_fingerprints,
                     suggest_digits)
-from .io import Record, Reject, dumps, expand_inputs, publish, read_records
+from .io import Record, Reject, dumps, expand_inputs, publish, read_records, record_id
 from .io.cloud import check_writable, is_uri, upload, upload_file
 from .hf import OUTPUT_COLUMNS
 from .minhash import empty_signatures, estimate_jaccard, signatures
@@ -170,9 +170,8 @@ def _outcome(unit: Record | Reject, cleaned: Iterator, dedup_fields: tuple[str, 
 def _dedup_view(line: bytes, id_field: str, text_field: str) -> dict[str, Any]:
     """A cleaned line as the local dedup pass reads it back (`newsclean.spool.light_records`)."""
     record = json.loads(line)
-    rid = record.get(id_field, record.get("id"))
     text = record.get(text_field)
-    return {"id": rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False),
+    return {"id": record_id(record.get(id_field, record.get("id"))),
             "text": text if isinstance(text, str) else "",
             "annotations": [a for a in record.get("annotations") or () if is_missing_number(a)]}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from .dedup import is_missing_number
-from .io import Record, Reject, dumps
+from .io import Record, Reject, dumps, record_id
 
 
 class TextFile(Sequence[str]):
@@ -107,8 +107,7 @@ def light_records(path: str | Path, id_field: str = "id", text_field: str = "tex
     with open(path, "rb") as fh:
         for line in fh:
             record = json.loads(line)
-            rid = record.get(id_field, record.get("id"))
-            index.add(rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False), record.get("annotations"),
+            index.add(record_id(record.get(id_field, record.get("id"))), record.get("annotations"),
                       record.get(text_field), len(line))
     return index.ids, index.records, TextFile(path, index.offsets, index.lengths, text_field)
 

@@ -37,10 +37,10 @@ read) comes out of `read_records` as exactly one `Record` or one `Reject` with i
 - a file inside a folder that cannot be opened, or a folder that cannot be listed, is an ``unreadable``
   reject; a path named on the command line that is missing or unreadable is an `InputError` (fail fast).
 """
-from .decode import decode, fix_surrogates, has_lone_surrogate, lenient, raw_extra, sniff_binary
+from .decode import decode, fix_surrogates, has_lone_surrogate, lenient, raw_extra, replace_surrogates, sniff_binary
 from .read import read_records, record_from
 from .records import (COMPRESSED_SUFFIXES, DEFAULT_MAX_CHARS, HTML_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIX, RAW_LIMIT,
-                      TEXT_SUFFIXES, WARC_SUFFIXES, InputError, ReadOptions, Record, Reject)
+                      TEXT_SUFFIXES, WARC_SUFFIXES, InputError, ReadOptions, Record, Reject, record_id)
 from .sources import Source, expand_inputs, input_signature
 from .streams import Stream
 from .write import AtomicWriter, atomic_file, compression_of_name, dumps, keep_mode, publish
@@ -56,6 +56,7 @@ __all__ = [
     "COMPRESSED_SUFFIXES", "DEFAULT_MAX_CHARS", "HTML_SUFFIXES", "JSONL_SUFFIXES", "PARQUET_SUFFIX", "RAW_LIMIT",
     "TEXT_SUFFIXES", "WARC_SUFFIXES", "AtomicWriter", "InputError", "ReadOptions", "Record", "Reject", "Source",
     "atomic_file", "compression_of_name", "decode", "dumps", "expand_inputs", "fix_surrogates", "has_lone_surrogate",
-    "input_signature", "keep_mode", "lenient", "publish", "raw_extra", "read_records", "record_from", "sniff_binary",
+    "input_signature", "keep_mode", "lenient", "publish", "raw_extra", "read_records", "record_from", "record_id",
+    "replace_surrogates", "sniff_binary",
     "Stream",
 ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from typing import Any
 
 from .records import RAW_LIMIT, SNIFF_BYTES, ReadOptions
@@ -82,6 +83,18 @@ def has_lone_surrogate(s: str) -> bool:
         return True
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> tuple[str, int]:
+    """`text` with each lone surrogate replaced by U+FFFD, one for one (so every offset stays), and how many.
+
+    >>> replace_surrogates("江\\ud800城\\udfff")
+    ('江\\ufffd城\\ufffd', 2)
+    """
+    return LONE_SURROGATE.subn("\ufffd", text)
+
+
 def fix_surrogates(value: Any) -> Any:
     """Replace lone surrogates (legal in JSON, impossible in UTF-8) by U+FFFD, one for one.
 
@@ -91,7 +104,7 @@ def fix_surrogates(value: Any) -> Any:
     if isinstance(value, str):
         if not has_lone_surrogate(value):
             return value
-        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+        return replace_surrogates(value)[0]
     if isinstance(value, dict):
         return {fix_surrogates(k): fix_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -11,7 +11,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from . import cloud
 from .decode import SURROGATE_ESCAPE, decode, fix_surrogates, has_lone_surrogate, lenient, raw_extra, sniff_binary
-from .records import RAW_LIMIT, InputError, ReadOptions, Record, Reject
+from .records import RAW_LIMIT, InputError, ReadOptions, Record, Reject, record_id
 from .sources import Source, expand_inputs
 from .streams import BrokenStream, Stream
 
@@ -189,8 +189,7 @@ def _html_io():
 
 def _record_from(obj: dict, where: str, encoding: str, raw: str, options: ReadOptions, default_id: str
                  ) -> Record | Reject:
-    rid = obj.get(options.id_field)
-    rid = default_id if rid is None else (rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False))
+    rid = record_id(obj.get(options.id_field), default_id)
     text = obj.get(options.text_field)
     extra = raw_extra(len(raw), RAW_LIMIT)
     if options.text_field not in obj:

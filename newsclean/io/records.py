@@ -1,6 +1,7 @@
 """What reading yields: a `Record` or a `Reject` per input unit, the options, and the limits."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,3 +77,15 @@ class ReadOptions:
     def max_file_bytes(self) -> int:
         """A text file longer than this has more than `max_chars` characters whatever its encoding."""
         return self.max_chars * 4 + 4
+
+
+def record_id(value: Any, default: str | None = None) -> str:
+    """A record's id as text: a string as it is, any other JSON value as its JSON (`7` -> "7"), a missing one
+    (None) as `default` when one is given.
+
+    >>> record_id("a-1"), record_id(7), record_id(["x", 1]), record_id(None, "input.jsonl:3"), record_id(None)
+    ('a-1', '7', '["x", 1]', 'input.jsonl:3', 'null')
+    """
+    if value is None and default is not None:
+        return default
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

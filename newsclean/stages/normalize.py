@@ -26,6 +26,7 @@ import regex
 
 from ..alignment import Edit
 from ..document import Document
+from ..io.decode import replace_surrogates
 from . import Stage
 
 NAME = "normalize"
@@ -273,16 +274,13 @@ def _anchor_insertions(old: str, edits: list[tuple[int, int, str]], offset: int)
     return [Edit(offset + a, offset + b, r) for a, b, r in out if old[a:b] != r]
 
 
-_SURROGATE = regex.compile("[\ud800-\udfff]")
-
-
 def replace_lone_surrogates(doc: Document) -> None:
     """Lone surrogates (a `str` can hold them, UTF-8 cannot; every later step would fail on them) become
     U+FFFD one for one, so every offset stays the same. The pipeline does this before any stage runs."""
-    text = doc.text
-    if _SURROGATE.search(text) is None:
+    # The reader's repair (`io.decode.replace_surrogates`), counted here.
+    fixed, n = replace_surrogates(doc.text)
+    if not n:
         return
-    fixed, n = _SURROGATE.subn("\ufffd", text)
     doc.aligned.substitute(fixed)
     doc.count(NAME, "replace_lone_surrogates", n)
 
