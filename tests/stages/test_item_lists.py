@@ -9,14 +9,8 @@ from __future__ import annotations
 from newsclean import clean
 from newsclean.stages import itemlists
 
-TITLE = "江城新建三座城市书房 市民家门口读书更方便"
-META = "2024-05-12 09:30 来源：江城日报"
-BODY = [
-    "记者从江城市文化和旅游局获悉，今年以来，全市新建的三座城市书房已经全部对外开放，每座书房藏书超过一万册。",
-    "城市书房实行自助借还，市民刷身份证或者读者证即可入内，开放时间从早上八点一直延续到晚上十点。",
-    "“下班以后带孩子过来看书，走路只要五分钟。”家住江城新区的市民王女士说，书房里还设有少儿阅读区和自习区。",
-    "市文化和旅游局相关负责人表示，下一步将根据市民的借阅数据调整图书配置，并在更多社区推广城市书房建设。",
-]
+from test_page_text import BODY, META, TITLE  # the same article of 江城网, here with lists below it
+
 # Recommended stories: a headline, a summary cut short, the stamp below (digits and date glued as pages print them).
 RECOMMENDED = [
     "为你推荐",
