@@ -151,6 +151,13 @@ def _iso_time(value: str) -> str:
 
 
 OUTSIDE_BLOCK = "outside-prose-block"
+# The metadata field naming what took a page's main text out of its HTML (`newsclean.html.extract`). A text
+# that is readability-lxml's article block is no full page: the extractor has already left the menus and
+# lists outside, and what the block holds besides prose (a wiki's tables, code, a body broken into short
+# lines for phones) would read as link lists to the body finder. trafilatura's whole text, taken when
+# readability's block missed the article, keeps a page's menus and is looked at as a page.
+EXTRACTOR_FIELD = "extractor"
+BLOCK_EXTRACTOR, FALLBACK_EXTRACTOR = "readability-lxml", "trafilatura"
 FULL_PAGE, SHORT_PAGE = "full page", "short page"  # the shapes of text the body block is looked for in
 BANNER = "channel-or-column-banner"
 
@@ -426,7 +433,7 @@ class _Scanner:
         """On a full page, every line outside the body block is chrome (menus, link lists, headline lists,
         comment threads, footers); see `_body_block`."""
         texts = [line.text for line in self.lines]
-        shape = _page_shape(texts, self.options)
+        shape = self._shape(texts)
         in_list = itemlists.list_lines(texts)
         if shape is None and not any(in_list):
             return
@@ -450,6 +457,12 @@ class _Scanner:
         for i in range(len(texts)):
             if outside[i] and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
+
+    def _shape(self, texts: list[str]) -> str | None:
+        """The page shape of the text (see `_page_shape`); none for an article block extracted from HTML."""
+        if self.doc.meta.get(EXTRACTOR_FIELD) == BLOCK_EXTRACTOR:
+            return None
+        return _page_shape(texts, self.options)
 
     def _mark_item_lists(self, in_list: list[bool], start: int, end: int) -> None:
         """The lines of dated item lists outside the body block are chrome, on any page or article: the
