@@ -17,7 +17,7 @@ from ..document import Document, Line
 from ..findings import Warning
 from ..rulebook import ChromeRule, RuleSet, RuleTimeout
 from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
-from . import Stage, itemlists
+from . import Stage, excerptlists, itemlists
 
 NAME = "chrome"
 # Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
@@ -173,6 +173,7 @@ STRUCTURAL_RULES = {
                "sentence-like in 5+ documents and 10% of the site, sentence-like in 20+ and 30%), before or "
                "after the body; the removal's info gives the count",
     itemlists.RULE_ID: itemlists.DESCRIPTION,
+    excerptlists.RULE_ID: excerptlists.DESCRIPTION,
     BANNER: "Short unpunctuated lines stacked at the very top above a chrome line: channel headers, column "
             "banners (浏阳市 / 走在前 作示范)",
 }
@@ -236,6 +237,12 @@ def _page_shape(texts: list[str], options: ChromeOptions) -> str | None:
             and short >= options.short_page_min_short_share * len(texts)):
         return SHORT_PAGE
     return None
+
+
+def _item_list_rules(texts: list[str]) -> list[str | None]:
+    """For each line, the rule of the list of items it stands in (`itemlists`, `excerptlists`), else None."""
+    dated, excerpts = itemlists.list_lines(texts), excerptlists.list_lines(texts)
+    return [itemlists.RULE_ID if d else excerptlists.RULE_ID if e else None for d, e in zip(dated, excerpts)]
 
 
 def _in_long_runs(flags: list[bool], min_run: int) -> list[bool]:
@@ -434,7 +441,7 @@ class _Scanner:
         comment threads, footers); see `_body_block`."""
         texts = [line.text for line in self.lines]
         shape = self._shape(texts)
-        in_list = itemlists.list_lines(texts)
+        in_list = _item_list_rules(texts)
         if shape is None and not any(in_list):
             return
         # A line a chrome rule could claim (a disclaimer, a copyright footer), or an item of a dated list, is
@@ -464,12 +471,12 @@ class _Scanner:
             return None
         return _page_shape(texts, self.options)
 
-    def _mark_item_lists(self, in_list: list[bool], start: int, end: int) -> None:
-        """The lines of dated item lists outside the body block are chrome, on any page or article: the
-        stamps make them a list whatever the shape of the rest (see `itemlists`)."""
+    def _mark_item_lists(self, in_list: list[str | None], start: int, end: int) -> None:
+        """The lines of item lists (dated items, excerpts) outside the body block are chrome, on any page or
+        article: the stamps or the cut-short summaries make them a list whatever the shape of the rest."""
         for i, listed in enumerate(in_list):
             if listed and (i < start or i > end) and self.verdict[i] is None:
-                self.verdict[i] = itemlists.RULE_ID
+                self.verdict[i] = listed
 
     def _holds_most_text(self, start: int, end: int) -> bool:
         """The block holds short_page_block_share of the document's Han characters or more."""
