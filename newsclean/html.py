@@ -33,6 +33,8 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
+from .stages.chrome import BLOCK_EXTRACTOR, EXTRACTOR_FIELD, FALLBACK_EXTRACTOR
+
 RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
 # Below this share of trafilatura's prose readability's block is taken to have missed the article (a sidebar).
 MIN_READABILITY_SHARE = 0.25
@@ -148,12 +150,13 @@ def extract(html: str, url: str | None = None) -> Page:
     readable = _guarded("readability-lxml", lambda: _readability_lines(html), warnings)
     recalled = _guarded("trafilatura", lambda: _trafilatura_lines(tree, url), warnings)
     lines = combine(readable, recalled)
+    extractor = FALLBACK_EXTRACTOR if readability_missed(readable, recalled) else BLOCK_EXTRACTOR
     visible = sum(len(_key(line)) for line in lines)
     if visible < MIN_CONTENT_CHARS:
         failed = f"; {'; '.join(warnings)}" if warnings else ""
         raise PageError(f"no-content: readability and trafilatura found no main text in the page ({visible} "
                         f"visible characters; fewer than {MIN_CONTENT_CHARS} are not a document){failed}")
-    metadata = _metadata(tree, url)
+    metadata = {**_metadata(tree, url), EXTRACTOR_FIELD: extractor}
     if warnings:
         metadata["warnings"] = warnings
     return Page("\n".join(lines), metadata)
@@ -283,7 +286,7 @@ def _table_cells(line: str) -> str:
 def combine(readable: list[str], recalled: list[str]) -> list[str]:
     """readability's lines, with trafilatura's prose that readability missed put back in its place; trafilatura's
     lines alone when readability's block is (next to) empty."""
-    if prose_chars(readable) < MIN_READABILITY_SHARE * prose_chars(recalled):
+    if readability_missed(readable, recalled):
         return [unmarked(line) for line in recalled]
     ends = list(accumulate(len(_key(line)) for line in readable))
     joined = "".join(_key(line) for line in readable)
@@ -306,6 +309,11 @@ def combine(readable: list[str], recalled: list[str]) -> list[str]:
         result.append(line)
         result.extend(inserted.get(k, []))
     return result
+
+
+def readability_missed(readable: list[str], recalled: list[str]) -> bool:
+    """readability's block holds too little of trafilatura's prose to be the article (it took a sidebar)."""
+    return prose_chars(readable) < MIN_READABILITY_SHARE * prose_chars(recalled)
 
 
 def unmarked(line: str) -> str:

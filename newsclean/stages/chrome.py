@@ -17,7 +17,7 @@ from ..document import Document, Line
 from ..findings import Warning
 from ..rulebook import ChromeRule, RuleSet, RuleTimeout
 from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
-from . import Stage, itemlists
+from . import Stage, excerptlists, itemlists
 
 NAME = "chrome"
 # Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
@@ -151,6 +151,13 @@ def _iso_time(value: str) -> str:
 
 
 OUTSIDE_BLOCK = "outside-prose-block"
+# The metadata field naming what took a page's main text out of its HTML (`newsclean.html.extract`). A text
+# that is readability-lxml's article block is no full page: the extractor has already left the menus and
+# lists outside, and what the block holds besides prose (a wiki's tables, code, a body broken into short
+# lines for phones) would read as link lists to the body finder. trafilatura's whole text, taken when
+# readability's block missed the article, keeps a page's menus and is looked at as a page.
+EXTRACTOR_FIELD = "extractor"
+BLOCK_EXTRACTOR, FALLBACK_EXTRACTOR = "readability-lxml", "trafilatura"
 FULL_PAGE, SHORT_PAGE = "full page", "short page"  # the shapes of text the body block is looked for in
 BANNER = "channel-or-column-banner"
 
@@ -166,6 +173,7 @@ STRUCTURAL_RULES = {
                "sentence-like in 5+ documents and 10% of the site, sentence-like in 20+ and 30%), before or "
                "after the body; the removal's info gives the count",
     itemlists.RULE_ID: itemlists.DESCRIPTION,
+    excerptlists.RULE_ID: excerptlists.DESCRIPTION,
     BANNER: "Short unpunctuated lines stacked at the very top above a chrome line: channel headers, column "
             "banners (浏阳市 / 走在前 作示范)",
 }
@@ -229,6 +237,12 @@ def _page_shape(texts: list[str], options: ChromeOptions) -> str | None:
             and short >= options.short_page_min_short_share * len(texts)):
         return SHORT_PAGE
     return None
+
+
+def _item_list_rules(texts: list[str]) -> list[str | None]:
+    """For each line, the rule of the list of items it stands in (`itemlists`, `excerptlists`), else None."""
+    dated, excerpts = itemlists.list_lines(texts), excerptlists.list_lines(texts)
+    return [itemlists.RULE_ID if d else excerptlists.RULE_ID if e else None for d, e in zip(dated, excerpts)]
 
 
 def _in_long_runs(flags: list[bool], min_run: int) -> list[bool]:
@@ -426,8 +440,8 @@ class _Scanner:
         """On a full page, every line outside the body block is chrome (menus, link lists, headline lists,
         comment threads, footers); see `_body_block`."""
         texts = [line.text for line in self.lines]
-        shape = _page_shape(texts, self.options)
-        in_list = itemlists.list_lines(texts)
+        shape = self._shape(texts)
+        in_list = _item_list_rules(texts)
         if shape is None and not any(in_list):
             return
         # A line a chrome rule could claim (a disclaimer, a copyright footer), or an item of a dated list, is
@@ -451,12 +465,18 @@ class _Scanner:
             if outside[i] and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
 
-    def _mark_item_lists(self, in_list: list[bool], start: int, end: int) -> None:
-        """The lines of dated item lists outside the body block are chrome, on any page or article: the
-        stamps make them a list whatever the shape of the rest (see `itemlists`)."""
+    def _shape(self, texts: list[str]) -> str | None:
+        """The page shape of the text (see `_page_shape`); none for an article block extracted from HTML."""
+        if self.doc.meta.get(EXTRACTOR_FIELD) == BLOCK_EXTRACTOR:
+            return None
+        return _page_shape(texts, self.options)
+
+    def _mark_item_lists(self, in_list: list[str | None], start: int, end: int) -> None:
+        """The lines of item lists (dated items, excerpts) outside the body block are chrome, on any page or
+        article: the stamps or the cut-short summaries make them a list whatever the shape of the rest."""
         for i, listed in enumerate(in_list):
             if listed and (i < start or i > end) and self.verdict[i] is None:
-                self.verdict[i] = itemlists.RULE_ID
+                self.verdict[i] = listed
 
     def _holds_most_text(self, start: int, end: int) -> bool:
         """The block holds short_page_block_share of the document's Han characters or more."""

@@ -11,6 +11,7 @@ block on, and the lines of a list outside the body block are chrome (rule `dated
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import regex
 
@@ -53,15 +54,32 @@ def item_lists(texts: list[str], options: ItemListOptions = ItemListOptions()) -
     a body line."""
     stamps = [i for i, text in enumerate(texts) if is_stamp_line(text, options)]
     found: list[tuple[int, int]] = []
+    for run in runs(stamps, lambda a, b: _item_between(texts, a, b, options)):
+        _close(texts, run, found, options)
+    return found
+
+
+def runs(marks: list[int], one_item_apart: Callable[[int, int], bool]) -> Iterator[list[int]]:
+    """The marked lines (stamps, cut-short summaries) in runs: a mark joins the run of the mark before it
+    when the lines between them make one item (`one_item_apart(before, mark)`)."""
     run: list[int] = []
-    for i in stamps:
-        if run and _item_between(texts, run[-1], i, options):
+    for i in marks:
+        if run and one_item_apart(run[-1], i):
             run.append(i)
             continue
-        _close(texts, run, found, options)
+        if run:
+            yield run
         run = [i]
-    _close(texts, run, found, options)
-    return found
+    if run:
+        yield run
+
+
+def span_flags(spans: list[tuple[int, int]], size: int) -> list[bool]:
+    """For each of `size` lines, whether it stands in one of the (first, last) spans."""
+    flags = [False] * size
+    for first, last in spans:
+        flags[first:last + 1] = [True] * (last + 1 - first)
+    return flags
 
 
 def _item_between(texts: list[str], a: int, b: int, options: ItemListOptions) -> bool:
@@ -91,7 +109,4 @@ def _close(texts: list[str], run: list[int], found: list[tuple[int, int]], optio
 
 def list_lines(texts: list[str], options: ItemListOptions = ItemListOptions()) -> list[bool]:
     """For each line, whether it stands in a list of dated items."""
-    flags = [False] * len(texts)
-    for first, last in item_lists(texts, options):
-        flags[first:last + 1] = [True] * (last + 1 - first)
-    return flags
+    return span_flags(item_lists(texts, options), len(texts))

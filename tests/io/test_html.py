@@ -284,3 +284,29 @@ def test_link_density_of_lines():
     assert linked_lines(block) == [("全文链接", 0.5), ("长沙地铁七号线全线开工建设", 1.0), ("没有链接", 0.0)]
     assert is_link_headline("长沙地铁七号线全线开工建设", 1.0) and not is_link_headline("岳麓山", 1.0)
     assert not is_link_headline(BODY[0], 1.0)  # prose, even all linked, is not a headline
+
+
+def test_a_table_in_the_article_block_is_kept_where_page_text_would_lose_it():
+    # readability's block holds the article and a table of thirty short rows (a wiki's discography, a list of
+    # lines): the extractor has found the body, so the stages must not read its rows as a page's link lists.
+    from newsclean.pipeline import Pipeline
+
+    rows = [f"第{n}届 长沙{n}号线 通车" for n in range(1, 31)]
+    table = "<table>" + "".join(f"<tr><td>{row}</td></tr>" for row in rows) + "</table>"
+    extracted = extract(page().replace('</div><div class="related">', table + '</div><div class="related">', 1))
+    assert extracted.metadata["extractor"] == "readability-lxml"
+    cleaned = Pipeline().clean(extracted.text, meta=extracted.metadata)
+    lines = cleaned.text.split("\n")
+    assert all(row in lines for row in rows) and all(p in lines for p in BODY)
+    assert cleaned.metadata["extractor"] == "readability-lxml"
+    # The same text as page text, without the extractor's word, is a full page whose table stands outside the
+    # prose block.
+    as_page_text = Pipeline().clean(extracted.text)
+    assert "第15届 长沙15号线 通车" in [r["text"] for r in as_page_text.removed if r["rule"] == "outside-prose-block"]
+
+
+def test_trafilatura_text_taken_when_readability_missed_is_named_so():
+    # readability takes a sidebar: its block holds little of the prose trafilatura finds.
+    from newsclean.html import readability_missed
+
+    assert readability_missed(["热门标签 长沙 湘江"], BODY) and not readability_missed(BODY[:3], BODY)
