@@ -41,9 +41,9 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .dedup import (DedupConfig, ClusterEntry, band_keys, count_number_conflicts, is_missing_number, number_fingerprints,
+from .dedup import (DedupConfig, ClusterEntry, band_keys, count_number_conflicts, number_fingerprints,
                     suggest_digits)
-from .io import Record, Reject, dumps, expand_inputs, publish, read_records, record_id
+from .io import Record, Reject, dumps, expand_inputs, publish, read_records
 from .io.cloud import check_writable, is_uri, upload, upload_file
 from .hf import OUTPUT_COLUMNS
 from .minhash import empty_signatures, estimate_jaccard, signatures
@@ -143,7 +143,7 @@ def _clean_batch(batch: dict[str, Any], rules, options, read, dedup_fields: tupl
     the runner keeps one pipeline per process and rule files: the rules are loaded once per worker."""
     from .run import clean_block as _clean_block, init_worker as _init_worker, payload as _payload
 
-    _init_worker(rules, options, read.text_field, site)
+    _init_worker(rules, options, read.text_field, site, read)  # read: the id field of the dedup hand-off
     units = list(_unpacked(batch))
     cleaned = iter(_clean_block(_payload([u for _, u in units])))
     return _rows((pos, _outcome(unit, cleaned, dedup_fields)) for pos, unit in units)
@@ -153,7 +153,7 @@ def _outcome(unit: Record | Reject, cleaned: Iterator, dedup_fields: tuple[str, 
     """What the driver needs of one unit: its line (output or rejects), its books, its dedup fields."""
     if isinstance(unit, Reject):
         return {"reject": dumps(unit.to_json()).encode("utf-8"), "reason": unit.reason}
-    line, counts, clean_len, warnings, error = next(cleaned)
+    line, counts, clean_len, warnings, error, light = next(cleaned)
     if line is None:  # the pipeline failed on it: an internal-error reject, as locally
         from .io import RAW_LIMIT
 
@@ -163,17 +163,15 @@ def _outcome(unit: Record | Reject, cleaned: Iterator, dedup_fields: tuple[str, 
     out = {"line": line, "counts": counts, "clean_len": clean_len, "warnings": warnings,
            "encoding": unit.encoding, "chars_in": len(unit.text)}
     if dedup_fields is not None:
-        out["dedup"] = _dedup_view(line, *dedup_fields)
+        out["dedup"] = _dedup_view(line, light, dedup_fields[1])
     return out
 
 
-def _dedup_view(line: bytes, id_field: str, text_field: str) -> dict[str, Any]:
-    """A cleaned line as the local dedup pass reads it back (`newsclean.spool.light_records`)."""
-    record = json.loads(line)
-    text = record.get(text_field)
-    return {"id": record_id(record.get(id_field, record.get("id"))),
-            "text": text if isinstance(text, str) else "",
-            "annotations": [a for a in record.get("annotations") or () if is_missing_number(a)]}
+def _dedup_view(line: bytes, light, text_field: str) -> dict[str, Any]:
+    """A cleaned document as the dedup pass needs it: the worker's hand-off (`newsclean.dedup.Light`), and
+    the text, which the Ray dedup holds in its rows."""
+    text = json.loads(line).get(text_field)
+    return {"id": light.id, "text": text if isinstance(text, str) else "", "annotations": light.annotations}
 
 
 # ----------------------------------------------------------------------------- dedup
@@ -376,7 +374,7 @@ def _replay(group: dict[str, Any]) -> dict[str, list]:
         doc = by_pos[p]["doc"]
         line, suggestions = doc["line"], 0
         if p in copies and doc["dedup"]["annotations"]:
-            from .spool import with_suggestions
+            from .dedup.corpus import with_suggestions
 
             sources = [(by_pos[c]["doc"]["dedup"]["id"], by_pos[c]["doc"]["dedup"]["text"],
                         by_pos[c]["doc"]["dedup"]["annotations"]) for c in copies[p]]

@@ -8,11 +8,10 @@ from typing import Any, BinaryIO, Iterator
 
 import click
 
-from ..dedup import DedupConfig, Deduplicator, dedup_records
+from ..dedup import DedupConfig, dedup_files
+from ..dedup.corpus import spool
 from ..io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, expand_inputs, publish, read_records
-from ..parquet import is_parquet_name, write_parquet
 from ..paths import PathError, check_written_paths, output_lock
-from ..spool import kept_lines, spool
 from .options import index_options, index_settings
 
 
@@ -111,20 +110,11 @@ def _dedup_run(inputs: list[str], read: ReadOptions, config: DedupConfig, writte
     with tempfile.TemporaryDirectory(prefix="newsclean-dedup-") as scratch:
         # The inputs are copied to a scratch file once and read back by line offset: the dedup holds ids,
         # flags and signatures in memory, not the corpus.
-        corpus = Path(scratch) / "corpus.jsonl"
-        ids, records, texts, unreadable, encodings = spool(read_records(inputs, read, sources=sources), corpus,
-                                                          read.text_field)
-        if not ids and not unreadable:
+        corpus, unreadable, encodings = spool(read_records(inputs, read, sources=sources),
+                                              Path(scratch) / "corpus.jsonl", read.text_field)
+        if not len(corpus) and not unreadable:
             raise InputError(f"no documents found in {' '.join(inputs)}")
-        with texts:
-            result = dedup_records(records, config, ids=ids, save_index=False, texts=texts)
-            index = _kept_index(result, ids, texts, config) if written["--index"] else None
-            if is_parquet_name(written["-o"]):  # two streaming passes over the kept lines: schema, then rows
-                write_parquet(written["-o"], lambda: kept_lines(corpus, result))
-            else:
-                _write_lines(written["-o"], kept_lines(corpus, result))
-    if index is not None:
-        index.save(written["--index"])
+        result = dedup_files(corpus, config, written["-o"], index=written["--index"])
     if written["--clusters"]:
         _write_jsonl(written["--clusters"], [entry.to_json() for entry in result.entries])
     if written["--rejects"]:
@@ -134,20 +124,6 @@ def _dedup_run(inputs: list[str], read: ReadOptions, config: DedupConfig, writte
         _write_jsonl(written["--stats"], [stats.to_json()])
     result.save_index()
     return stats
-
-
-def _kept_index(result, ids, texts, config: DedupConfig) -> Deduplicator:
-    """The streaming index of the kept documents (for --index); ids must be unique."""
-    kept = [p for p, e in enumerate(result.entries) if e.kept]
-    seen: dict[str, int] = {}
-    for p in kept:
-        if ids[p] in seen:
-            raise PathError(f"--index needs unique ids: {ids[p]!r} is the id of kept documents {seen[ids[p]] + 1} "
-                            f"and {p + 1}; nothing was written")
-        seen[ids[p]] = p
-    index = Deduplicator(config)
-    index.add_many([ids[p] for p in kept], [texts[p] for p in kept])
-    return index
 
 
 def _books(result, unreadable: list[Reject], encodings: list[str]):

@@ -28,10 +28,12 @@ the digit suggestions do not apply, and a dropped document has no cluster or ``d
 The package, one module per concern: `config` (the settings), `figures` (figure fingerprints, numpy and
 numba), `lsh` (band keys and the LSH index), `bloom` (the Bloom index), `result` (matches, cluster entries,
 a run's result), `verify` (the pair checks), `batch` (`dedup_records`), `repair` (digit suggestions),
-`stream` (the streaming `Deduplicator`).
+`stream` (the streaming `Deduplicator`), `corpus` (`dedup_files`: a corpus on disk, the pass `clean --dedup`
+and `newsclean dedup` share).
 """
 from .batch import dedup_records, keep_order
 from .bloom import BloomIndex, require_bloom
+from .corpus import Corpus, Light, TextFile, dedup_corpus, dedup_files
 from .config import (BLOOM_FORMAT, BLOOM_INSTALL, BLOOM_META, BLOOM_VERSION, INDEX_FORMAT, INDEX_VERSION, INDEXES,
                      DedupConfig)
 from .figures import NUMBER_CONTEXT, count_number_conflicts, number_fingerprint, number_fingerprints
@@ -43,7 +45,8 @@ from .stream import BloomDeduplicator, Deduplicator, IndexFileError, LSHDeduplic
 __all__ = [
     "BLOOM_FORMAT", "BLOOM_INSTALL", "BLOOM_META", "BLOOM_SEEN", "BLOOM_VERSION", "INDEX_FORMAT", "INDEX_VERSION",
     "INDEXES", "NUMBER_CONTEXT", "REPAIR_MIN_SIDE", "REPAIR_MIN_TOTAL", "REPAIR_WINDOW", "BloomDeduplicator",
-    "BloomIndex", "ClusterEntry", "CompactBuckets", "DedupConfig", "DedupResult", "Deduplicator", "IndexFileError",
-    "LSHDeduplicator", "LSHIndex", "Match", "band_keys", "count_number_conflicts", "dedup_records", "is_missing_number",
+    "BloomIndex", "ClusterEntry", "CompactBuckets", "Corpus", "DedupConfig", "DedupResult", "Deduplicator", "IndexFileError",
+    "LSHDeduplicator", "LSHIndex", "Light", "Match", "TextFile", "band_keys", "count_number_conflicts", "dedup_corpus",
+    "dedup_files", "dedup_records", "is_missing_number",
     "keep_order", "missing_count", "number_fingerprint", "number_fingerprints", "require_bloom", "suggest_digits",
 ]

@@ -27,7 +27,7 @@ def dedup_records(records: Iterable[dict[str, Any]], config: DedupConfig = Dedup
 
     `ids` overrides the records' own ids in the result; otherwise records without an id are named by
     their input position.  `texts` overrides the records' texts: any sequence, such as a
-    `newsclean.spool.TextFile` that reads them from disk when asked, so that a large corpus need not be held in memory (it is read in
+    `newsclean.dedup.TextFile` that reads them from disk when asked, so that a large corpus need not be held in memory (it is read in
     chunks for the signatures, then only where a document shares a bucket).  The result does not depend
     on `config.jobs` or `config.backend`.
 

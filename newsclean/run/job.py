@@ -29,19 +29,17 @@ from dataclasses import replace
 from itertools import islice
 from typing import Any, BinaryIO, Callable, Iterator
 
+from ..dedup.corpus import Corpus, Light, dedup_files
 from ..extraction import PageSpool, is_pending
 from ..io.cloud import is_uri
 from ..io import (RAW_LIMIT, AtomicWriter, ReadOptions, Record, Reject, Source, atomic_file, dumps, expand_inputs,
-                  publish, read_records)
-from ..parquet import is_parquet_name, write_parquet
+                  read_records)
 from ..paths import PathError, check_written_paths
 from ..sitechrome import SiteChrome
-from ..spool import kept_lines, write_kept
 from .checkpoint import CHECKPOINT_VERSION, checkpoint_path, read_checkpoint, run_fingerprint
 from .config import RunConfig, RunError, no_documents
-from .dedup_glue import dedup_books, dedup_cleaned
 from .partial import Partial
-from .stats import RunStats
+from .stats import RunStats, dedup_books
 from .workers import Cleaned, Cleaner, blocks_of, encode_line, page_url
 
 
@@ -63,6 +61,8 @@ class _Job:
             self.out = Partial(os.path.join(self._scratch.name, "cleaned.jsonl"))
         if config.clusters and config.dedup is None:
             raise RunError("--clusters needs --dedup")
+        # With dedup, each cleaned document as the dedup pass needs it, handed over as it is written.
+        self.corpus = None if config.dedup is None else Corpus(self.out.partial, config.read.text_field)
         self.rejects = Partial(config.rejects) if config.rejects else None
         self.checkpoint = None if self.to_stdout else checkpoint_path(config.output)
         self.fingerprint = "" if self.to_stdout else run_fingerprint(config, sources)
@@ -87,6 +87,10 @@ class _Job:
         except BaseException:
             self.close()
             raise
+        if state is not None and self.corpus is not None:
+            # The documents the interrupted run cleaned were handed to that run's process, not to this one:
+            # only they are read back from the partial output (up to its checkpoint); the rest are handed over.
+            self.corpus.read_back(self.config.read.id_field, upto=state["output_bytes"])
         if state is None:
             stats = RunStats()
             self.units = 0
@@ -117,7 +121,11 @@ class _Job:
             raise RunError("cannot resume: the interrupted run wrote no rejects file; run again without --resume")
         return state
 
-    def write_output(self, line: bytes) -> None:
+    def write_output(self, line: bytes, light: Light | None = None) -> None:
+        """Write a cleaned line; with dedup, `light` (the worker's view of its document) goes to the corpus."""
+        if self.corpus is not None:
+            assert light is not None
+            self.corpus.add(light, len(line))
         if self.out is None:
             sys.stdout.buffer.write(line)
         else:
@@ -178,22 +186,16 @@ class _Job:
 
     def _dedup(self, stats: RunStats):
         """Keep one document per near-duplicate cluster of the cleaned partial output, in input order."""
-        assert self.out is not None and self.config.dedup is not None
-        self.out.sync()
-        cleaned = self.out.partial
-        result = dedup_cleaned(cleaned, self.config.dedup, self.config.read.id_field, self.config.read.text_field)
-        if self.to_stdout:
-            write_kept(cleaned, result, sys.stdout.buffer)
-        elif is_parquet_name(self.out.path):
-            write_parquet(self.out.path, lambda: kept_lines(cleaned, result))
-        else:
-            publish(self.out.path, lambda out: write_kept(cleaned, result, out))
+        assert self.out is not None and self.config.dedup is not None and self.corpus is not None
+        self.out.sync()  # the dedup reads texts back from the partial file
+        assert self.corpus.size == self.out.position(), "every line written was handed to the corpus"
+        result = dedup_files(self.corpus, self.config.dedup, "-" if self.to_stdout else self.out.path)
         if self.config.clusters:
             with AtomicWriter(self.config.clusters) as fh:
                 for entry in result.entries:
                     fh.write(dumps(entry.to_json()))
         self.out.close()
-        cleaned.unlink()
+        self.out.partial.unlink()
         summary = result.summary()
         stats.written -= summary["dropped"]
         stats.duplicates += summary["dropped"]
@@ -384,7 +386,7 @@ def _account(unit: Record | Reject, results: Iterator[Cleaned], stats: RunStats,
         stats.records_in += 1
         stats.reject(unit.reason)
         return
-    line, counts, clean_len, warnings, error = next(results)
+    line, counts, clean_len, warnings, error, light = next(results)
     if line is None:
         assert error is not None
         reject = Reject(unit.source, error, unit.text[:RAW_LIMIT], unit.id,
@@ -393,7 +395,7 @@ def _account(unit: Record | Reject, results: Iterator[Cleaned], stats: RunStats,
         stats.records_in += 1
         stats.reject(error)
         return
-    job.write_output(line)
+    job.write_output(line, light)
     stats.records_in += 1
     stats.written += 1
     stats.encodings[unit.encoding] += 1

@@ -146,5 +146,11 @@ class RunStats:
         return "\n".join(lines)
 
 
+def dedup_books(summary: dict[str, int]) -> dict[str, int]:
+    """The dedup part of a run's books (with the Bloom index also "seen_before")."""
+    keys = ("clusters_with_duplicates", "suggestions", "number_conflicts", "seen_before")
+    return {k: summary[k] for k in keys if k in summary}
+
+
 def _ranked(counter: Counter) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -11,6 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any, Callable, Iterator
 
+from ..dedup.corpus import Light
 from ..extraction import extract_block, is_pending
 from ..findings import Count, Warning
 from ..io import ReadOptions, Record, Reject, dumps
@@ -77,11 +78,13 @@ def rules_digest(rules: "str | RuleSource | None") -> str:
     return (rules if isinstance(rules, RuleSource) else RuleSource(rules)).digest()
 
 
-Cleaned = tuple[bytes | None, dict[Count, int], int, list[Warning], str | None]
+Cleaned = tuple[bytes | None, dict[Count, int], int, list[Warning], str | None, Light | None]
 
 
 def clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]]) -> list[Cleaned]:
-    """Clean a block of records in a worker: (output line, counts, clean length, warnings, error) each.
+    """Clean a block of records in a worker: (output line, counts, clean length, warnings, error, light) each,
+    `light` what a dedup pass needs of the document as written (its id, missing_number annotations and text
+    length: handed over, so that `clean --dedup` need not parse its output back for them).
 
     A document the pipeline fails on gives an error instead of a line, so that one bad page cannot end a run.
     """
@@ -93,14 +96,16 @@ def clean_block(items: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]
             meta = {**record_meta, **({"input_encoding": encoding} if encoding != "utf-8" else {})}
             site_lines = site.for_url(page_url(fields, record_meta)) if site else None
             result = pipeline.clean(text, id=rid, meta=meta, site_lines=site_lines)
-            line = encode_line(dumps(result.to_record(fields, text_field=_worker["text_field"])))
+            record = result.to_record(fields, text_field=_worker["text_field"])
+            line = encode_line(dumps(record))
+            light = Light.of_record(record, _worker["read"].id_field, _worker["text_field"])
             warnings = list(result.warnings)
             clash = clashing_fields(fields, _worker["text_field"])
             if clash:
                 warnings.append(clash_warning(clash))
-            out.append((line, result.counted, len(result.text), warnings, None))
+            out.append((line, result.counted, len(result.text), warnings, None, light))
         except Exception as exc:  # noqa: BLE001 - reported as a reject with the exception named
-            out.append((None, {}, 0, [], f"internal-error: {type(exc).__name__}: {exc}"))
+            out.append((None, {}, 0, [], f"internal-error: {type(exc).__name__}: {exc}", None))
     return out
 
 

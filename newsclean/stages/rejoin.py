@@ -23,7 +23,7 @@ from ..alignment import Edit
 from ..document import Document, Removal
 from . import Stage
 from .chrome import enough_han as _enough_han
-from .repeats import CAPTION_MARK, line_kind  # a photo caption is a paragraph of its own, full stop or not
+from .repeats import CAPTION_MARK, SENTENCE_MARK, line_kind  # a photo caption is a paragraph of its own, full stop or not
 
 NAME = "rejoin"
 
@@ -35,7 +35,6 @@ _ENDS_SENTENCE = regex.compile(r"[。！？!?…；;：:”’」』）)》〉�
 _LAST_SENTENCE = regex.compile(r"[^。！？!?…]*$")
 _TAIL_CLAUSE = regex.compile(r"[，,、；;]")
 _NOT_PROSE = regex.compile(r"[\s\[\]【】|｜]")
-_SENTENCE_MARK = regex.compile(r"[。！？!?]")
 # A line ending in one of these stops inside a sentence by its own punctuation: a paragraph never ends so.
 _ENDS_MID_CLAUSE = regex.compile(r"(?:[，,、]|——|—)$")
 # A teaser cut off by the site (`…有46人因参…`, `…进行了解。...`): what follows is the next item, not its rest.
@@ -95,7 +94,7 @@ def join_reason(above: str, below: str, options: RejoinOptions = RejoinOptions()
             and below != above:
         return "hard-wrapped"
     if (len(above) >= options.min_cut_chars and _ENDS_MID_CLAUSE.search(above) and _is_unfinished(above, options)
-            and _STARTS_TEXT.match(below) and _SENTENCE_MARK.search(below) and not _may_be_caption(below)):
+            and _STARTS_TEXT.match(below) and SENTENCE_MARK.search(below) and not _may_be_caption(below)):
         return "cut-mid-sentence"
     return None
 
@@ -131,7 +130,7 @@ def wrap_width(texts: list[str], options: RejoinOptions = RejoinOptions()) -> in
 def _may_be_caption(text: str) -> bool:
     """A short line of one sentence may be a picture's caption standing where the cut sentence stopped
     (`…腾地2000余` / `桂花水库预计…年底实现大坝下闸蓄水。`); the rest of that sentence is then not on the page."""
-    return line_kind(text) == "caption" and not _SENTENCE_MARK.search(text, 0, len(text) - 1)
+    return line_kind(text) == "caption" and not SENTENCE_MARK.search(text, 0, len(text) - 1)
 
 
 def _is_unfinished(text: str, options: RejoinOptions) -> bool:

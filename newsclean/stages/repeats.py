@@ -52,8 +52,9 @@ _PHOTO_CREDIT = regex.compile(r"摄[）)]?\s*$")
 _SENTENCE_END = regex.compile(r"[。！？!?…][”’」』）)]*\s*$")
 # Punctuation of running prose (see `_body_span`).
 _PROSE = regex.compile(r"[，。！？；,;!?]")
-# Any mark that ends a sentence, wherever it stands: a line with one is prose, not a cell or a label.
-_SENTENCE_MARK = regex.compile(r"[。！？!?]")
+# Any mark that ends a sentence, wherever it stands: a line with one is prose, not a cell or a label (the
+# rejoin stage asks it of the line below a break too).
+SENTENCE_MARK = regex.compile(r"[。！？!?]")
 _SENTENCES = regex.compile(r"[^。！？!?…]+[。！？!?…]*")
 
 
@@ -152,7 +153,7 @@ def is_label(text: str, options: RepeatOptions = RepeatOptions()) -> bool:
     (`KBS2`, `日期`, `（一）生理发展方面`, `专家点评`). Its repeats are the page's structure, not copies."""
     text = text.strip()
     return (len(text) <= options.short_chars and not CAPTION_MARK.match(text)
-            and not _PHOTO_CREDIT.search(text) and not _SENTENCE_MARK.search(text))
+            and not _PHOTO_CREDIT.search(text) and not SENTENCE_MARK.search(text))
 
 
 def _same_figures(a: str, b: str) -> bool:

@@ -173,21 +173,53 @@ def test_an_interrupted_dedup_run_resumes_to_the_same_bytes(tmp_path):
     assert (tmp_path / "cl.jsonl").read_bytes() == (tmp_path / "ref-cl.jsonl").read_bytes()
 
 
+def test_the_run_hands_its_documents_to_the_dedup_pass_and_reads_back_only_an_interrupted_runs(tmp_path,
+                                                                                               monkeypatch):
+    from newsclean.dedup import Corpus
+
+    read_back = Corpus.read_back
+    calls: list[tuple[int, int]] = []  # (documents indexed before, documents read back) per call
+
+    def counted(self, *args, **kwargs):
+        before = len(self)
+        read_back(self, *args, **kwargs)
+        calls.append((before, len(self) - before))
+
+    monkeypatch.setattr(Corpus, "read_back", counted)
+    src = dump(tmp_path)
+    ref = RunConfig(inputs=(str(src),), output=str(tmp_path / "ref.jsonl"), dedup=DedupConfig())
+    run(ref)
+    assert calls == []  # every document came with its line from the workers
+    cfg = RunConfig(inputs=(str(src),), output=str(tmp_path / "out.jsonl"), dedup=DedupConfig(), block_size=2,
+                    checkpoint_units=2)
+
+    def stop(records_in: int) -> None:
+        if records_in >= 5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run(cfg, on_progress=stop)
+    stats = run(RunConfig(**{**_fields(cfg), "resume": True}))
+    # The interrupted run checkpointed after 4 input units (one of them the broken line): its 3 documents are
+    # read back from the partial output, the other 4 are handed over.
+    assert stats.resumed_at == 4 and calls == [(0, 3)]
+    assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
+
+
 def _fields(cfg: RunConfig) -> dict:
     return {name: getattr(cfg, name) for name in cfg.__dataclass_fields__}
 
 
 def test_the_dedup_pass_reads_texts_from_the_cleaned_file_and_decides_as_in_memory(tmp_path):
     from newsclean.dedup import dedup_records
-    from newsclean.spool import TextFile
-    from newsclean.run import dedup_cleaned
+    from newsclean.dedup import Corpus, TextFile, dedup_corpus
 
     records = [{"id": f"doc-{i}", "text": text, "annotations": []}
                for i, text in enumerate([BRIDGE, OTHER_BRIDGE, BRIDGE.replace("本报讯 ", ""), "", RAIN.format(
                    day="12日", avg="35.2", town="东岗镇", top="88.6", roads="17", staff="420", moved="96")])]
     cleaned = tmp_path / "cleaned.jsonl"
     cleaned.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    on_disk = dedup_cleaned(cleaned, DedupConfig())
+    on_disk = dedup_corpus(Corpus.read(cleaned), DedupConfig())
     in_memory = dedup_records(records, DedupConfig())
     assert [e.to_json() for e in on_disk.entries] == [e.to_json() for e in in_memory.entries]
     assert [e.kept for e in on_disk.entries] == [True, True, False, True, True]

@@ -342,22 +342,27 @@ def test_importing_newsclean_does_not_load_the_bloom_dependencies():
     assert out == "False"
 
 
-def test_a_run_killed_before_its_output_is_in_place_resumes_without_dropping_its_own_documents(tmp_path, monkeypatch):
-    import newsclean.run.job as runner
-
-    src = dump(tmp_path)
-    args = ["clean", src, "-o", tmp_path / "out.jsonl", "--dedup", "--no-progress", "--index-type", "bloom",
-            "--expected-docs", 1000, "--index-dir", tmp_path / "idx"]
-    write_kept = runner.write_kept
+def killed_writing(monkeypatch, *args):
+    """Invoke `args` with the dedup pass interrupted as it writes its kept lines (`dedup_files`, which `clean
+    --dedup` and `dedup` share), and check that neither the output nor the Bloom filters are in place."""
+    import newsclean.dedup.corpus as corpus
 
     def killed(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "write_kept", killed)
-    assert invoke(*args).exit_code != 0
-    assert not (tmp_path / "out.jsonl").exists()
-    assert not (tmp_path / "idx").exists() or len(Deduplicator.load(tmp_path / "idx")) == 0
-    monkeypatch.setattr(runner, "write_kept", write_kept)
+    with monkeypatch.context() as patch:
+        patch.setattr(corpus, "write_kept", killed)
+        assert invoke(*args).exit_code != 0
+    output, index_dir = Path(args[args.index("-o") + 1]), Path(args[args.index("--index-dir") + 1])
+    assert not output.exists()
+    assert not index_dir.exists() or len(Deduplicator.load(index_dir)) == 0
+
+
+def test_a_run_killed_before_its_output_is_in_place_resumes_without_dropping_its_own_documents(tmp_path, monkeypatch):
+    src = dump(tmp_path)
+    args = ["clean", src, "-o", tmp_path / "out.jsonl", "--dedup", "--no-progress", "--index-type", "bloom",
+            "--expected-docs", 1000, "--index-dir", tmp_path / "idx"]
+    killed_writing(monkeypatch, *args)
     result = invoke(*args, "--resume")
     assert result.exit_code == 0, result.output
     kept = [json.loads(x)["id"] for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -366,19 +371,10 @@ def test_a_run_killed_before_its_output_is_in_place_resumes_without_dropping_its
 
 
 def test_the_dedup_command_updates_the_index_dir_only_after_its_outputs(tmp_path, monkeypatch):
-    import newsclean.cli.dedup as cli_dedup
-
     src = write_corpus(tmp_path)
     args = ["dedup", src, "-o", tmp_path / "kept.jsonl", "--index-type", "bloom", "--expected-docs", 100,
             "--index-dir", tmp_path / "idx"]
-    write_lines = cli_dedup._write_lines
-
-    def killed(*a, **k):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(cli_dedup, "_write_lines", killed)
-    assert invoke(*args).exit_code != 0
-    monkeypatch.setattr(cli_dedup, "_write_lines", write_lines)
+    killed_writing(monkeypatch, *args)
     assert invoke(*args).exit_code == 0
     kept = [json.loads(x)["id"] for x in (tmp_path / "kept.jsonl").read_text(encoding="utf-8").splitlines()]
     assert kept == ["metro-site-a", "metro-other-city", "fund-week-1"]
