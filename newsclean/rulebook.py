@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import base64
 import gzip
+from bisect import bisect_left
+from functools import reduce
+from itertools import repeat
+from operator import or_
 import hashlib
 import json
 import os
@@ -78,6 +82,7 @@ def _limit_chars(chars: int) -> float:
 
 
 _clock = time.monotonic
+_thread_id = threading.get_ident
 
 # How often (in CPU seconds of the process) the watchdog looks at the pattern call under way.
 WATCH_TICK_S = 0.01
@@ -361,17 +366,22 @@ class Pattern:
     def _watching(self) -> bool:
         """Whether this call runs under its document's watchdog (the main thread, inside a document)."""
         watch = self.budget._watch
-        return watch.armed and threading.get_ident() == watch.thread
+        return watch.armed and _thread_id() == watch.thread
 
+    # search and fullmatch test the watchdog inline, as _watching does: they run on every line a gate lets by
     def search(self, text: str, pos: int = 0):
-        if self._watching():
-            return self.budget.watched(self, text, self.compiled.search, text, pos)
-        return self.budget.run(self, text, lambda limit: self.compiled.search(text, pos, timeout=limit))
+        budget = self.budget
+        watch = budget._watch
+        if watch.armed and _thread_id() == watch.thread:
+            return budget.watched(self, text, self.compiled.search, text, pos)
+        return budget.run(self, text, lambda limit: self.compiled.search(text, pos, timeout=limit))
 
     def fullmatch(self, text: str):
-        if self._watching():
-            return self.budget.watched(self, text, self.compiled.fullmatch, text)
-        return self.budget.run(self, text, lambda limit: self.compiled.fullmatch(text, timeout=limit))
+        budget = self.budget
+        watch = budget._watch
+        if watch.armed and _thread_id() == watch.thread:
+            return budget.watched(self, text, self.compiled.fullmatch, text)
+        return budget.run(self, text, lambda limit: self.compiled.fullmatch(text, timeout=limit))
 
     def finditer(self, text: str) -> Iterator[Any]:
         # All matches at once (a gap rule's matches are few), so that a call the machine's load made run out of
@@ -415,6 +425,47 @@ class ChromeRule:
         if len(text) > self.max_chars:
             return False
         return bool(self.pattern.search(text) if self.search else self.pattern.fullmatch(text))
+
+
+class RuleSieve:
+    """Which rules of a list could match a text, found in one pass over the text's characters: each character
+    maps to the bit mask of the rules whose gate (`ChromeRule.requires`) holds it, the masks of a text's
+    characters are or-ed together (with the rules that have no gate) and cut to the rules whose `max_chars`
+    the text fits; the rules of each mask are listed once. The same answer as testing each rule's gate and
+    length in turn (rule order kept), which cost more than the patterns themselves on most lines."""
+
+    CHOSEN_LIMIT = 1 << 14  # masks remembered (a bound on memory; real pages give a few thousand)
+
+    def __init__(self, rules: list[ChromeRule]):
+        self.rules = list(rules)
+        self.by_char: dict[str, int] = {}
+        self.ungated = 0
+        for n, rule in enumerate(self.rules):
+            if rule.requires is None:
+                self.ungated |= 1 << n
+                continue
+            for char in rule.requires:
+                self.by_char[char] = self.by_char.get(char, 0) | 1 << n
+        # fits[k]: the rules whose max_chars is at least limits[k] (a text of up to limits[k] characters fits them)
+        self.limits = sorted({rule.max_chars for rule in self.rules})
+        self.fits = [sum(1 << n for n, r in enumerate(self.rules) if r.max_chars >= limit) for limit in self.limits]
+        self.fits.append(0)  # longer than every rule allows
+        self.chosen: dict[int, list[ChromeRule]] = {}
+
+    def worth_trying(self, text: str) -> list[ChromeRule]:
+        mask = reduce(or_, map(self.by_char.get, set(text), repeat(0)), self.ungated)
+        mask &= self.fits[bisect_left(self.limits, len(text))]
+        chosen = self.chosen.get(mask)
+        if chosen is None:
+            if len(self.chosen) >= self.CHOSEN_LIMIT:
+                self.chosen.clear()
+            chosen = self.chosen[mask] = [r for n, r in enumerate(self.rules) if mask >> n & 1]
+        return chosen
+
+    @staticmethod
+    def key(rules: list[ChromeRule]) -> tuple:
+        """What a sieve is built from: a rule list whose gates or limits changed needs another sieve."""
+        return tuple((id(r), r.requires, r.max_chars) for r in rules)
 
 
 def required_chars(compiled: Any) -> frozenset | None:
@@ -535,6 +586,8 @@ class RuleSet:
     chrome_order: dict[str, int] = field(default_factory=dict)
     # line text -> the single-line rules that match it (filled by the chrome stage; never part of equality)
     line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+    # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
+    sieves: dict[tuple, "RuleSieve"] = field(default_factory=dict, repr=False, compare=False)
     # the time every pattern of this rule set may take (per call, per document, per run)
     budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
     # what is known of each pattern without compiling it (the shipped gate table), and what this load learned
@@ -570,6 +623,16 @@ class RuleSet:
         rules.chrome_joined = [r for r in rules.chrome if r.join_next]
         rules.chrome_order = {r.id: n for n, r in enumerate(rules.chrome)}
         return rules
+
+    def sieve(self, rules: list[ChromeRule]) -> RuleSieve:
+        """The sieve of `rules` (`chrome_single` or `chrome_joined`), built once for as long as their gates stay."""
+        key = RuleSieve.key(rules)
+        found = self.sieves.get(key)
+        if found is None:
+            if len(self.sieves) >= 8:
+                self.sieves.clear()
+            found = self.sieves[key] = RuleSieve(rules)
+        return found
 
     def _load_chrome(self, parts: list[tuple[str, dict]]) -> None:
         names, self.chrome_lexicons = _shared_names(parts, ("define", "lexicon", "rule"))
