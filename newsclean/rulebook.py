@@ -435,6 +435,7 @@ class RuleSieve:
     length in turn (rule order kept), which cost more than the patterns themselves on most lines."""
 
     CHOSEN_LIMIT = 1 << 14  # masks remembered (a bound on memory; real pages give a few thousand)
+    FEW = 15  # up to this many rules allow a line's length (101+ characters): their gates in turn cost no more
 
     def __init__(self, rules: list[ChromeRule]):
         self.rules = list(rules)
@@ -450,11 +451,16 @@ class RuleSieve:
         self.limits = sorted({rule.max_chars for rule in self.rules})
         self.fits = [sum(1 << n for n, r in enumerate(self.rules) if r.max_chars >= limit) for limit in self.limits]
         self.fits.append(0)  # longer than every rule allows
+        self.fitting = [[r for r in self.rules if r.max_chars >= limit] for limit in self.limits] + [[]]
         self.chosen: dict[int, list[ChromeRule]] = {}
 
     def worth_trying(self, text: str) -> list[ChromeRule]:
-        mask = reduce(or_, map(self.by_char.get, set(text), repeat(0)), self.ungated)
-        mask &= self.fits[bisect_left(self.limits, len(text))]
+        size = bisect_left(self.limits, len(text))
+        fitting = self.fitting[size]
+        if len(fitting) <= self.FEW:  # a long line that few rules allow: their gates one by one cost less
+            chars = set(text)
+            return [r for r in fitting if r.requires is None or not r.requires.isdisjoint(chars)]
+        mask = reduce(or_, map(self.by_char.get, set(text), repeat(0)), self.ungated) & self.fits[size]
         chosen = self.chosen.get(mask)
         if chosen is None:
             if len(self.chosen) >= self.CHOSEN_LIMIT:
