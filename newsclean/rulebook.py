@@ -11,7 +11,14 @@ document enforces the limits (`_Watchdog`); elsewhere each call carries the `reg
 """
 from __future__ import annotations
 
+import base64
+import gzip
+from bisect import bisect_left
+from functools import reduce
+from itertools import repeat
+from operator import or_
 import hashlib
+import json
 import os
 import signal
 import stat
@@ -75,6 +82,7 @@ def _limit_chars(chars: int) -> float:
 
 
 _clock = time.monotonic
+_thread_id = threading.get_ident
 
 # How often (in CPU seconds of the process) the watchdog looks at the pattern call under way.
 WATCH_TICK_S = 0.01
@@ -358,17 +366,22 @@ class Pattern:
     def _watching(self) -> bool:
         """Whether this call runs under its document's watchdog (the main thread, inside a document)."""
         watch = self.budget._watch
-        return watch.armed and threading.get_ident() == watch.thread
+        return watch.armed and _thread_id() == watch.thread
 
+    # search and fullmatch test the watchdog inline, as _watching does: they run on every line a gate lets by
     def search(self, text: str, pos: int = 0):
-        if self._watching():
-            return self.budget.watched(self, text, self.compiled.search, text, pos)
-        return self.budget.run(self, text, lambda limit: self.compiled.search(text, pos, timeout=limit))
+        budget = self.budget
+        watch = budget._watch
+        if watch.armed and _thread_id() == watch.thread:
+            return budget.watched(self, text, self.compiled.search, text, pos)
+        return budget.run(self, text, lambda limit: self.compiled.search(text, pos, timeout=limit))
 
     def fullmatch(self, text: str):
-        if self._watching():
-            return self.budget.watched(self, text, self.compiled.fullmatch, text)
-        return self.budget.run(self, text, lambda limit: self.compiled.fullmatch(text, timeout=limit))
+        budget = self.budget
+        watch = budget._watch
+        if watch.armed and _thread_id() == watch.thread:
+            return budget.watched(self, text, self.compiled.fullmatch, text)
+        return budget.run(self, text, lambda limit: self.compiled.fullmatch(text, timeout=limit))
 
     def finditer(self, text: str) -> Iterator[Any]:
         # All matches at once (a gap rule's matches are few), so that a call the machine's load made run out of
@@ -412,6 +425,53 @@ class ChromeRule:
         if len(text) > self.max_chars:
             return False
         return bool(self.pattern.search(text) if self.search else self.pattern.fullmatch(text))
+
+
+class RuleSieve:
+    """Which rules of a list could match a text, found in one pass over the text's characters: each character
+    maps to the bit mask of the rules whose gate (`ChromeRule.requires`) holds it, the masks of a text's
+    characters are or-ed together (with the rules that have no gate) and cut to the rules whose `max_chars`
+    the text fits; the rules of each mask are listed once. The same answer as testing each rule's gate and
+    length in turn (rule order kept), which cost more than the patterns themselves on most lines."""
+
+    CHOSEN_LIMIT = 1 << 14  # masks remembered (a bound on memory; real pages give a few thousand)
+    FEW = 15  # up to this many rules allow a line's length (101+ characters): their gates in turn cost no more
+
+    def __init__(self, rules: list[ChromeRule]):
+        self.rules = list(rules)
+        self.by_char: dict[str, int] = {}
+        self.ungated = 0
+        for n, rule in enumerate(self.rules):
+            if rule.requires is None:
+                self.ungated |= 1 << n
+                continue
+            for char in rule.requires:
+                self.by_char[char] = self.by_char.get(char, 0) | 1 << n
+        # fits[k]: the rules whose max_chars is at least limits[k] (a text of up to limits[k] characters fits them)
+        self.limits = sorted({rule.max_chars for rule in self.rules})
+        self.fits = [sum(1 << n for n, r in enumerate(self.rules) if r.max_chars >= limit) for limit in self.limits]
+        self.fits.append(0)  # longer than every rule allows
+        self.fitting = [[r for r in self.rules if r.max_chars >= limit] for limit in self.limits] + [[]]
+        self.chosen: dict[int, list[ChromeRule]] = {}
+
+    def worth_trying(self, text: str) -> list[ChromeRule]:
+        size = bisect_left(self.limits, len(text))
+        fitting = self.fitting[size]
+        if len(fitting) <= self.FEW:  # a long line that few rules allow: their gates one by one cost less
+            chars = set(text)
+            return [r for r in fitting if r.requires is None or not r.requires.isdisjoint(chars)]
+        mask = reduce(or_, map(self.by_char.get, set(text), repeat(0)), self.ungated) & self.fits[size]
+        chosen = self.chosen.get(mask)
+        if chosen is None:
+            if len(self.chosen) >= self.CHOSEN_LIMIT:
+                self.chosen.clear()
+            chosen = self.chosen[mask] = [r for n, r in enumerate(self.rules) if mask >> n & 1]
+        return chosen
+
+    @staticmethod
+    def key(rules: list[ChromeRule]) -> tuple:
+        """What a sieve is built from: a rule list whose gates or limits changed needs another sieve."""
+        return tuple((id(r), r.requires, r.max_chars) for r in rules)
 
 
 def required_chars(compiled: Any) -> frozenset | None:
@@ -532,13 +592,18 @@ class RuleSet:
     chrome_order: dict[str, int] = field(default_factory=dict)
     # line text -> the single-line rules that match it (filled by the chrome stage; never part of equality)
     line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+    # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
+    sieves: dict[tuple, "RuleSieve"] = field(default_factory=dict, repr=False, compare=False)
     # the time every pattern of this rule set may take (per call, per document, per run)
     budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
+    # what is known of each pattern without compiling it (the shipped gate table), and what this load learned
+    gates: "Gates" = field(default_factory=lambda: shipped_gates(), repr=False, compare=False)
 
     @classmethod
-    def load(cls, directory: "str | Path | RuleSource | None" = None) -> "RuleSet":
+    def load(cls, directory: "str | Path | RuleSource | None" = None, gates: "Gates | None" = None) -> "RuleSet":
         """Load the shipped rules; files present in `directory` replace the shipped file of the same name. A
-        `RuleSource` also adds the rules of its extra files and leaves out the rules it disables."""
+        `RuleSource` also adds the rules of its extra files and leaves out the rules it disables. `gates`
+        (default: the table shipped next to the rules) lists the patterns that need not be compiled yet."""
         source = directory if isinstance(directory, RuleSource) else RuleSource(directory)
         default = default_rules_dir()
         user = Path(source.directory) if source.directory is not None else None
@@ -549,7 +614,8 @@ class RuleSet:
         parts: dict[str, list[tuple[str, dict]]] = {}
         for path in source.files():
             parts.setdefault(path.name, []).append((str(path), _read_toml(path)))
-        rules = cls(source=str(user or default) + (f" + {source.extra}" if source.extra else ""))
+        rules = cls(source=str(user or default) + (f" + {source.extra}" if source.extra else ""),
+                    gates=gates if gates is not None else shipped_gates())
         (base_path, base), *extras = parts["normalize.toml"]
         _check_normalize(base_path, base)
         rules.normalize = {**base, "widen_punctuation": dict(base.get("widen_punctuation", {}))}
@@ -563,6 +629,16 @@ class RuleSet:
         rules.chrome_joined = [r for r in rules.chrome if r.join_next]
         rules.chrome_order = {r.id: n for n, r in enumerate(rules.chrome)}
         return rules
+
+    def sieve(self, rules: list[ChromeRule]) -> RuleSieve:
+        """The sieve of `rules` (`chrome_single` or `chrome_joined`), built once for as long as their gates stay."""
+        key = RuleSieve.key(rules)
+        found = self.sieves.get(key)
+        if found is None:
+            if len(self.sieves) >= 8:
+                self.sieves.clear()
+            found = self.sieves[key] = RuleSieve(rules)
+        return found
 
     def _load_chrome(self, parts: list[tuple[str, dict]]) -> None:
         names, self.chrome_lexicons = _shared_names(parts, ("define", "lexicon", "rule"))
@@ -581,14 +657,11 @@ class RuleSet:
             join_next = entry.get("join_next", False)
             if not isinstance(join_next, bool):
                 raise RuleError(f"{path}: rule {rid!r}: join_next must be true or false, not {join_next!r}")
-            pattern = _compile(path, rid, entry["pattern"], defines, self.chrome_lexicons, budget=self.budget)
-            if match == "search" and _matches_empty(pattern):
-                raise RuleError(f"{path}: rule {rid!r}: a match = 'search' pattern must not match the empty "
-                                "string (it would remove every short line)")
+            pattern, requires = self._pattern(path, rid, entry["pattern"], defines, self.chrome_lexicons, match)
             examples, keeps = _examples(path, rid, entry, lines=2 if join_next else 1)
             self.chrome.append(ChromeRule(
                 id=rid, description=entry["description"], pattern=pattern, zone=zone, max_chars=max_chars,
-                join_next=join_next, search=match == "search", requires=required_chars(pattern.compiled),
+                join_next=join_next, search=match == "search", requires=requires,
                 examples=examples, keeps=keeps,
             ))
 
@@ -601,15 +674,28 @@ class RuleSet:
             if not isinstance(kind, str) or not kind:
                 raise RuleError(f"{path}: rule {rid!r}: kind must be a non-empty string, not {kind!r}")
             # Gap patterns run over the whole text, where ^ and $ should mean the start and end of a line.
-            pattern = _compile(path, rid, entry["pattern"], defines, lexicons, flags=regex.MULTILINE,
-                               budget=self.budget)
-            if "unit" not in pattern.compiled.groupindex:
-                raise RuleError(f"{path}: rule {rid!r}: pattern needs a named group (?P<unit>...) at the gap")
-            if _matches_empty(pattern, "unit"):
-                raise RuleError(f"{path}: rule {rid!r}: pattern (or its unit) matches the empty string (it would "
-                                "flag a gap everywhere)")
+            pattern, _ = self._pattern(path, rid, entry["pattern"], defines, lexicons, "gap", flags=regex.MULTILINE)
             examples, keeps = _examples(path, rid, entry, gap=True)
             self.gaps.append(GapRule(rid, entry["description"], pattern, kind, examples, keeps))
+
+    def _pattern(self, path: str, rid: str, source: str, defines: "_Defines", lexicons: dict[str, list[str]],
+                 use: str, flags: int = 0) -> tuple[Pattern, frozenset | None]:
+        """A rule's pattern and (for a chrome rule) its gate, `required_chars`. `use` is how the rule uses it:
+        `full`, `search` (a chrome rule's `match`) or `gap`; the checks of that use run at load. A pattern the
+        gate table holds is not parsed again: it is rebuilt from the engine code the table keeps, and its
+        checks passed when the table was built."""
+        expanded = _expand_rule(path, rid, source, defines, lexicons)
+        key = gate_key(use, flags, expanded)
+        known = self.gates.known.get(key)
+        if known is not None and known.engine is not None:
+            pattern = Pattern(rid, path, known.compiled(expanded), self.budget)
+            requires = known.requires
+        else:
+            pattern = _compile_expanded(path, rid, expanded, flags, self.budget)
+            _check_use(path, rid, pattern, use)
+            requires = None if use == "gap" else required_chars(pattern.compiled)
+        self.gates.learned[key] = Gate.of(pattern.compiled, requires)
+        return pattern, requires
 
     def _disable(self, ids: tuple[str, ...]) -> None:
         """Leave out the rules named; an id that is no rule of the files, or a built-in one, is an error."""
@@ -626,6 +712,116 @@ class RuleSet:
             raise RuleError(f"no rule {rid!r} to disable (`newsclean rules` lists every rule in force)")
         self.chrome = [r for r in self.chrome if r.id not in ids]
         self.gaps = [g for g in self.gaps if g.id not in ids]
+
+
+# The pattern table shipped next to the rule files: `python training/rule_gates.py` writes it from the shipped rules.
+GATES_FILE = "gates.json.gz"
+
+
+def gate_key(use: str, flags: int, expanded: str) -> str:
+    """The table's key of a pattern: a hash of its expanded text, its flags and its use (which checks it passed),
+    so an entry holds for that pattern in any file (a user's copy of a rule file, `--extra-rules`) and a
+    pattern changed by a single character is compiled and checked again."""
+    return hashlib.sha256(f"{use}\0{flags}\0{expanded}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """What the table keeps of one pattern: its gate (`required_chars`) and the engine code `regex` compiled
+    it to (the state its compiled patterns pickle to, less the pattern text), or None where the code cannot be
+    kept (named lists). Rebuilding a pattern from its code takes about 0.2 ms; parsing and compiling it again
+    takes 1-100 ms, which over the 135 shipped patterns was most of the start-up of a short run."""
+
+    requires: frozenset | None
+    engine: tuple | None
+
+    @classmethod
+    def of(cls, compiled: Any, requires: frozenset | None) -> "Gate":
+        state = getattr(compiled, "_pickled_data", None)
+        keep = isinstance(state, tuple) and len(state) == 11 and not state[5] and not state[6]
+        # (pattern, flags, code, group_index, index_group, named_lists, named_list_indexes, req_offset,
+        #  req_chars, req_flags, group_count): the pattern text is the key's, named lists are never kept
+        return cls(requires, (state[1], state[2], state[3], state[4]) + state[7:] if keep else None)
+
+    def compiled(self, expanded: str) -> Any:
+        """The compiled pattern of `expanded`, the pattern text this entry was made from."""
+        from regex import _regex
+
+        flags, code, group_index, index_group, req_offset, req_chars, req_flags, group_count = self.engine
+        return _regex.compile(expanded, flags, code, group_index, index_group, {}, [], req_offset, req_chars,
+                              req_flags, group_count)
+
+    def to_json(self) -> list:
+        engine = None
+        if self.engine is not None:
+            flags, code, group_index, index_group, *rest = self.engine
+            engine = [flags, base64.b64encode(code).decode("ascii"), group_index, sorted(index_group.items()),
+                      *(list(x) if isinstance(x, tuple) else x for x in rest)]
+        return [None if self.requires is None else "".join(sorted(self.requires)), engine]
+
+    @classmethod
+    def from_json(cls, row: list) -> "Gate":
+        requires, engine = row
+        if engine is not None:
+            flags, code, group_index, index_group, req_offset, req_chars, req_flags, group_count = engine
+            engine = (int(flags), base64.b64decode(code), {str(k): int(v) for k, v in group_index.items()},
+                      {int(k): str(v) for k, v in index_group}, int(req_offset), tuple(map(int, req_chars)),
+                      int(req_flags), int(group_count))
+        return cls(None if requires is None else frozenset(requires), engine)
+
+
+@dataclass(slots=True)
+class Gates:
+    """Patterns known without parsing them again: gate key -> `Gate`. Built by compiling and checking each
+    pattern with one version of `regex` (`regex_version`): under another version the table is not used (its
+    engine code and its parser, which `required_chars` reads, may differ), and every pattern is compiled at
+    load as without a table: slower, the same output. `learned` is filled by a load: every pattern it read,
+    for writing a new table."""
+
+    known: dict[str, Gate] = field(default_factory=dict)
+    learned: dict[str, Gate] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        """The learned entries as the table's file: JSON, one pattern a line, sorted, gzip without a time
+        stamp."""
+        rows = ",\n".join(f"{json.dumps(k)}: {json.dumps(g.to_json(), ensure_ascii=False)}"
+                          for k, g in sorted(self.learned.items()) if g.engine is not None)
+        text = f'{{"regex_version": {json.dumps(regex.__version__)}, "patterns": {{\n{rows}\n}}}}\n'
+        return gzip.compress(text.encode("utf-8"), mtime=0)
+
+    def same_patterns(self, learned: dict[str, Gate]) -> bool:
+        """Whether the table lists exactly the patterns of `learned` (a load's) with the same gates, flags and
+        groups: all but the engine code, whose bytes vary from process to process (see training/rule_gates.py)."""
+        def fixed(gates: dict[str, Gate]) -> dict:
+            return {k: (g.requires, g.engine and (g.engine[0],) + g.engine[2:]) for k, g in gates.items()
+                    if g.engine is not None}
+        return fixed(self.known) == fixed(learned)
+
+    @classmethod
+    def read(cls, path: Path) -> "Gates":
+        """The table in `path`; an empty one if it is missing, unreadable or built with another `regex`."""
+        try:
+            doc = json.loads(gzip.decompress(path.read_bytes()))
+            if doc.get("regex_version") != regex.__version__:
+                return cls()
+            return cls({k: Gate.from_json(row) for k, row in doc["patterns"].items()})
+        except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return cls()
+
+
+_shipped_gates: dict[str, dict[str, Gate]] = {}
+
+
+def shipped_gates() -> Gates:
+    """A fresh `Gates` over the shipped table (read once per process)."""
+    if "known" not in _shipped_gates:
+        _shipped_gates["known"] = Gates.read(default_rules_dir() / GATES_FILE).known
+    return Gates(_shipped_gates["known"])
+
+
+def build_gates(directory: "str | Path | RuleSource | None" = None) -> Gates:
+    """The gate table of the rules in `directory` (default: the shipped ones), every pattern compiled and checked."""
+    return RuleSet.load(directory, gates=Gates()).gates
 
 
 @dataclass(frozen=True, slots=True)
@@ -912,7 +1108,9 @@ def _expand(template: str, defines: "_Defines | dict[str, str]", lexicons: dict[
             words = lexicons.get(name[8:])
             if words is None:
                 raise KeyError(name)
-            piece = "(?:" + "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+            # Equal-length words in file order (a set's order changes from process to process with the string
+            # hash, and with it the pattern text the gate table is keyed by; which of them matches cannot).
+            piece = "(?:" + "|".join(regex.escape(w) for w in sorted(dict.fromkeys(words), key=len, reverse=True)) + ")"
         else:
             piece = "(?:" + defines.get(name, lexicons) + ")"
         size += len(piece)
@@ -987,10 +1185,24 @@ def repeat_size(pattern: str) -> int:
     return sum(stack)
 
 
-def _compile(path: str, rid: str, source: str, defines: "_Defines | dict[str, str]", lexicons: dict[str, list[str]],
-             flags: int = 0, budget: RegexBudget | None = None) -> Pattern:
+def _check_use(path: str, rid: str, pattern: Pattern, use: str) -> None:
+    """The load's checks of a pattern for its use (`full`, `search` or `gap`): a RuleError naming the rule."""
+    if use == "search" and _matches_empty(pattern):
+        raise RuleError(f"{path}: rule {rid!r}: a match = 'search' pattern must not match the empty "
+                        "string (it would remove every short line)")
+    if use == "gap":
+        if "unit" not in pattern.compiled.groupindex:
+            raise RuleError(f"{path}: rule {rid!r}: pattern needs a named group (?P<unit>...) at the gap")
+        if _matches_empty(pattern, "unit"):
+            raise RuleError(f"{path}: rule {rid!r}: pattern (or its unit) matches the empty string (it would "
+                            "flag a gap everywhere)")
+
+
+def _expand_rule(path: str, rid: str, source: str, defines: "_Defines | dict[str, str]",
+                 lexicons: dict[str, list[str]]) -> str:
+    """A rule's pattern with its [define] pieces and lexicons put in, or a RuleError naming the rule."""
     try:
-        expanded = _expand(source, defines, lexicons)
+        return _expand(source, defines, lexicons)
     except KeyError as exc:
         raise RuleError(f"{path}: rule {rid!r}: unknown name {exc.args[0]!r} in pattern") from None
     except _DefineLoop as exc:
@@ -1000,6 +1212,11 @@ def _compile(path: str, rid: str, source: str, defines: "_Defines | dict[str, st
                         "(too long)") from None
     except RecursionError:
         raise RuleError(f"{path}: rule {rid!r}: [define] entries nest too deeply") from None
+
+
+def _compile_expanded(path: str, rid: str, expanded: str, flags: int = 0, budget: RegexBudget | None = None
+                      ) -> Pattern:
+    """The compiled pattern of a rule, within the size limits, or a RuleError naming the rule."""
     size = repeat_size(expanded)
     if size > MAX_REPEAT_SIZE:
         raise RuleError(f"{path}: rule {rid!r}: counted repeats multiply out to about {size} pieces (limit "

@@ -27,9 +27,10 @@ _pipelines: dict[tuple, Pipeline] = {}
 
 
 def prepare_pipeline(rules_dir: "str | RuleSource | None", options: Options) -> Pipeline:
-    """The pipeline of these rules and options, built once per process: compiling the rules takes a moment
-    (about 0.6 s), so the command that checks them, the run, and runs in one process with the same rule files
-    share it, and worker processes forked after it inherit it compiled."""
+    """The pipeline of these rules and options, built once per process: loading the rules and the gap model
+    takes a moment (about 0.3 s with the shipped pattern table, over 1 s for rules it does not list), so the
+    command that checks them, the run, and runs in one process with the same rule files share it, and worker
+    processes forked after it inherit it compiled."""
     key = (rules_dir, options, rules_digest(rules_dir))
     if key not in _pipelines:
         _pipelines.clear()

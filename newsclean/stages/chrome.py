@@ -327,6 +327,10 @@ class _Scanner:
         self.verdict: list[str | None] = [None] * len(self.lines)
         self.disabled: set[str] = set()
         self.longest = max((r.max_chars for r in rules.chrome), default=0)
+        # The rules worth trying on a line: it is short enough for them and holds one of the characters each
+        # of their matches needs (`ChromeRule.requires`); the others are never run on it.
+        self.single_sieve = rules.sieve(rules.chrome_single)
+        self.joined_sieve = rules.sieve(rules.chrome_joined)
         # Every rule that matches each line (or the line joined with the next one), whatever its zone:
         # matching is done once, zones are applied afterwards.
         self.candidates: list[list[tuple[ChromeRule, object]]] = [self._candidates(i) for i in range(len(self.lines))]
@@ -334,12 +338,6 @@ class _Scanner:
         self.learned: list[Learned | None] = ([site_lines.get(line_key(line.text)) for line in self.lines]
                                               if site_lines else [None] * len(self.lines))
 
-    @staticmethod
-    def _worth_trying(rules: list[ChromeRule], text: str) -> list[ChromeRule]:
-        """The rules whose pattern could match `text`: it is short enough for them and holds one of the
-        characters each of their matches needs (`ChromeRule.requires`); the others are never run on it."""
-        size, chars = len(text), set(text)
-        return [r for r in rules if size <= r.max_chars and (r.requires is None or not r.requires.isdisjoint(chars))]
 
     def _match(self, rule: ChromeRule, text: str):
         if rule.id in self.disabled:
@@ -360,7 +358,7 @@ class _Scanner:
             nxt = self.lines[i + 1].text if i + 1 < len(self.lines) else None
             if nxt is not None:
                 joined = text + nxt
-                for rule in self._worth_trying(self.rules.chrome_joined, joined):
+                for rule in self.joined_sieve.worth_trying(joined):
                     m = self._match(rule, joined)
                     if m:
                         found.append((rule, m))
@@ -376,7 +374,7 @@ class _Scanner:
             return list(cached)
         disabled_before = len(self.disabled)
         found = []
-        for rule in self._worth_trying(self.rules.chrome_single, text):
+        for rule in self.single_sieve.worth_trying(text):
             m = self._match(rule, text)
             if m:
                 found.append((rule, m))

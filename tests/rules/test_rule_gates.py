@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import regex
 
-from newsclean.rulebook import RuleSet, required_chars
+from newsclean.rulebook import RuleSet, RuleSieve, required_chars
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["tests/stages/test_chrome.py", "tests/stages/test_chrome_wordings.py", "tests/stages/test_page_text.py",
@@ -103,3 +103,25 @@ def test_a_chrome_rule_still_removes_its_line_with_the_gate():
     body = "今年以来，江城市坚持把稳就业放在更加突出的位置，全年城镇新增就业人数超过预期目标。"
     result = clean(f"首页 > 新闻 > 本地\n{body}\n江城网 版权所有 江ICP备12345678号")
     assert [r["rule"] for r in result.removed] == ["breadcrumb", "copyright"]
+
+
+def test_the_sieve_picks_the_rules_each_gate_and_length_lets_by(shipped):
+    rules, lines = shipped
+    joined = [a + b for a, b in zip(lines, lines[1:])]
+    for rule_list, texts in ((rules.chrome_single, lines), (rules.chrome_joined, joined)):
+        sieve = RuleSieve(rule_list)
+        # and lines only a few rules are long enough for (the sieve tests those rules' gates in turn)
+        for text in texts + ["x" * 500, "版权所有 来源：" + "记者编辑" * 30, "来源：" + "新华社" * 45]:
+            chars = set(text)
+            want = [r for r in rule_list
+                    if len(text) <= r.max_chars and (r.requires is None or not r.requires.isdisjoint(chars))]
+            assert sieve.worth_trying(text) == want, text
+
+
+def test_a_rule_whose_gate_changes_gets_a_new_sieve():
+    rules = RuleSet.load()
+    line = "【打印本页】"  # no character of most gates
+    before = rules.sieve(rules.chrome_single).worth_trying(line)
+    rule = next(r for r in rules.chrome_single if r not in before)
+    rule.requires = None  # now tried on every line, as a rule without a gate is
+    assert rule in rules.sieve(rules.chrome_single).worth_trying(line)
