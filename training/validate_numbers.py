@@ -142,8 +142,10 @@ def read_by_eye(n: int, log=print) -> None:
     for a in calib:
         text, dropped_at = T.drop_digits(a["text"], random.Random(f"1:{a['id']}"))
         for source, at in ((text, set(dropped_at)), (a["text"], set())):
-            rules.budget.start(len(source))
-            flagged = {p for p, s in model.score_text(source, T.rule_hits(source, rules)) if s >= model.threshold}
+            rules.budget.start(len(source))             # the patterns' watchdog, as the pipeline runs them
+            hits = T.rule_hits(source, rules)
+            rules.budget.finish()
+            flagged = {p for p, s in model.score_text(source, hits) if s >= model.threshold}
             context = lambda p: (source[max(0, p - 15):p] + "〔〕" + source[p:p + 10]).replace("\n", "⏎")
             gaps += len(at)
             misses += [context(p) for p in sorted(at - flagged)]
