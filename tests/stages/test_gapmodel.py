@@ -240,7 +240,48 @@ POSITIVES = [
 ]
 
 
-@pytest.mark.parametrize("sentence, before, unit", POSITIVES)
+# ------------------------------------------------------------------ the kinds that are weakest on real news
+# (issue 10, round four: counters, 多/余, 家, money, 名/人): per kind, dropped numbers the shipped model flags,
+# dropped numbers it scores below its default threshold (MISSED_AT_DEFAULT: 0.1-0.92 here), and
+# clean sentences with the same characters that must stay unflagged. Written for these tests.
+
+WEAK_KIND_POSITIVES = [
+    ("全县共有家农家乐，带动村民增收。", "全县共有", "家"),
+    ("目前全省已有家企业完成数字化改造。", "目前全省已有", "家"),
+    pytest.param("展会期间，主办方共接待了家参展企业。", "展会期间，主办方共接待了", "家", marks=MISSED_AT_DEFAULT),
+    ("现场共有余名消防员参与救援。", "现场共有", "余"),
+    ("景区国庆期间共接待游客余万人次，同比增长两成。", "景区国庆期间共接待游客", "余"),
+    pytest.param("这座大桥全长多米，是当地最长的跨江大桥。", "这座大桥全长", "多", marks=MISSED_AT_DEFAULT),
+    ("门票价格从元上调到80元，引发游客热议。", "门票价格从", "元"),
+    pytest.param("这款手机的售价为元，比上一代便宜了不少。", "这款手机的售价为", "元", marks=MISSED_AT_DEFAULT),
+    pytest.param("每张门票售价美元，儿童半价。", "每张门票售价", "美元", marks=MISSED_AT_DEFAULT),
+    ("事故共造成名乘客受伤，已全部送医救治。", "事故共造成", "名"),
+    ("截至目前，已有名学生报名参加夏令营。", "截至目前，已有", "名"),
+    pytest.param("会议期间，名代表提交了议案和建议。", "会议期间，", "名", marks=MISSED_AT_DEFAULT),
+    ("这批救灾物资共吨，已于昨日运抵灾区。", "这批救灾物资共", "吨"),
+    ("今年以来，全市新建充电桩个，覆盖所有街道。", "今年以来，全市新建充电桩", "个"),
+    ("这条高速公路全长公里，沿线服务区已全部开放。", "这条高速公路全长", "公里"),
+    pytest.param("这条高速公路沿线设有个服务区。", "这条高速公路沿线设有", "个", marks=MISSED_AT_DEFAULT),
+]
+
+
+WEAK_KIND_TRAPS = [
+    "这家企业家族传承三代，始终专注于陶瓷制作。",
+    "国家鼓励专家和厂家合作攻关，大家纷纷表示支持。",
+    "全市有多所学校开设了人工智能课程，多位专家到场指导。",
+    "他在这里工作了十余年，业余时间学习书法，其余时间照顾家人。",
+    "很多人认为，多数企业已经走出困境，这一年多来形势向好。",
+    "美元指数走强，欧元区经济复苏乏力，人民币对美元汇率基本稳定。",
+    "元旦假期，两国元首举行会谈，当地推动产业多元化发展。",
+    "他用一元钱买下了这张旧报纸，村里的万元户越来越多。",
+    "这名运动员在比赛中发挥出色，多名群众自发赶来帮忙。",
+    "获奖名单公布后，知名企业纷纷报名参加下一届比赛。",
+    "这艘货轮的吨位名列前茅，一条条乡村公路连通了千家万户。",
+    "记者在现场看到，几台挖掘机正在作业，仓库里堆放着一箱箱水果。",
+]
+
+
+@pytest.mark.parametrize("sentence, before, unit", POSITIVES + WEAK_KIND_POSITIVES)
 def test_dropped_number_is_flagged(sentence, before, unit):
     found = flags(sentence)
     assert (len(before), unit) in [(p, u[:len(unit)]) for p, u, _ in found]
@@ -271,6 +312,7 @@ TRAPS = [
 ]
 
 
-@pytest.mark.parametrize("sentence", TRAPS)
+@pytest.mark.parametrize("sentence", TRAPS + WEAK_KIND_TRAPS)
 def test_clean_sentence_is_not_flagged(sentence):
     assert flags(sentence) == []
+
