@@ -1,39 +1,22 @@
 """`newsclean dedup`: a thin shell over `newsclean.dedup` (reading, writing and a summary only)."""
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, Iterator
 
 import click
 
 from ..dedup import DedupConfig, dedup_files
 from ..dedup.corpus import spool
-from ..io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, expand_inputs, publish, read_records
+from ..io import DEFAULT_MAX_CHARS, InputError, ReadOptions, Reject, dumps, expand_inputs, read_records, write_lines
 from ..paths import PathError, check_written_paths, output_lock
 from .options import index_options, index_settings
 
 
-def _write_lines(path: str, lines: Iterator[bytes]) -> None:
-    """Write JSON lines that are already UTF-8 bytes: to standard output for "-", else atomically, compressed
-    as the file's name asks."""
-    if path == "-":
-        for line in lines:
-            sys.stdout.buffer.write(line)
-        sys.stdout.buffer.flush()
-        return
-
-    def write(out: BinaryIO) -> None:
-        for line in lines:
-            out.write(line)
-
-    publish(Path(path), write)
-
-
 def _write_jsonl(path: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:
     """Write rows as JSON lines (UTF-8 as is, compact separators)."""
-    _write_lines(path, (dumps(row).encode("utf-8") for row in rows))
+    write_lines(path, (dumps(row).encode("utf-8") for row in rows))
 
 
 @click.command("dedup")

@@ -43,7 +43,7 @@ from .records import (COMPRESSED_SUFFIXES, DEFAULT_MAX_CHARS, HTML_SUFFIXES, JSO
                       TEXT_SUFFIXES, WARC_SUFFIXES, InputError, ReadOptions, Record, Reject, record_id)
 from .sources import Source, expand_inputs, input_signature
 from .streams import Stream
-from .write import AtomicWriter, atomic_file, compression_of_name, dumps, keep_mode, publish
+from .write import AtomicWriter, atomic_file, compression_of_name, dumps, keep_mode, publish, write_lines
 
 # The old private names of what html.py and html_io.py (edited elsewhere at present) and the robustness tests
 # (line splitting and decompression at their edges) import; html_io's three are public above under new names.
@@ -57,6 +57,6 @@ __all__ = [
     "TEXT_SUFFIXES", "WARC_SUFFIXES", "AtomicWriter", "InputError", "ReadOptions", "Record", "Reject", "Source",
     "atomic_file", "compression_of_name", "decode", "dumps", "expand_inputs", "fix_surrogates", "has_lone_surrogate",
     "input_signature", "keep_mode", "lenient", "publish", "raw_extra", "read_records", "record_from", "record_id",
-    "replace_surrogates", "sniff_binary",
+    "replace_surrogates", "sniff_binary", "write_lines",
     "Stream",
 ]

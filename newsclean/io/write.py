@@ -8,7 +8,7 @@ import tempfile
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Callable, Iterator
+from typing import IO, Any, BinaryIO, Callable, Iterable, Iterator
 
 from ..paths import private_temp
 
@@ -103,6 +103,22 @@ def publish(path: Path, write: Callable[[BinaryIO], None]) -> None:
                 write(packed)  # type: ignore[arg-type]
         else:
             write(raw)
+
+
+def write_lines(path: str, lines: Iterable[bytes]) -> None:
+    """Write JSON lines that are already UTF-8 bytes: to standard output for "-", else atomically, compressed
+    as the file's name asks (`publish`): the one way `clean` and `dedup` write their side files (clusters)."""
+    if path == "-":
+        for line in lines:
+            sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
+        return
+
+    def write(out: BinaryIO) -> None:
+        for line in lines:
+            out.write(line)
+
+    publish(Path(path), write)
 
 
 def dumps(record: dict[str, Any]) -> str:

@@ -33,7 +33,7 @@ from ..dedup.corpus import Corpus, Light, dedup_files
 from ..extraction import PageSpool, is_pending
 from ..io.cloud import is_uri
 from ..io import (RAW_LIMIT, AtomicWriter, ReadOptions, Record, Reject, Source, atomic_file, dumps, expand_inputs,
-                  read_records)
+                  read_records, write_lines)
 from ..paths import PathError, check_written_paths
 from ..sitechrome import SiteChrome
 from .checkpoint import CHECKPOINT_VERSION, checkpoint_path, read_checkpoint, run_fingerprint
@@ -191,9 +191,7 @@ class _Job:
         assert self.corpus.size == self.out.position(), "every line written was handed to the corpus"
         result = dedup_files(self.corpus, self.config.dedup, "-" if self.to_stdout else self.out.path)
         if self.config.clusters:
-            with AtomicWriter(self.config.clusters) as fh:
-                for entry in result.entries:
-                    fh.write(dumps(entry.to_json()))
+            write_lines(self.config.clusters, (dumps(entry.to_json()).encode("utf-8") for entry in result.entries))
         self.out.close()
         self.out.partial.unlink()
         summary = result.summary()

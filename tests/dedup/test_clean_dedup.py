@@ -2,6 +2,7 @@
 that kept its digits wins, figures-only siblings stay apart, and the books still balance."""
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -130,6 +131,22 @@ def test_the_command_gives_the_same_bytes_for_any_jobs_and_to_standard_output(tm
     result = CliRunner().invoke(main, ["clean", str(src), "-o", "-", "--dedup", "--no-progress"])
     assert result.exit_code == 0 and result.stdout_bytes == outputs[0][0]
     assert "records in 8: written 4, duplicates 3, rejected 1" in result.stderr
+
+
+def test_a_clusters_file_named_gz_is_gzip_from_clean_as_from_dedup(tmp_path):
+    src = dump(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["clean", str(src), "-o", str(tmp_path / "o.jsonl"), "--dedup", "--clusters",
+                                  str(tmp_path / "clean.jsonl.gz"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["dedup", str(tmp_path / "o.jsonl"), "-o", str(tmp_path / "again.jsonl"),
+                                  "--clusters", str(tmp_path / "dedup.jsonl.gz")])
+    assert result.exit_code == 0, result.output
+    for name in ("clean.jsonl.gz", "dedup.jsonl.gz"):
+        assert (tmp_path / name).read_bytes()[:2] == b"\x1f\x8b", name  # the gzip magic, as the name asks
+    with gzip.open(tmp_path / "clean.jsonl.gz", "rt", encoding="utf-8") as fh:
+        clusters = [json.loads(line) for line in fh]
+    assert [c["id"] for c in clusters if not c["kept"]] == ["site-a/bridge", "site-c/bridge", "site-d/bridge-partial"]
 
 
 def test_the_threshold_reaches_the_run(tmp_path):
