@@ -15,8 +15,9 @@ keys, Jaccard estimate, figure fingerprints and check, keep order, digit suggest
 local decisions exactly:
 
 1. signatures, band keys and figure fingerprints per document (`map_batches`);
-2. one row per (band, key) of each non-blank document, shuffled by `groupby`; in each bucket every pair is
-   verified where it meets (estimated Jaccard >= threshold, no conflicting figure), oriented by keep order;
+2. the (band, key) buckets of each block's non-blank documents, hashed into one row per partition and
+   shuffled by `groupby`; in each bucket every pair is verified where it meets (estimated Jaccard >=
+   threshold, no conflicting figure), oriented by keep order;
 3. connected components of the verified pairs, computed distributedly by alternating large-star and
    small-star rounds (Kiveris et al. 2014) over the edge dataset until it no longer changes;
 4. per component (`groupby`), the local greedy replayed on the pre-verified pairs: documents in keep order
@@ -24,6 +25,9 @@ local decisions exactly:
    with it. A document's fate depends only on documents joined to it by verified pairs, so per-component
    replay gives the global result; dropped copies give the kept one digit suggestions as locally;
 5. kept documents written back, with their suggestions, in input order.
+
+Every shuffle moves one group per partition, not one per key (`group_by_partition`): Ray Data calls a
+map_groups function once per group, which at a key per document or bucket cost most of a run.
 
 Inputs and outputs may be cloud paths (`newsclean.io.cloud`: pyarrow filesystems, fsspec as a fallback); the
 outputs are made on the driver and uploaded when complete. Not done: ``--resume``, the Bloom index and ``exact``
