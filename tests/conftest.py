@@ -41,7 +41,7 @@ if pytest is not None:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """The tests of an xdist group (the Ray module: one cluster, the runs at scale) collected first, so that
-    with ``-n 2 --dist loadgroup`` one worker starts on them while the other takes the rest, rather than the
-    longest group starting last and running alone (the sort is stable: every other order is kept)."""
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+    """The tests marked `collected_first` (the Ray module: one cluster, the runs at scale) put first, so that
+    with ``-n 2 --dist loadfile`` one worker starts on that file while the other takes the rest, rather than
+    the longest file starting last and running alone (the sort is stable: every other order is kept)."""
+    items.sort(key=lambda item: item.get_closest_marker("collected_first") is None)

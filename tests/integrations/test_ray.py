@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 ray = pytest.importorskip("ray")
 
-# One xdist worker runs the whole module (`-n 2 --dist loadgroup`): one Ray cluster and one S3 server, and the
-# runs at scale computed once, while the other worker runs the rest of the suite.
-pytestmark = pytest.mark.xdist_group("ray")
+# One xdist worker runs the whole module (`-n 2 --dist loadfile`): one Ray cluster and one S3 server, and the
+# runs at scale computed once; it is collected first (the longest file), while the other worker runs the rest.
+pytestmark = pytest.mark.collected_first
 
 from newsclean import Pipeline  # noqa: E402
 from newsclean.cli import main  # noqa: E402
