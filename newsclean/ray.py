@@ -15,8 +15,9 @@ keys, Jaccard estimate, figure fingerprints and check, keep order, digit suggest
 local decisions exactly:
 
 1. signatures, band keys and figure fingerprints per document (`map_batches`);
-2. one row per (band, key) of each non-blank document, shuffled by `groupby`; in each bucket every pair is
-   verified where it meets (estimated Jaccard >= threshold, no conflicting figure), oriented by keep order;
+2. the (band, key) buckets of each block's non-blank documents, hashed into one row per partition and
+   shuffled by `groupby`; in each bucket every pair is verified where it meets (estimated Jaccard >=
+   threshold, no conflicting figure), oriented by keep order;
 3. connected components of the verified pairs, computed distributedly by alternating large-star and
    small-star rounds (Kiveris et al. 2014) over the edge dataset until it no longer changes;
 4. per component (`groupby`), the local greedy replayed on the pre-verified pairs: documents in keep order
@@ -24,6 +25,9 @@ local decisions exactly:
    with it. A document's fate depends only on documents joined to it by verified pairs, so per-component
    replay gives the global result; dropped copies give the kept one digit suggestions as locally;
 5. kept documents written back, with their suggestions, in input order.
+
+Every shuffle moves one group per partition, not one per key (`group_by_partition`): Ray Data calls a
+map_groups function once per group, which at a key per document or bucket cost most of a run.
 
 Inputs and outputs may be cloud paths (`newsclean.io.cloud`: pyarrow filesystems, fsspec as a fallback); the
 outputs are made on the driver and uploaded when complete. Not done: ``--resume``, the Bloom index and ``exact``
@@ -181,46 +185,101 @@ def _rank(view: dict[str, Any], pos: int) -> tuple[int, int, int]:
     return (len(view["annotations"]), -len(view["text"]), pos)
 
 
-def _sign(batch: dict[str, Any], config: DedupConfig) -> dict[str, list]:
-    """One row per (band, band key) of each non-blank cleaned document, carrying what verification needs:
-    position, keep rank, signature and figure fingerprint (reject rows are left out)."""
+def _sign(batch: dict[str, Any], config: DedupConfig, partitions: int) -> dict[str, list]:
+    """The band buckets of a block's non-blank cleaned documents, one row per partition of buckets: each row
+    carries (band, band key, member) for every bucket of that partition the block's documents fall in, a
+    member being what verification needs (position, keep rank, signature, figure fingerprint). Reject rows
+    are left out. One row per (block, partition) rather than per (document, band): a member is pickled once
+    per partition it reaches, not once per band, and the shuffle moves a few large rows."""
     bands, rows = config.bands_rows
     docs = [(pos, o) for pos, o in _unpacked(batch) if "dedup" in o]
     texts = [o["dedup"]["text"] for _, o in docs]
     sigs = signatures(texts, config.minhash, backend=config.backend)
     blank = empty_signatures(sigs)
     keys = band_keys(sigs, bands, rows)
+    parts = _partition_of(keys, partitions)
     figures = (number_fingerprints(texts, config.backend) if config.number_check
                else [np.empty(0, np.uint64)] * len(texts))
-    band, key, data = [], [], []
-    for (pos, o), sig, is_blank, doc_keys, fp in zip(docs, sigs, blank, keys, figures):
+    by_part: dict[int, list] = {}
+    for (pos, o), sig, is_blank, doc_keys, doc_parts, fp in zip(docs, sigs, blank, keys, parts, figures):
         if is_blank:  # nothing to compare: kept as it is, never matched (as locally)
             continue
-        member = _pack((pos, _rank(o["dedup"], pos), sig.tobytes(), fp.tobytes()))
-        for b, k in enumerate(doc_keys.tolist()):
-            band.append(b)
-            key.append(k)
-            data.append(member)
-    return {"band": np.array(band, dtype=np.int64), "key": np.array(key, dtype=np.uint64), "data": data}
+        member = (pos, _rank(o["dedup"], pos), sig.tobytes(), fp.tobytes())
+        for b, (k, part) in enumerate(zip(doc_keys.tolist(), doc_parts.tolist())):
+            by_part.setdefault(part, []).append((b, k, member))
+    return {"part": np.array(list(by_part), dtype=np.int64), "data": [_pack(v) for v in by_part.values()]}
 
 
-def _verify_bucket(config: DedupConfig):
-    """A map_groups function: every pair of one bucket checked as the local verifier checks it."""
+def _verify_buckets(config: DedupConfig):
+    """A map_groups function over one partition of buckets: every pair of each bucket checked as the local
+    verifier checks it (a pair met in several buckets of the partition is checked and reported once)."""
 
     def verify(group: dict[str, Any]) -> dict[str, list]:
-        members = sorted((pickle.loads(d) for d in group["data"]), key=lambda m: m[1])
-        pairs = []
-        for i, (a, _, sig_a, fp_a) in enumerate(members):
-            sa, fa = np.frombuffer(sig_a, dtype=np.uint32), np.frombuffer(fp_a, dtype=np.uint64)
-            for b, _, sig_b, fp_b in members[i + 1:]:
-                estimate = estimate_jaccard(sa, np.frombuffer(sig_b, dtype=np.uint32))
-                if estimate < config.threshold:
-                    continue
-                conflict = config.number_check and count_number_conflicts(fa, np.frombuffer(fp_b, dtype=np.uint64)) > 0
-                pairs.append((a, (b, estimate, bool(conflict))))  # a comes before b in keep order
+        buckets: dict[tuple[int, int], list] = {}
+        for data in group["data"]:
+            for band, key, member in pickle.loads(data):
+                buckets.setdefault((band, key), []).append(member)
+        pairs, seen = [], set()
+        for members in buckets.values():
+            if len(members) > 1:
+                pairs += _verified_pairs(sorted(members, key=lambda m: m[1]), config, seen)
         return _rows(pairs)
 
     return verify
+
+
+def _verified_pairs(members: list, config: DedupConfig, seen: set) -> list:
+    """The pairs (a, (b, estimate, figure conflict)) of one bucket in keep order that reach the threshold."""
+    pairs = []
+    for i, (a, _, sig_a, fp_a) in enumerate(members):
+        sa, fa = np.frombuffer(sig_a, dtype=np.uint32), np.frombuffer(fp_a, dtype=np.uint64)
+        for b, _, sig_b, fp_b in members[i + 1:]:
+            if (a, b) in seen:
+                continue
+            seen.add((a, b))
+            estimate = estimate_jaccard(sa, np.frombuffer(sig_b, dtype=np.uint32))
+            if estimate < config.threshold:
+                continue
+            conflict = config.number_check and count_number_conflicts(fa, np.frombuffer(fp_b, dtype=np.uint64)) > 0
+            pairs.append((a, (b, estimate, bool(conflict))))  # a comes before b in keep order
+    return pairs
+
+
+def _partition_of(keys: np.ndarray, partitions: int) -> np.ndarray:
+    """The partition of each integer key (any shape): a multiplicative hash, so that runs of consecutive
+    positions spread over all partitions."""
+    mixed = keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return ((mixed >> np.uint64(29)) % np.uint64(partitions)).astype(np.int64)
+
+
+def group_by_partition(ds, key: str, fn, partitions: int):
+    """What ``ds.groupby(key).map_groups(fn)`` gives, with one Ray group per partition of the keys: Ray Data
+    calls a map_groups function once per group, at a cost of the order of a millisecond, which for 20,000
+    positions or 300,000 band buckets was most of a run (`benchmarks/README.md`, Ray engine); here the
+    shuffle moves `partitions` groups and each is split by `key` in the worker, with `fn` called per key."""
+
+    def with_partition(batch):
+        return {**batch, "part": _partition_of(batch[key], partitions)}
+
+    def each_key(batch):
+        order = np.argsort(batch[key], kind="stable")
+        bounds = np.flatnonzero(np.diff(batch[key][order])) + 1
+        columns = [c for c in batch if c != "part"]
+        outs = [fn({c: batch[c][rows] for c in columns}) for rows in np.split(order, bounds)]
+        return _concatenated(outs)
+
+    return ds.map_batches(with_partition, batch_format="numpy").groupby("part", num_partitions=partitions) \
+        .map_groups(each_key, batch_format="numpy")
+
+
+def _concatenated(outs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The batches `outs` as one (numpy columns joined, list columns chained)."""
+    joined: dict[str, Any] = {}
+    for column in outs[0]:
+        parts = [out[column] for out in outs]
+        joined[column] = (np.concatenate(parts) if all(isinstance(p, np.ndarray) for p in parts)
+                          else [value for part in parts for value in part])
+    return joined
 
 
 def _edges(pairs) -> Any:
@@ -280,10 +339,9 @@ def connected_components(edges, partitions: int, max_rounds: int = 64):
     a round pair leaves the edge multiset unchanged (then the graph is a forest of stars)."""
     previous = None
     for _ in range(max_rounds):
-        edges = edges.map_batches(_both_ways, batch_format="numpy").groupby("u", num_partitions=partitions) \
-            .map_groups(_large_star, batch_format="numpy")
-        edges = edges.map_batches(_smaller_last, batch_format="numpy").groupby("u", num_partitions=partitions) \
-            .map_groups(_small_star, batch_format="numpy").materialize()
+        edges = group_by_partition(edges.map_batches(_both_ways, batch_format="numpy"), "u", _large_star, partitions)
+        edges = group_by_partition(edges.map_batches(_smaller_last, batch_format="numpy"), "u", _small_star,
+                                   partitions).materialize()
         parts = edges.map_batches(_edge_digest, batch_format="numpy", batch_size=None).take_all()
         digest = (sum(p["n"] for p in parts), sum(p["h"] for p in parts) % _HASH_MOD)
         if digest == previous:
@@ -522,9 +580,10 @@ def _pipeline(ray, config, sources, partitions: int, clock: _Clock, site=None):
         return _rows((pos, ("final", o)) for pos, o in _unpacked(batch) if "dedup" not in o)
 
     dedup = config.dedup
-    members = cleaned.map_batches(_sign, fn_kwargs={"config": dedup}, batch_format="numpy", batch_size=1024)
-    pairs = members.groupby(["band", "key"], num_partitions=partitions) \
-        .map_groups(_verify_bucket(dedup), batch_format="numpy").materialize()
+    buckets = cleaned.map_batches(_sign, fn_kwargs={"config": dedup, "partitions": partitions},
+                                  batch_format="numpy", batch_size=1024)
+    pairs = buckets.groupby("part", num_partitions=partitions) \
+        .map_groups(_verify_buckets(dedup), batch_format="numpy").materialize()
     clock.lap("signatures, buckets and verification")
     edges = _edges(pairs).materialize()
     stars = connected_components(edges, partitions) if edges.count() else edges
@@ -534,8 +593,7 @@ def _pipeline(ray, config, sources, partitions: int, clock: _Clock, site=None):
 
     docs = cleaned.map_batches(documents_only, batch_format="numpy")
     tagged_pairs = _tagged(pairs, "pair", lambda k, v: k, lambda k, v: v)
-    nodes = docs.union(tagged_pairs, _labels(stars)).groupby("pos", num_partitions=partitions) \
-        .map_groups(_by_pos, batch_format="numpy").materialize()
+    nodes = group_by_partition(docs.union(tagged_pairs, _labels(stars)), "pos", _by_pos, partitions).materialize()
     clock.lap("documents joined with their components")
 
     def finished(batch):
@@ -545,8 +603,8 @@ def _pipeline(ray, config, sources, partitions: int, clock: _Clock, site=None):
         return _rows((k, v) for k, v in _unpacked(batch) if v[0] == "node")
 
     replayed = clock.materialized(
-        nodes.map_batches(in_components, batch_format="numpy").groupby("pos", num_partitions=partitions)
-        .map_groups(_replay, batch_format="numpy"), "greedy replay per component")
+        group_by_partition(nodes.map_batches(in_components, batch_format="numpy"), "pos", _replay, partitions),
+        "greedy replay per component")
     return cleaned.map_batches(rejects_only, batch_format="numpy").union(
         nodes.map_batches(finished, batch_format="numpy"), replayed)
 
