@@ -150,6 +150,19 @@ class _Watchdog:
             if _Watchdog.active is self:
                 _Watchdog.active = None
 
+    def settle(self) -> None:
+        """Charge the end of a call that a tick landed in: the CPU it spent after its last tick. Without it a
+        call's tail went unpaid, and where ticks come late (a loaded machine) a slow rule ran on many more lines
+        than the document's budget pays for. One clock read, and only for calls a tick saw (slow ones)."""
+        pattern = self.current
+        if pattern is None or self.seen_call != self.call:
+            return
+        now = time.thread_time()
+        charge = now - self.last_cpu
+        self.last_cpu = now
+        self.local.left -= charge
+        self.local.by_rule[pattern.rule_id] += charge
+
     def tick(self, signum: int, frame: Any) -> None:
         """The signal handler: charge the call under way, stop it when it is out of time."""
         pattern = self.current
@@ -249,6 +262,7 @@ class RegexBudget:
         watch.current = pattern
         try:
             found = method(*args)
+            watch.settle()
             watch.current = None  # from here on no tick raises, so nothing escapes the except below
             return found
         except _Overrun as exc:

@@ -271,13 +271,16 @@ def test_a_rule_just_under_the_call_limit_on_every_line_runs_out_of_the_document
 
     monkeypatch.setattr(rules_module, "DOCUMENT_BUDGET_S", 0.2)
     pipeline = Pipeline()
-    text = "\n".join(f"第{i}段：园区新签约项目，总投资稳步增长。" for i in range(40))
+    text = "\n".join(f"第{i}段：园区新签约项目，总投资稳步增长。" for i in range(100))
     pipeline.clean(OTHER)  # the first call loads what the stages load lazily
     rule = pipeline.rules.chrome[0]
     rule.pattern.compiled = slow = _Slow(rule.pattern.compiled, 0.03)
     rule.requires = None  # tried on every line, as a rule without a gate is
     result = pipeline.clean(text)
-    assert slow.calls <= 10  # 0.2 s of budget, not 40 lines x 0.03 s
+    # 0.2 s of budget pays for about 7 calls, not 100 lines x 0.03 s. The budget is charged at the kernel's
+    # profiling ticks, which come late on a loaded machine (up to 25 calls were seen with four busy processes
+    # on two cores): the bound says the budget stopped the rule, not how exactly it was counted.
+    assert slow.calls <= 50
     assert any(rule.id in w and "budget" in w for w in result.metadata.get("warnings", []))
 
 
