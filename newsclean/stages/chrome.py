@@ -326,38 +326,8 @@ class _LineMatches:
         self.matches: list[tuple[ChromeRule, object]] = []
 
 
-class _Candidates:
-    """The rules that match line i where it stands or not, in rule order, each with its match: the line's own
-    (found only as far as asked, `_LineMatches`) and those of the line joined with the next (`joined`, all).
-
-    Most lines are asked only whether any rule matches them, and a line that is chrome only for its first
-    rule: the pattern time after a line's first match was 11% of the stage's on pages, 32% on the dev set."""
-
-    __slots__ = ("scanner", "text", "single", "joined")
-
-    def __init__(self, scanner: "_Scanner", text: str, single: _LineMatches,
-                 joined: list[tuple[ChromeRule, object]]):
-        self.scanner, self.text, self.single, self.joined = scanner, text, single, joined
-
-    def __bool__(self) -> bool:
-        return bool(self.joined or self.single.matches) or self.scanner.more_matches(self.single, self.text)
-
-    def in_order(self):
-        """(rule, match) of every rule that matches, in rule order, the line's own run as they are needed."""
-        order = self.scanner.rules.chrome_order
-        joined = iter(self.joined)
-        waiting = next(joined, None)
-        k = 0
-        while k < len(self.single.matches) or self.scanner.more_matches(self.single, self.text):
-            rule, m = self.single.matches[k]
-            while waiting is not None and order[waiting[0].id] < order[rule.id]:
-                yield waiting
-                waiting = next(joined, None)
-            yield rule, m
-            k += 1
-        while waiting is not None:
-            yield waiting
-            waiting = next(joined, None)
+# The rules of a line longer than every rule allows.
+_NO_RULES = _LineMatches([])
 
 
 class _Scanner:
@@ -378,9 +348,12 @@ class _Scanner:
         self.single_sieve = rules.sieve(rules.chrome_single)
         self.joined_sieve = rules.sieve(rules.chrome_joined)
         # The rules that match each line (or the line joined with the next one), whatever its zone, in rule
-        # order: the joined rules all at once (`body_bounds` asks whether any matched), the line's own only up
-        # to its first match and the rest when `apply_rules` finds that match's zone does not allow it.
-        self.candidates: list[_Candidates] = [self._candidates(i) for i in range(len(self.lines))]
+        # order: those of the joined line all, the line's own only up to its first match (`own[i]` holds how
+        # far they were run), which is all that `body_bounds` and most lines need: the rest run only when
+        # `apply_rules` finds that the first one's zone does not allow it. The pattern time after a line's
+        # first match was 11% of the stage's on pages, 32% on the development set.
+        self.own: list[_LineMatches] = []
+        self.candidates: list[list[tuple[ChromeRule, object]]] = [self._candidates(i) for i in range(len(self.lines))]
         # What the batch learned about each line's recurrence in the document's site (None: nothing).
         self.learned: list[Learned | None] = ([site_lines.get(line_key(line.text)) for line in self.lines]
                                               if site_lines else [None] * len(self.lines))
@@ -395,18 +368,35 @@ class _Scanner:
             self.doc.warn(Warning.of_timeout(NAME, exc))
             return None
 
-    def _candidates(self, i: int) -> "_Candidates":
+    def _candidates(self, i: int) -> list[tuple[ChromeRule, object]]:
+        """The joined line's matches and the line's own first one, in rule order (see `own`)."""
         text = self.lines[i].text
         if len(text) > self.longest:
-            return _Candidates(self, text, _LineMatches([]), [])
-        joined = []
+            self.own.append(_NO_RULES)
+            return []
+        own = self._line_matches(text)
+        self.own.append(own)
+        if not own.matches:
+            self.more_matches(own, text)
+        found = own.matches[:1]
         if self.rules.chrome_joined and i + 1 < len(self.lines):
-            both = text + self.lines[i + 1].text
-            for rule in self.joined_sieve.worth_trying(both):
-                m = self._match(rule, both)
+            joined = text + self.lines[i + 1].text
+            for rule in self.joined_sieve.worth_trying(joined):
+                m = self._match(rule, joined)
                 if m:
-                    joined.append((rule, m))
-        return _Candidates(self, text, self._line_matches(text), joined)
+                    found.append((rule, m))
+            found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
+        return found
+
+    def all_candidates(self, i: int) -> list[tuple[ChromeRule, object]]:
+        """Every rule that matches line i (or it joined with the next one), in rule order: the line's own
+        rules are all run now."""
+        own, text = self.own[i], self.lines[i].text
+        while self.more_matches(own, text):
+            pass
+        found = own.matches + [(rule, m) for rule, m in self.candidates[i] if rule.join_next]
+        found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
+        return found
 
     def _line_matches(self, text: str) -> "_LineMatches":
         """The rules that match the line on its own, found so far. Sites repeat their chrome on every page,
@@ -424,16 +414,20 @@ class _Scanner:
 
     def more_matches(self, found: "_LineMatches", text: str) -> bool:
         """Try `found`'s rules on until one more matches `text` (True) or none is left (False)."""
-        disabled, matched = len(self.disabled), len(found.matches)
-        while found.tried < len(found.rules) and len(found.matches) == matched:
-            rule = found.rules[found.tried]
-            m = self._match(rule, text)
-            found.tried += 1
+        disabled, rules = len(self.disabled), found.rules
+        hit = False
+        for n in range(found.tried, len(rules)):
+            m = self._match(rules[n], text)
             if m:
-                found.matches.append((rule, m))
+                found.tried = n + 1
+                found.matches.append((rules[n], m))
+                hit = True
+                break
+        else:
+            found.tried = len(rules)
         if (self.disabled or len(self.disabled) != disabled) and self.rules.line_matches.get(text) is found:
             del self.rules.line_matches[text]  # a timed-out answer is not an answer
-        return len(found.matches) > matched
+        return hit
 
     def body_bounds(self) -> tuple[int, int]:
         """Index of the first and the last body line: prose that no chrome rule could claim.
@@ -444,7 +438,7 @@ class _Scanner:
         claimed = [bool(c) or v is not None or learned is not None
                    for c, v, learned in zip(self.candidates, self.verdict, self.learned)]
         for i, found in enumerate(self.candidates):  # the second line of a split credit is claimed too
-            if found.joined and i + 1 < len(claimed):
+            if any(rule.join_next for rule, _ in found) and i + 1 < len(claimed):
                 claimed[i + 1] = True
         body = [i for i, line in enumerate(self.lines) if not claimed[i] and _is_body(line.text, self.options)]
         if not body:
@@ -454,19 +448,26 @@ class _Scanner:
     def apply_rules(self, first_body: int, last_body: int) -> None:
         """Give each line the first rule (in file order) that matches it where it stands."""
         for i, found in enumerate(self.candidates):
-            if self.verdict[i] is not None:
+            if self.verdict[i] is not None or not found:
                 continue
-            for rule, m in found.in_order():
-                if not _zone_allows(rule, i, first_body, last_body):
-                    continue
-                if rule.join_next:
-                    j = i + 1
-                    if self.verdict[j] is not None or not _zone_allows(rule, j, first_body, last_body):
-                        continue
-                    self.verdict[j] = rule.id
-                self.verdict[i] = rule.id
-                _record_metadata(self.doc, m)
-                break
+            # found[0] is the first of all the line's matches in rule order; the rest are found only if needed
+            if not self._claim(i, *found[0], first_body, last_body):
+                for rule, m in self.all_candidates(i)[1:]:
+                    if self._claim(i, rule, m, first_body, last_body):
+                        break
+
+    def _claim(self, i: int, rule: ChromeRule, m, first_body: int, last_body: int) -> bool:
+        """Make line i (and the next, for a join_next rule) chrome by `rule` if its zone allows it there."""
+        if not _zone_allows(rule, i, first_body, last_body):
+            return False
+        if rule.join_next:
+            j = i + 1
+            if self.verdict[j] is not None or not _zone_allows(rule, j, first_body, last_body):
+                return False
+            self.verdict[j] = rule.id
+        self.verdict[i] = rule.id
+        _record_metadata(self.doc, m)
+        return True
 
     def mark_banners(self, first_body: int) -> None:
         """Short unpunctuated lines at the very top, stacked right above a chrome line (a breadcrumb, a
