@@ -13,9 +13,10 @@ dictionary) that span the place or start at it, whether a digit stands nearby, a
 is a sum of weights: no scikit-learn, no segmenter, nothing downloaded.
 
 The model file (`newsclean/models/numbers-gap.json.gz`) is gzip of a JSON header line (format version,
-training metadata, bias, threshold, section lengths, SHA-256 of the payload) and a binary payload (string
-lists as UTF-8 with their end offsets, weights as float64), so that it loads in a few hundredths of a second;
-`GapModel.load` refuses a missing, corrupt or foreign file with a `ModelError` that names it.
+training metadata, bias, threshold, section lengths, SHA-256 of the payload) and a binary payload (each string
+list as UTF-8, its items joined by a character none of them holds, which the header names; weights as
+float64), so that it loads in a few hundredths of a second; format 2 (string lists with their end offsets) is
+still read. `GapModel.load` refuses a missing, corrupt or foreign file with a `ModelError` that names it.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ from typing import Iterable
 
 import numpy as np
 
-FORMAT = "newsclean-gap-model/2"   # 2: the cascade's first-stage pairs
+FORMAT = "newsclean-gap-model/3"   # 3: string lists split on a separator (one `str.split` each, not a slice per item)
+FORMATS_READ = (FORMAT, "newsclean-gap-model/2")   # 2: the cascade's first-stage pairs, lists with end offsets
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "numbers-gap.json.gz"
 
 # What may stand right before the digits of a number that a scraper can lose (as in shared/real/drops.py):
@@ -191,20 +193,19 @@ class GapModel:
                              "`python training/train_numbers.py`)") from None
         except (OSError, EOFError, ValueError) as exc:
             raise ModelError(f"{path}: missing-number model file is corrupt ({exc})") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
+        if not isinstance(header, dict) or header.get("format") not in FORMATS_READ:
             raise ModelError(f"{path}: not a {FORMAT} model file")
         if header.get("sha256") != hashlib.sha256(body).hexdigest():
             raise ModelError(f"{path}: missing-number model file is corrupt (payload hash mismatch)")
         try:
-            parts = _split_sections(body, header["sections"])
-            names = _unpack(parts, "features")
-            values = _numbers("d", parts["weights"])
+            lists = _read_lists(body, header)
+            names = lists["features"]
+            values = _numbers("d", body[len(body) - header["sections"][-1]:]).tolist()
             if len(names) != len(values):
                 raise ValueError("features and weights differ in number")
-            units = parts["units"].decode("utf-8")
-            return cls(units=units, words=frozenset(_unpack(parts, "words")),
-                       dead_left=frozenset(_unpack(parts, "dead_left")),
-                       dead_right=frozenset(_unpack(parts, "dead_right")), weights=dict(zip(names, values)),
+            units = lists["units"]
+            return cls(units=units, words=frozenset(lists["words"]), dead_left=frozenset(lists["dead_left"]),
+                       dead_right=frozenset(lists["dead_right"]), weights=dict(zip(names, values)),
                        bias=float(header["bias"]), threshold=float(header["threshold"]),
                        meta=dict(header.get("meta", {})), path=str(path), pattern=candidate_pattern(units))
         except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
@@ -274,21 +275,48 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
-# The payload's sections, in file order. A list of strings is stored as its UTF-8 concatenation and the end
-# offset (in characters) of each item as uint32 LE: items may hold any character, line breaks included.
+# The payload's sections, in file order: the unit characters, each list of strings, the weights (float64 LE).
+# Format 3 stores a list as its items joined by the header's `separator` (a character no item holds);
+# format 2 stored its UTF-8 concatenation and the end offset (in characters) of each item as uint32 LE.
 LISTS = ("words", "dead_left", "dead_right", "features")
-SECTIONS = ("units",) + tuple(f"{name}{part}" for name in LISTS for part in ("", "_ends")) + ("weights",)
+SECTIONS = ("units",) + LISTS + ("weights",)
+SECTIONS_2 = ("units",) + tuple(f"{name}{part}" for name in LISTS for part in ("", "_ends")) + ("weights",)
 
 
-def _split_sections(body: bytes, lengths: list[int]) -> dict[str, bytes]:
-    """The payload cut into its SECTIONS by the lengths the header gives."""
-    if len(lengths) != len(SECTIONS) or sum(lengths) != len(body):
+def _split_sections(body: bytes, lengths: list[int], names: tuple[str, ...]) -> dict[str, bytes]:
+    """The payload cut into its sections (`names`) by the lengths the header gives."""
+    if len(lengths) != len(names) or sum(lengths) != len(body):
         raise ValueError("section lengths do not match the payload")
     parts, at = {}, 0
-    for name, n in zip(SECTIONS, lengths):
+    for name, n in zip(names, lengths):
         parts[name] = body[at:at + n]
         at += n
     return parts
+
+
+def _read_lists(body: bytes, header: dict) -> dict[str, str | list[str]]:
+    """The unit characters and the string LISTS of a format 3 or format 2 payload."""
+    if header["format"] != FORMAT:
+        parts = _split_sections(body, header["sections"], SECTIONS_2)
+        return {"units": parts["units"].decode("utf-8"), **{name: _unpack(parts, name) for name in LISTS}}
+    parts = _split_sections(body, header["sections"], SECTIONS)
+    separator, counts = header["separator"], header["counts"]
+    if len(separator) != 1:
+        raise ValueError("the separator is not one character")
+    lists = {"units": parts["units"].decode("utf-8")}
+    for name in LISTS:
+        text = parts[name].decode("utf-8")
+        items = text.split(separator) if counts[name] else []
+        if len(items) != counts[name]:
+            raise ValueError(f"{name}: {len(items)} items where the header says {counts[name]}")
+        lists[name] = items
+    return lists
+
+
+def separator_for(lists: Iterable[list[str]]) -> str:
+    """The first character from U+0000 up that no item of `lists` holds: what format 3 joins their items with."""
+    used = set().union(*map(set, (item for items in lists for item in items)))
+    return next(chr(c) for c in range(0x110000) if chr(c) not in used)
 
 
 def _numbers(kind: str, raw: bytes) -> array:
@@ -307,15 +335,6 @@ def _little_endian(values: array) -> bytes:
     return values.tobytes()
 
 
-def _pack(items: list[str]) -> tuple[bytes, bytes]:
-    """A list of strings as (UTF-8 concatenation, uint32 LE end offsets)."""
-    ends, at = array("I"), 0
-    for item in items:
-        at += len(item)
-        ends.append(at)
-    return "".join(items).encode("utf-8"), _little_endian(ends)
-
-
 def _unpack(parts: dict[str, bytes], name: str) -> list[str]:
     """The list of strings stored as section `name` and its `_ends`."""
     text = parts[name].decode("utf-8")
@@ -329,19 +348,30 @@ def _unpack(parts: dict[str, bytes], name: str) -> list[str]:
 def write_model(path: str | Path, units: str, words: Iterable[str], weights: dict[str, float], bias: float,
                 threshold: float, meta: dict, dead_left: Iterable[str] = (), dead_right: Iterable[str] = ()) -> None:
     """Write a model file deterministically: gzip (no timestamp) of a JSON header line (format, bias, threshold,
-    metadata, section lengths, SHA-256 of the payload) and the binary payload (SECTIONS: sorted lists as text,
-    the weights of the sorted features as float64), which loads in a few hundredths of a second."""
+    metadata, section lengths, list separator and lengths, SHA-256 of the payload) and the binary payload
+    (SECTIONS: sorted lists as text, the weights of the sorted features as float64), which loads in a few
+    hundredths of a second."""
     names = sorted(weights)
-    sections = [units.encode("utf-8")]
-    for items in (sorted(words), sorted(dead_left), sorted(dead_right), names):
-        sections.extend(_pack(items))
+    lists = dict(zip(LISTS, (sorted(words), sorted(dead_left), sorted(dead_right), names)))
+    separator = separator_for(lists.values())
+    sections = [units.encode("utf-8")] + [separator.join(items).encode("utf-8") for items in lists.values()]
     sections.append(_little_endian(array("d", (float(weights[n]) for n in names))))
     payload = b"".join(sections)
     header = {"format": FORMAT, "bias": bias, "threshold": threshold, "meta": meta,
-              "sections": [len(x) for x in sections], "sha256": hashlib.sha256(payload).hexdigest()}
+              "sections": [len(x) for x in sections], "separator": separator,
+              "counts": {name: len(items) for name, items in lists.items()},
+              "sha256": hashlib.sha256(payload).hexdigest()}
     data = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n" + payload
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def rewrite_model(source: str | Path, out: str | Path) -> None:
+    """The model file `source`, of any format `GapModel.load` reads, written again in the current FORMAT with
+    the same contents (no retraining): `python training/train_numbers.py --convert FILE`."""
+    model = GapModel.load(source)
+    write_model(out, model.units, model.words, model.weights, model.bias, model.threshold, model.meta,
+                model.dead_left, model.dead_right)
 
 
 _loaded: dict[str, GapModel] = {}

@@ -12,7 +12,6 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-import ftfy
 import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252
 from ftfy.fixes import fix_c1_controls
 from hypothesis import given, settings, strategies as st
@@ -20,7 +19,7 @@ from hypothesis import given, settings, strategies as st
 from newsclean import RuleSet, clean
 from newsclean.alignment import AlignedText, Edit
 from newsclean.stages.numbers import MARKER
-from newsclean.stages.normalize import _FTFY_CONFIG
+from newsclean.stages.normalize import fix_encoding
 
 # The full-width marks rules/normalize.toml may write into the text.
 PUNCTUATION = frozenset(RuleSet.load().normalize.get("widen_punctuation", {}).values())
@@ -64,7 +63,7 @@ def _repairs(raw: str, t2s: bool) -> list[str]:
     if _has_surrogate(raw):
         raw = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in raw)
     forms = [raw]
-    repaired = "\n".join(ftfy.fix_text(line, _FTFY_CONFIG) for line in raw.split("\n"))
+    repaired = "\n".join(fix_encoding(line) for line in raw.split("\n"))
     forms.append(repaired)
     forms.append(fix_c1_controls(raw))  # what ftfy does to a line it cannot decode as a whole
     if len(raw) <= 64:
@@ -128,9 +127,9 @@ def _repaired_in_its_line(raw: str, start: int, end: int, t2s: bool) -> list[str
     line_start = raw.rfind("\n", 0, start) + 1
     line_end = raw.find("\n", end)
     line_end = len(raw) if line_end < 0 else line_end
-    whole = ftfy.fix_text(raw[line_start:line_end], _FTFY_CONFIG)
-    before = ftfy.fix_text(raw[line_start:start], _FTFY_CONFIG)
-    after = ftfy.fix_text(raw[end:line_end], _FTFY_CONFIG)
+    whole = fix_encoding(raw[line_start:line_end])
+    before = fix_encoding(raw[line_start:start])
+    after = fix_encoding(raw[end:line_end])
     if len(before) + len(after) > len(whole) or not (whole.startswith(before) and whole.endswith(after)):
         return []
     middle = whole[len(before):len(whole) - len(after)]
@@ -162,7 +161,7 @@ def check_nothing_lost(raw: str, result: Any, mark: bool = False) -> None:
 
 def repairs_apply(raw: str) -> bool:
     """Whether a documented repair (mojibake, HTML entities) could rewrite characters of `raw`."""
-    return "&" in raw or any(ftfy.fix_text(line, _FTFY_CONFIG) != line for line in raw.split("\n"))
+    return "&" in raw or any(fix_encoding(line) != line for line in raw.split("\n"))
 
 
 LINES = [

@@ -287,9 +287,15 @@ def train(articles: list[dict], out: str | Path, log=print, page_records: list[d
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(gapmodel.MODEL_PATH))
+    ap.add_argument("--convert", metavar="FILE", help="do not train: write the model FILE (of an older format) "
+                    "again in the current format, same contents, to --out")
     ap.add_argument("--max-docs", type=int, default=0, help="train on the first N articles only (for a quick try)")
     ap.add_argument("--no-pages", action="store_true", help="fit on clean news only, not on the train pages' text")
     args = ap.parse_args()
+    if args.convert:
+        gapmodel.rewrite_model(args.convert, args.out)
+        print(f"wrote {args.out} ({gapmodel.FORMAT}) from {args.convert}", file=sys.stderr)
+        return
     articles = sorted(clean_news("train"), key=lambda a: a["id"])
     if args.max_docs:
         articles = articles[:args.max_docs]

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-import ftfy
 import regex
 
 from ..alignment import Edit
@@ -35,18 +34,28 @@ NAME = "normalize"
 # them is left alone, which keeps ftfy (a few MB/s) off the hot path for clean text.
 _MOJIBAKE_HINT = regex.compile(r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2020\u2021\u2030\u2039\u203a\ufffd]")
 
-# Only the encoding fixes: ftfy's width folding, quote uncurling and NFC would rewrite Chinese punctuation
-# and full-width digits.
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    unescape_html=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_latin_ligatures=False,
-    fix_line_breaks=False,
-    remove_control_chars=False,
-    normalization=None,
-    explain=False,
-)
+@lru_cache(maxsize=1)
+def ftfy_config():
+    """ftfy's settings for the encoding fixes only: its width folding, quote uncurling and NFC would rewrite
+    Chinese punctuation and full-width digits. ftfy is imported here, at the first line that looks like
+    mojibake, because importing it costs more start-up time (about 0.06 s) than most runs spend in it."""
+    import ftfy
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_latin_ligatures=False,
+        fix_line_breaks=False,
+        remove_control_chars=False,
+        normalization=None,
+        explain=False,
+    )
+
+
+def fix_encoding(line: str) -> str:
+    """`line` with ftfy's encoding fixes (`ftfy_config`) applied."""
+    import ftfy
+    return ftfy.fix_text(line, ftfy_config())
 
 _HTML_ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
@@ -293,7 +302,7 @@ def repair_mojibake(text: str) -> list[Edit]:
     start = 0
     for line in text.split("\n"):
         if _MOJIBAKE_HINT.search(line):
-            fixed = ftfy.fix_text(line, _FTFY_CONFIG)
+            fixed = fix_encoding(line)
             if fixed != line:
                 edits.extend(_diff_edits(line, fixed, start))
         start += len(line) + 1

@@ -127,8 +127,11 @@ def test_chrome_below_the_body_is_removed(line, rule):
     assert text.replace("：", ":") == line.replace("：", ":")
 
 
+# The first two lines also match an earlier rule of another zone (copyright, byline-labelled), which the stage
+# evaluates first: in the body the later anywhere rule must still claim them.
 @pytest.mark.parametrize("line, rule", [
     ("鄂ICP备12345678号-1", "icp-licence"),
+    ("图：林立", "image-credit"),
     ("【字号 大 中 小】", "font-size-widget"),
     ("【纠错】 【打印】", "font-size-widget"),
     ("查看完整版本: 江城零工市场覆盖全部城区", "full-version-footer"),
@@ -137,6 +140,12 @@ def test_anywhere_rules_fire_between_body_paragraphs(line, rule):
     result = page(body=[BODY[0], line, BODY[1], BODY[2]])
     assert result.text == "\n".join(BODY)
     assert [r for _, r in chrome_rules(result)] == [rule]
+
+
+def test_a_line_above_the_body_takes_its_first_matching_rule():
+    result = page(head=["图：林立"])
+    assert result.text == "\n".join(BODY)
+    assert [r for _, r in chrome_rules(result)] == ["byline-labelled"]
 
 
 @pytest.mark.parametrize("line", [

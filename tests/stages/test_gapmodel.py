@@ -8,7 +8,9 @@ clean sentence that must stay unflagged.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+from array import array
 
 import pytest
 from click.testing import CliRunner
@@ -83,6 +85,64 @@ def test_model_file_round_trips(tmp_path):
     first = path.read_bytes()
     gapmodel.write_model(path, "年%", ["去年", "享年"], {"l1:达u1": -0.25, "u1:年": 1.5}, -2.0, 0.7, {"k": 1})
     assert path.read_bytes() == first          # same model, same bytes, whatever the order given
+
+
+def write_format_2(path, units: str, lists: dict[str, list[str]], weights: list[float], bias: float,
+                   threshold: float) -> None:
+    """A model file in format 2 (each string list as UTF-8 and its items' end offsets as uint32 LE), which a
+    model trained on another branch before format 3 still has."""
+    sections = [units.encode()]
+    for name in gapmodel.LISTS:
+        items = lists[name]
+        ends = [sum(len(item) for item in items[:k + 1]) for k in range(len(items))]
+        sections += ["".join(items).encode(), array("I", ends).tobytes()]
+    sections.append(array("d", weights).tobytes())
+    payload = b"".join(sections)
+    header = {"format": "newsclean-gap-model/2", "bias": bias, "threshold": threshold, "meta": {"k": 2},
+              "sections": [len(s) for s in sections], "sha256": hashlib.sha256(payload).hexdigest()}
+    path.write_bytes(gzip.compress(json.dumps(header).encode() + b"\n" + payload))
+
+
+def test_format_2_file_still_loads_and_converts_to_the_same_model(tmp_path):
+    lists = {"words": ["享年", "去年"], "dead_left": ["的年"], "dead_right": ["年\n"],
+             "features": ["l1:达u1", "u1:年", "u2:年\n"]}
+    old = tmp_path / "old.json.gz"
+    write_format_2(old, "年%", lists, [-0.25, 1.5, 0.5], -2.0, 0.7)
+    model = GapModel.load(old)
+    assert (model.units, model.words, model.dead_left, model.dead_right, model.weights, model.meta) == (
+        "年%", frozenset({"享年", "去年"}), frozenset({"的年"}), frozenset({"年\n"}),
+        {"l1:达u1": -0.25, "u1:年": 1.5, "u2:年\n": 0.5}, {"k": 2})
+    new = tmp_path / "new.json.gz"
+    gapmodel.rewrite_model(old, new)
+    assert json.loads(gzip.decompress(new.read_bytes()).partition(b"\n")[0])["format"] == FORMAT
+    again = GapModel.load(new)
+    assert (again.units, again.words, again.dead_left, again.dead_right, again.weights, again.bias,
+            again.threshold, again.meta) == (model.units, model.words, model.dead_left, model.dead_right,
+                                             model.weights, model.bias, model.threshold, model.meta)
+
+
+def test_list_separator_is_a_character_no_item_holds(tmp_path):
+    """Items may hold any character, U+0000 and line breaks included: the file joins them with another one."""
+    path = tmp_path / "m.json.gz"
+    weights = {"u1:年": 1.0, "l1:\x00u1": 2.0, "u2:年\n": 3.0, "u1:\x01": 4.0}
+    gapmodel.write_model(path, "年%", ["\x00年", "去年"], weights, -1.0, 0.5, {})
+    header = json.loads(gzip.decompress(path.read_bytes()).partition(b"\n")[0])
+    assert header["separator"] == "\x02"
+    model = GapModel.load(path)
+    assert model.weights == weights and model.words == frozenset({"\x00年", "去年"})
+
+
+def test_empty_lists_and_a_wrong_item_count_are_told_apart(tmp_path):
+    path = tmp_path / "m.json.gz"
+    gapmodel.write_model(path, "年", [], {"u1:年": 1.0}, -1.0, 0.5, {})
+    assert GapModel.load(path).words == frozenset()
+    raw = gzip.decompress(path.read_bytes())
+    head, _, body = raw.partition(b"\n")
+    header = json.loads(head)
+    header["counts"]["features"] = 2
+    path.write_bytes(gzip.compress(json.dumps(header).encode() + b"\n" + body))
+    with pytest.raises(ModelError, match="features: 1 items where the header says 2"):
+        GapModel.load(path)
 
 
 def test_cascade_first_stage_rules_out_its_pairs_unless_a_pattern_fired(tmp_path):
