@@ -15,6 +15,10 @@ out (the same for every decision). Decisions:
 - `lightgbm`: gradient-boosted trees on the shipped features, fitted on the places the cascade keeps;
 - `linear+lightgbm`: the sum of the two logits.
 
+`--rules-through` scores the shipped model on bucket 6 (seeds 1-3) with the rules of `--rules DIR` (default: the
+shipped ones) and lists recall / precision / false flags when places a pattern fired at are flagged from a lower
+threshold than the rest (the rule-backed threshold to choose on this slice, never on the test part).
+
 `--read N` prints, for the shipped model at its own threshold on bucket 6 (seed 1), N misses drawn at random
 and every false flag on the untouched articles, to be read and classified by eye (is the gap readable at all?).
 Needs `pip install -e '.[train]'` (scikit-learn, scipy, jieba, lightgbm).
@@ -159,12 +163,48 @@ def read_by_eye(n: int, log=print) -> None:
         log("  false  " + line)
 
 
+RULE_THRESHOLDS = (None, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5)
+
+
+def rules_through(rules_dir: str | None, log=print) -> None:
+    """Recall, precision and false flags per 10k on bucket 6 for each threshold of rule-backed places."""
+    model, rules = gapmodel.shipped_model(), RuleSet.load(rules_dir)
+    _, calib = split(0)
+    scored = []          # (score, rule-backed, is a gap, on the untouched text)
+    chars = 0
+    for a in calib:
+        chars += len(a["text"])
+        copies = [T.drop_digits(a["text"], random.Random(f"{seed}:{a['id']}")) for seed in T.SEEDS]
+        for source, at, clean in [(t, set(g), False) for t, g in copies] + [(a["text"], set(), True)]:
+            rules.budget.start(len(source))
+            hits = T.rule_hits(source, rules)
+            rules.budget.finish()
+            scored += [(s, p in hits, p in at, clean) for p, s in model.score_text(source, hits, ruled_out=False)]
+            if not clean:
+                scored += [(0.0, False, True, False)] * len(at - {p for p, _ in model.score_text(source, hits, ruled_out=False)})
+    gaps = sum(1 for _, _, gap, clean in scored if gap and not clean)
+    log(f"rules {rules_dir or 'shipped'}; {len(calib)} calibration articles, {chars} characters, {gaps} gaps "
+        f"(seeds {T.SEEDS}); model threshold {model.threshold}")
+    for rule_threshold in RULE_THRESHOLDS:
+        limit = model.threshold if rule_threshold is None else rule_threshold
+        flagged = [(gap, clean) for s, backed, gap, clean in scored if s >= (limit if backed else model.threshold)]
+        tp = sum(1 for gap, clean in flagged if gap and not clean)
+        fp = sum(1 for gap, clean in flagged if not gap and not clean)
+        ff = sum(1 for _, clean in flagged if clean)
+        log(f"rule-backed threshold {limit:.2f}: recall {tp / gaps:.3f} precision {tp / max(1, tp + fp):.3f} "
+            f"ff/10k {ff * 1e4 / chars:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fit-docs", type=int, default=1500)
     ap.add_argument("--read", type=int, default=0, help="only print N misses and the false flags of the shipped model")
+    ap.add_argument("--rules-through", action="store_true", help="only compare thresholds for rule-backed places")
+    ap.add_argument("--rules", default=None, help="with --rules-through: a folder of rule files replacing the shipped")
     args = ap.parse_args()
-    if args.read:
+    if args.rules_through:
+        rules_through(args.rules)
+    elif args.read:
         read_by_eye(args.read)
     else:
         compare(args.fit_docs)
