@@ -153,10 +153,9 @@ class _Watchdog:
     def settle(self) -> None:
         """Charge the end of a call that a tick landed in: the CPU it spent after its last tick. Without it a
         call's tail went unpaid, and where ticks come late (a loaded machine) a slow rule ran on many more lines
-        than the document's budget pays for. One clock read, and only for calls a tick saw (slow ones)."""
+        than the document's budget pays for. The caller checks that a tick saw the call (`seen_call`), so
+        that fast calls pay one comparison and no clock read."""
         pattern = self.current
-        if pattern is None or self.seen_call != self.call:
-            return
         now = time.thread_time()
         charge = now - self.last_cpu
         self.last_cpu = now
@@ -262,7 +261,8 @@ class RegexBudget:
         watch.current = pattern
         try:
             found = method(*args)
-            watch.settle()
+            if watch.seen_call == watch.call:  # a tick landed in this call: charge its tail too
+                watch.settle()
             watch.current = None  # from here on no tick raises, so nothing escapes the except below
             return found
         except _Overrun as exc:
