@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import accumulate
 from typing import Any
 
@@ -38,6 +39,8 @@ from .stages.chrome import BLOCK_EXTRACTOR, EXTRACTOR_FIELD, FALLBACK_EXTRACTOR
 RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
 # Below this share of trafilatura's prose readability's block is taken to have missed the article (a sidebar).
 MIN_READABILITY_SHARE = 0.25
+# ... and is then asked again this many times, each time without the elements it picked before.
+RETRIES = 2
 # A line of readability's block this much inside `<a>`, this long and not prose is a linked headline.
 LINK_LINE_DENSITY = 0.9
 LINK_HEADLINE_CHARS = 8
@@ -147,8 +150,8 @@ def extract(html: str, url: str | None = None) -> Page:
         raise PageError("empty-document: the page is empty")
     tree = _parse(html)
     warnings: list[str] = []
-    readable = _guarded("readability-lxml", lambda: _readability_lines(html), warnings)
     recalled = _guarded("trafilatura", lambda: _trafilatura_lines(tree, url), warnings)
+    readable = _guarded("readability-lxml", lambda: _readability_block(html, recalled), warnings)
     lines = combine(readable, recalled)
     extractor = FALLBACK_EXTRACTOR if readability_missed(readable, recalled) else BLOCK_EXTRACTOR
     visible = sum(len(_key(line)) for line in lines)
@@ -191,14 +194,19 @@ def _without_xml_declaration(html: str) -> str:
     return html
 
 
-def _readability_lines(html: str, drop_link_headlines: bool = True) -> list[str]:
-    from readability import Document
+def _readability_lines(html: str, drop_link_headlines: bool = True, skipped: frozenset[str] = frozenset(),
+                       picked: list[str] | None = None) -> list[str]:
+    """readability's article block as lines. `skipped`: marks of elements (see `_readability_document`) to take
+    out of the page first; `picked`, when given, receives the mark of the element readability chose."""
     from readability.readability import Unparseable
 
+    document = _readability_document()(_without_xml_declaration(html), skipped)
     try:
-        summary = Document(_without_xml_declaration(html)).summary(html_partial=True)
+        summary = document.summary(html_partial=True)
     except (Unparseable, lxml.etree.ParserError, ValueError, TypeError):
         return []
+    if picked is not None and document.picked is not None:
+        picked.append(document.picked)
     if not summary.strip():
         return []
     try:
@@ -207,6 +215,61 @@ def _readability_lines(html: str, drop_link_headlines: bool = True) -> list[str]
         return []
     return [line for line, density in linked_lines(block)
             if not (drop_link_headlines and is_link_headline(line, density))]
+
+
+# The attribute that numbers a page's elements in readability's own parse, so that the element it picked can
+# be taken out of the page on a second run (the number is given before readability changes the tree).
+_MARK = "data-newsclean"
+
+
+@cache
+def _readability_document() -> type:
+    """readability-lxml's Document that numbers the page's elements, says which one it picked and can leave
+    out elements picked on an earlier run (the class is made on first use: readability is the html extra)."""
+    from readability import Document
+
+    class SkippingDocument(Document):
+        """Document with the elements marked `skipped` taken out of its parse."""
+
+        def __init__(self, html: str, skipped: frozenset[str]):
+            super().__init__(html)
+            self.skipped = skipped
+            self.picked: str | None = None
+
+        def _parse(self, input: Any) -> Any:  # noqa: A002 - readability's own signature
+            doc = super()._parse(input)
+            for number, element in enumerate(doc.iter()):
+                if isinstance(element.tag, str):
+                    element.set(_MARK, str(number))
+            for element in [e for e in doc.iter() if e.get(_MARK) in self.skipped]:
+                if element.getparent() is not None:
+                    element.drop_tree()
+            return doc
+
+        def select_best_candidate(self, candidates: dict) -> Any:
+            best = super().select_best_candidate(candidates)
+            self.picked = best["elem"].get(_MARK) if best else None
+            return best
+
+    return SkippingDocument
+
+
+def _readability_block(html: str, recalled: list[str]) -> list[str]:
+    """readability's block; when it holds too little of trafilatura's prose to be the article (it took a
+    sidebar, a list of blurbs), readability again on the page without what it took, up to `RETRIES` times.
+    The first block that holds the article wins; if none does, the first (and `combine` falls back)."""
+    skipped: list[str] = []
+    first: list[str] | None = None
+    for _ in range(RETRIES + 1):
+        picked: list[str] = []
+        lines = _readability_lines(html, skipped=frozenset(skipped), picked=picked)
+        first = lines if first is None else first
+        if not readability_missed(lines, recalled):
+            return lines
+        if not picked:
+            break
+        skipped.extend(picked)
+    return first or []
 
 
 def is_link_headline(line: str, density: float) -> bool:

@@ -310,3 +310,31 @@ def test_trafilatura_text_taken_when_readability_missed_is_named_so():
     from newsclean.html import readability_missed
 
     assert readability_missed(["热门标签 长沙 湘江"], BODY) and not readability_missed(BODY[:3], BODY)
+
+
+def table_blog(sidebar_rows: list[str], posts: dict[str, list[str]]) -> str:
+    """A blog laid out in one table: a sidebar cell holding a table of rows, then a cell of posts, each a bold
+    title and paragraphs broken by <br> (no <p>: the old template's way)."""
+    side = "".join(f"<tr><td>{row}</td></tr>" for row in sidebar_rows)
+    cell = "".join(f"<b>{title}</b><br>" + "<br>".join(paragraphs) + "<br><br>" for title, paragraphs in posts.items())
+    return (f"<html><head><title>{next(iter(posts))} - 老王的博客</title></head><body><table><tr>"
+            f"<td class='left'><table>{side}</table></td><td class='right'>{cell}</td></tr></table></body></html>")
+
+
+ARCHIVE = [f"{2000 + n}年{n % 12 + 1}月 日志归档 共有文章十二篇 阅读次数一千二百次 评论三十条" for n in range(14)]
+
+
+def test_readability_asked_again_without_the_list_it_picked():
+    # readability scores each sidebar row of 25+ characters and none of the posts' <br> lines: it picks the
+    # archive table, which holds no prose. Asked again without that table, it takes the posts' cell, line by
+    # line; trafilatura's text (the fallback before) joined each post into one line and kept the archive.
+    html = table_blog(ARCHIVE, {"河边的小雨": BODY[:2], "山里的冬天": BODY[2:]})
+    from newsclean.html import _readability_lines, _trafilatura_lines, _parse, readability_missed
+
+    assert readability_missed(_readability_lines(html), _trafilatura_lines(_parse(html), None))
+    extracted = extract(html)
+    assert extracted.metadata["extractor"] == "readability-lxml"
+    lines = extracted.text.split("\n")
+    assert all(p in lines for p in BODY) and "河边的小雨" in lines
+    assert not any(row in extracted.text for row in ARCHIVE)
+
