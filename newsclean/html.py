@@ -10,11 +10,15 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
    one). It is the precise one: it keeps a page's densest block and leaves menus, link lists and comment
    threads outside it. A line of the block that is all one link of headline length and no prose (a related
    story, `[上一篇] [下一篇]`, the title repeated as a link) is dropped: the HTML says it is a link.
+   On a page that lists posts (sibling boxes with prose, each under a heading of its own), readability's block
+   is the post whose heading the page's title names, when readability chose another post or the whole list.
 2. trafilatura (`favor_recall`) as a second opinion. Where readability's block holds under a quarter of
-   trafilatura's prose (a blog laid out in tables, where readability's scorer picks a sidebar), trafilatura's
-   text is used instead. Otherwise a trafilatura line that readability left out comes back only when it is
-   prose (30 characters or more, a full stop or comma, not a list item, not a row of short pieces) and stands
-   within 3 of trafilatura's lines of the span that both extractors kept.
+   trafilatura's prose (a blog laid out in tables, where readability's scorer picks a sidebar or an archive
+   list), readability is asked again on the page without the element it picked, up to twice; if no block
+   holds the article, trafilatura's text is used instead. Otherwise a trafilatura line that readability left
+   out comes back only when it is prose (30 characters or more, a full stop or comma, not a list item, not a
+   row of short pieces) and stands within 3 of trafilatura's lines of the span that both extractors kept
+   (into a titled post, only between its own lines).
 3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
