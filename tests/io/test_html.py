@@ -380,3 +380,16 @@ def test_an_article_with_section_headings_is_not_cut_to_one_section():
     html = blog_page("长沙召开全市经济工作会议_某某新闻网", sections).replace("class='entry'", "class='section'")
     text = extract(html).text
     assert all(p in text for p in BODY)
+
+
+def test_a_sidebar_heavy_layout_is_passed_over_one_list_at_a_time():
+    # two sidebar cells of rows readability scores above the posts: the first answer is the archive, the
+    # second the blogroll, the third (the last retry) the posts
+    blogroll = [f"{2010 + n}年{n % 12 + 1}月 友情链接 老李的博客 老张的相册 小赵的书房 读书会" for n in range(14)]
+    far = "<td class='far'><table>" + "".join(f"<tr><td>{row}</td></tr>" for row in blogroll) + "</table></td>"
+    html = table_blog(ARCHIVE, {"河边的小雨": BODY[:2], "山里的冬天": BODY[2:]})
+    html = html.replace("<td class='right'>", far + "<td class='right'>")
+    extracted = extract(html)
+    assert extracted.metadata["extractor"] == "readability-lxml"
+    assert all(p in extracted.text.split("\n") for p in BODY)
+    assert not any(row in extracted.text for row in ARCHIVE + blogroll)
