@@ -10,11 +10,15 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
    one). It is the precise one: it keeps a page's densest block and leaves menus, link lists and comment
    threads outside it. A line of the block that is all one link of headline length and no prose (a related
    story, `[上一篇] [下一篇]`, the title repeated as a link) is dropped: the HTML says it is a link.
+   On a page that lists posts (sibling boxes with prose, each under a heading of its own), readability's block
+   is the post whose heading the page's title names, when readability chose another post or the whole list.
 2. trafilatura (`favor_recall`) as a second opinion. Where readability's block holds under a quarter of
-   trafilatura's prose (a blog laid out in tables, where readability's scorer picks a sidebar), trafilatura's
-   text is used instead. Otherwise a trafilatura line that readability left out comes back only when it is
-   prose (30 characters or more, a full stop or comma, not a list item, not a row of short pieces) and stands
-   within 3 of trafilatura's lines of the span that both extractors kept.
+   trafilatura's prose (a blog laid out in tables, where readability's scorer picks a sidebar or an archive
+   list), readability is asked again on the page without the element it picked, up to twice; if no block
+   holds the article, trafilatura's text is used instead. Otherwise a trafilatura line that readability left
+   out comes back only when it is prose (30 characters or more, a full stop or comma, not a list item, not a
+   row of short pieces) and stands within 3 of trafilatura's lines of the span that both extractors kept
+   (into a titled post, only between its own lines).
 3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
@@ -27,6 +31,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import accumulate
 from typing import Any
 
@@ -38,6 +43,8 @@ from .stages.chrome import BLOCK_EXTRACTOR, EXTRACTOR_FIELD, FALLBACK_EXTRACTOR
 RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
 # Below this share of trafilatura's prose readability's block is taken to have missed the article (a sidebar).
 MIN_READABILITY_SHARE = 0.25
+# ... and is then asked again this many times, each time without the elements it picked before.
+RETRIES = 2
 # A line of readability's block this much inside `<a>`, this long and not prose is a linked headline.
 LINK_LINE_DENSITY = 0.9
 LINK_HEADLINE_CHARS = 8
@@ -147,10 +154,12 @@ def extract(html: str, url: str | None = None) -> Page:
         raise PageError("empty-document: the page is empty")
     tree = _parse(html)
     warnings: list[str] = []
-    readable = _guarded("readability-lxml", lambda: _readability_lines(html), warnings)
     recalled = _guarded("trafilatura", lambda: _trafilatura_lines(tree, url), warnings)
-    lines = combine(readable, recalled)
-    extractor = FALLBACK_EXTRACTOR if readability_missed(readable, recalled) else BLOCK_EXTRACTOR
+    title = tree.findtext(".//title")
+    readable, post = _guarded("readability-lxml", lambda: _readability_block(html, recalled, title), warnings,
+                              ([], False))
+    lines = combine(readable, recalled, post)
+    extractor = BLOCK_EXTRACTOR if post or not readability_missed(readable, recalled) else FALLBACK_EXTRACTOR
     visible = sum(len(_key(line)) for line in lines)
     if visible < MIN_CONTENT_CHARS:
         failed = f"; {'; '.join(warnings)}" if warnings else ""
@@ -162,14 +171,15 @@ def extract(html: str, url: str | None = None) -> Page:
     return Page("\n".join(lines), metadata)
 
 
-def _guarded(name: str, run: Any, warnings: list[str]) -> list[str]:
-    """An extractor's lines, or none when it fails on the page (a frameset, markup nested too deep): the other
-    extractor may still find the text, and the failure is reported in the document's warnings."""
+def _guarded(name: str, run: Any, warnings: list[str], failed: Any = None) -> Any:
+    """What an extractor found, or `failed` (no lines) when it fails on the page (a frameset, markup nested too
+    deep): the other extractor may still find the text, and the failure is reported in the document's
+    warnings."""
     try:
         return run()
     except Exception as exc:  # noqa: BLE001 - third-party code on untrusted markup: any failure is the page's
         warnings.append(f"{name} failed on the page: {type(exc).__name__}")
-        return []
+        return [] if failed is None else failed
 
 
 def _parse(html: str) -> Any:
@@ -191,14 +201,20 @@ def _without_xml_declaration(html: str) -> str:
     return html
 
 
-def _readability_lines(html: str, drop_link_headlines: bool = True) -> list[str]:
-    from readability import Document
+def _readability_lines(html: str, drop_link_headlines: bool = True, skipped: frozenset[str] = frozenset(),
+                       picked: list[Pick] | None = None, title: str | None = None) -> list[str]:
+    """readability's article block as lines. `skipped`: marks of elements (see `_readability_document`) to take
+    out of the page first; `picked`, when given, receives what readability chose; `title`, the page's title,
+    picks the post it names where readability chose one of a list of posts."""
     from readability.readability import Unparseable
 
+    document = _readability_document()(_without_xml_declaration(html), skipped, title)
     try:
-        summary = Document(_without_xml_declaration(html)).summary(html_partial=True)
+        summary = document.summary(html_partial=True)
     except (Unparseable, lxml.etree.ParserError, ValueError, TypeError):
         return []
+    if picked is not None and document.picked is not None:
+        picked.append(document.picked)
     if not summary.strip():
         return []
     try:
@@ -207,6 +223,127 @@ def _readability_lines(html: str, drop_link_headlines: bool = True) -> list[str]
         return []
     return [line for line, density in linked_lines(block)
             if not (drop_link_headlines and is_link_headline(line, density))]
+
+
+# The attribute that numbers a page's elements in readability's own parse, so that the element it picked can
+# be taken out of the page on a second run (the number is given before readability changes the tree).
+_MARK = "data-newsclean"
+
+
+@cache
+def _readability_document() -> type:
+    """readability-lxml's Document that numbers the page's elements, says which one it picked and can leave
+    out elements picked on an earlier run (the class is made on first use: readability is the html extra)."""
+    from readability import Document
+
+    class SkippingDocument(Document):
+        """Document with the elements marked `skipped` taken out of its parse."""
+
+        def __init__(self, html: str, skipped: frozenset[str], title: str | None):
+            super().__init__(html)
+            self.skipped = skipped
+            self.title_parts = title_parts(title)
+            self.picked: Pick | None = None
+
+        def _parse(self, input: Any) -> Any:  # noqa: A002 - readability's own signature
+            doc = super()._parse(input)
+            for number, element in enumerate(doc.iter()):
+                if isinstance(element.tag, str):
+                    element.set(_MARK, str(number))
+            for element in [e for e in doc.iter() if e.get(_MARK) in self.skipped]:
+                if element.getparent() is not None:
+                    element.drop_tree()
+            return doc
+
+        def select_best_candidate(self, candidates: dict) -> Any:
+            best = super().select_best_candidate(candidates)
+            post = titled_post(best["elem"], self.title_parts) if best else None
+            if post is not None:
+                # the post alone: no sibling (another post) scores above an endless threshold in get_article
+                best = {"elem": post, "content_score": float("inf")}
+            self.picked = Pick(best["elem"].get(_MARK), post is not None) if best else None
+            return best
+
+    return SkippingDocument
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """What readability chose on a page: the element's mark, and whether it is the post the title names."""
+
+    mark: str | None
+    post: bool = False
+
+
+def _readability_block(html: str, recalled: list[str], title: str | None = None) -> tuple[list[str], bool]:
+    """readability's block, and whether it is the post the title names among several. When the block holds
+    too little of trafilatura's prose to be the article (it took a sidebar, a list of blurbs), readability
+    again on the page without what it took, up to `RETRIES` times. The first block that holds the article
+    wins; if none does, the first (and `combine` falls back). A titled post is the article however little of
+    trafilatura's prose (all the posts) it holds."""
+    skipped: list[str] = []
+    first: tuple[list[str], bool] | None = None
+    for _ in range(RETRIES + 1):
+        picked: list[Pick] = []
+        lines = _readability_lines(html, skipped=frozenset(skipped), picked=picked, title=title)
+        post = bool(picked) and picked[0].post
+        first = (lines, post) if first is None else first
+        if post or not readability_missed(lines, recalled):
+            return lines, post
+        if not picked:
+            break
+        skipped.append(picked[0].mark)
+    return first or ([], False)
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# What parts a page title's name of the article from the site's (`河边的小雨 - 老王的博客`, `标题_频道_某某网`).
+_TITLE_SEPARATORS = re.compile(r"\s+[-|–—:]\s+|[_|｜]")
+# A heading this long that starts the title names it (a title that goes on after the heading: `标题(图)`).
+TITLE_HEADING_CHARS = 4
+# A list of posts is looked for among the children of the element readability picked and of its ancestors up
+# to this many levels (a post: heading, a line of its date, a box of paragraphs readability picks).
+POST_LEVELS = 4
+
+
+def title_parts(title: str | None) -> tuple[str, ...]:
+    """The pieces of a page's title between its separators, without spaces."""
+    return tuple(part for part in (_key(p) for p in _TITLE_SEPARATORS.split(title or "")) if part)
+
+
+def titled_post(element: Any, parts: tuple[str, ...]) -> Any:
+    """The post the page's title names, where `element` is (in) one of a list of posts or holds one: two or more
+    sibling elements with prose, each under a heading of its own, of which exactly one heading is the title's
+    first piece (a post page that lists the blog's other posts too). None otherwise: a blog index (its title
+    is the blog's name), an article whose sections have headings of their own, a block with prose outside any
+    post (its body would be lost), and where `element` lies inside the named post already (the body of an
+    article whose title heads its box: readability's choice is narrower, the box holds comments too)."""
+    if not parts:
+        return None
+    for holder in [element, *element.iterancestors()][:POST_LEVELS]:
+        posts = [child for child in holder if isinstance(child.tag, str) and prose_chars(block_lines(child))]
+        headings = [_heading(post) for post in posts]
+        if len(posts) < 2 or None in headings:
+            continue
+        named = [post for post, heading in zip(posts, headings) if _names(heading, parts[0])]
+        if len(named) == 1:
+            # readability's choice inside the named post (an article's body under its titled header) stays
+            return None if named[0] is element or named[0] in element.iterancestors() else named[0]
+    return None
+
+
+def _heading(element: Any) -> str | None:
+    """The text of an element's first heading (h1-h6), without spaces."""
+    for heading in element.iter(*_HEADINGS):
+        text = _key(heading.text_content())
+        if text:
+            return text
+    return None
+
+
+def _names(heading: str, title: str) -> bool:
+    """The heading is the title's article name (or the start of it)."""
+    return heading == title or (len(heading) >= TITLE_HEADING_CHARS and title.startswith(heading))
 
 
 def is_link_headline(line: str, density: float) -> bool:
@@ -283,10 +420,11 @@ def _table_cells(line: str) -> str:
     return _SPACES.sub(" ", line).strip()
 
 
-def combine(readable: list[str], recalled: list[str]) -> list[str]:
+def combine(readable: list[str], recalled: list[str], post: bool = False) -> list[str]:
     """readability's lines, with trafilatura's prose that readability missed put back in its place; trafilatura's
-    lines alone when readability's block is (next to) empty."""
-    if readability_missed(readable, recalled):
+    lines alone when readability's block is (next to) empty. Into the post a title names (`post`), only what
+    stands between its own lines comes back: the other posts around it are trafilatura's too."""
+    if not post and readability_missed(readable, recalled):
         return [unmarked(line) for line in recalled]
     ends = list(accumulate(len(_key(line)) for line in readable))
     joined = "".join(_key(line) for line in readable)
@@ -297,12 +435,13 @@ def combine(readable: list[str], recalled: list[str]) -> list[str]:
     if not shared:
         return readable
     first, last = shared[0], shared[-1]
+    margin = 0 if post else WINDOW_MARGIN
     inserted: dict[int, list[str]] = {}
     anchor = -1  # the readability line after which a missing line goes (-1: before the first)
     for i, line in enumerate(recalled):
         if found[i] is not None:
             anchor = found[i]
-        elif first - WINDOW_MARGIN <= i <= last + WINDOW_MARGIN and is_prose(line):
+        elif first - margin <= i <= last + margin and is_prose(line):
             inserted.setdefault(anchor, []).append(line)
     result = list(inserted.get(-1, []))
     for k, line in enumerate(readable):

@@ -310,3 +310,86 @@ def test_trafilatura_text_taken_when_readability_missed_is_named_so():
     from newsclean.html import readability_missed
 
     assert readability_missed(["热门标签 长沙 湘江"], BODY) and not readability_missed(BODY[:3], BODY)
+
+
+def table_blog(sidebar_rows: list[str], posts: dict[str, list[str]]) -> str:
+    """A blog laid out in one table: a sidebar cell holding a table of rows, then a cell of posts, each a bold
+    title and paragraphs broken by <br> (no <p>: the old template's way)."""
+    side = "".join(f"<tr><td>{row}</td></tr>" for row in sidebar_rows)
+    cell = "".join(f"<b>{title}</b><br>" + "<br>".join(paragraphs) + "<br><br>" for title, paragraphs in posts.items())
+    return (f"<html><head><title>{next(iter(posts))} - 老王的博客</title></head><body><table><tr>"
+            f"<td class='left'><table>{side}</table></td><td class='right'>{cell}</td></tr></table></body></html>")
+
+
+ARCHIVE = [f"{2000 + n}年{n % 12 + 1}月 日志归档 共有文章十二篇 阅读次数一千二百次 评论三十条" for n in range(14)]
+
+
+def test_readability_asked_again_without_the_list_it_picked():
+    # readability scores each sidebar row of 25+ characters and none of the posts' <br> lines: it picks the
+    # archive table, which holds no prose. Asked again without that table, it takes the posts' cell, line by
+    # line; trafilatura's text (the fallback before) joined each post into one line and kept the archive.
+    html = table_blog(ARCHIVE, {"河边的小雨": BODY[:2], "山里的冬天": BODY[2:]})
+    from newsclean.html import _readability_lines, _trafilatura_lines, _parse, readability_missed
+
+    assert readability_missed(_readability_lines(html), _trafilatura_lines(_parse(html), None))
+    extracted = extract(html)
+    assert extracted.metadata["extractor"] == "readability-lxml"
+    lines = extracted.text.split("\n")
+    assert all(p in lines for p in BODY) and "河边的小雨" in lines
+    assert not any(row in extracted.text for row in ARCHIVE)
+
+
+
+POSTS = {
+    "湘江边的早晨": ["今天早上下了一场小雨，我沿着湘江边走到橘子洲头，看见许多市民在雨中晨跑，江面上的雾气久久没有散去。",
+                "回来的路上买了两斤青菜和一块豆腐，菜市场的老板说今年春天来得早，地里的菜长得比往年都好。"],
+    "岳麓山下的书店": ["岳麓山脚下新开了一家旧书店，店主是一位退休的中学老师，他把自己几十年的藏书都摆上了书架。",
+                 "书店里有一间小小的阅览室，周末常有附近大学的学生来这里看书，一坐就是一个下午。"],
+    "橘子洲的焰火": ["周六晚上橘子洲恢复了焰火晚会，江边早早挤满了人，焰火升起的时候，整个江面都被照亮了。",
+                "晚会结束后，地铁站加开了临时列车，工作人员在各个出口引导游客有序离开，没有出现拥堵。"],
+}
+
+
+def blog_page(title: str, posts: dict[str, list[str]] = POSTS) -> str:
+    """A blog page that lists posts, each a heading, a line of its date and a box of paragraphs."""
+    entries = "".join(
+        f"<div class='entry'><h2><a href='/p{n}.html'>{heading}</a></h2><div class='meta'>2024-02-1{n} 发表于 生活随笔"
+        f"</div><div class='text'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div></div>"
+        for n, (heading, paragraphs) in enumerate(posts.items()))
+    return (f"<html><head><title>{title}</title></head><body><div id='nav'><a href='/'>首页</a> <a href='/a'>归档</a>"
+            f"</div><div class='main'>{entries}</div><div id='footer'>Powered by 某某博客</div></body></html>")
+
+
+def test_a_post_page_that_lists_other_posts_gives_the_post_its_title_names():
+    # readability picks the post with the most text; the title names another, and only that one is the page's
+    lines = extract(blog_page("岳麓山下的书店 - 老王的博客")).text.split("\n")
+    assert all(p in lines for p in POSTS["岳麓山下的书店"])
+    assert not any(p in lines for heading in ("湘江边的早晨", "橘子洲的焰火") for p in POSTS[heading])
+
+
+def test_a_blog_index_keeps_readability_s_choice_and_its_neighbours():
+    # the title is the blog's name, no post's heading: no post is singled out, and trafilatura's prose around
+    # readability's block comes back as on any page
+    text = extract(blog_page("老王的博客_生活随笔")).text
+    assert sum(p in text for paragraphs in POSTS.values() for p in paragraphs) >= 4
+
+
+def test_an_article_with_section_headings_is_not_cut_to_one_section():
+    # sections under headings of their own, none of them the title: the whole article stays
+    sections = {"一、会议总结": BODY[:2], "二、重点任务": BODY[2:]}
+    html = blog_page("长沙召开全市经济工作会议_某某新闻网", sections).replace("class='entry'", "class='section'")
+    text = extract(html).text
+    assert all(p in text for p in BODY)
+
+
+def test_a_sidebar_heavy_layout_is_passed_over_one_list_at_a_time():
+    # two sidebar cells of rows readability scores above the posts: the first answer is the archive, the
+    # second the blogroll, the third (the last retry) the posts
+    blogroll = [f"{2010 + n}年{n % 12 + 1}月 友情链接 老李的博客 老张的相册 小赵的书房 读书会" for n in range(14)]
+    far = "<td class='far'><table>" + "".join(f"<tr><td>{row}</td></tr>" for row in blogroll) + "</table></td>"
+    html = table_blog(ARCHIVE, {"河边的小雨": BODY[:2], "山里的冬天": BODY[2:]})
+    html = html.replace("<td class='right'>", far + "<td class='right'>")
+    extracted = extract(html)
+    assert extracted.metadata["extractor"] == "readability-lxml"
+    assert all(p in extracted.text.split("\n") for p in BODY)
+    assert not any(row in extracted.text for row in ARCHIVE + blogroll)
