@@ -17,7 +17,7 @@ from ..document import Document, Line
 from ..findings import Warning
 from ..rulebook import ChromeRule, RuleSet, RuleTimeout
 from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
-from . import Stage, excerptlists, itemlists
+from . import Stage, excerptlists, itemlists, posts
 
 NAME = "chrome"
 # Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
@@ -174,6 +174,7 @@ STRUCTURAL_RULES = {
                "after the body; the removal's info gives the count",
     itemlists.RULE_ID: itemlists.DESCRIPTION,
     excerptlists.RULE_ID: excerptlists.DESCRIPTION,
+    posts.RULE_ID: posts.DESCRIPTION,
     BANNER: "Short unpunctuated lines stacked at the very top above a chrome line: channel headers, column "
             "banners (浏阳市 / 走在前 作示范)",
 }
@@ -511,9 +512,18 @@ class _Scanner:
         if shape == SHORT_PAGE:
             outside = [out and not _SENTENCE.search(t)
                        for out, t in zip(_in_long_runs(outside, self.options.short_page_outside_run), texts)]
+        else:
+            self._mark_later_posts(texts, weights, in_list, start, end)
         for i in range(len(texts)):
             if outside[i] and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
+
+    def _mark_later_posts(self, texts: list[str], weights: list[int], in_list: list[str | None],
+                          start: int, end: int) -> None:
+        """On a block of posts one below the other (see `posts`), the posts after the first are chrome."""
+        for i in range(posts.first_post_end(texts, weights, in_list, start, end) + 1, end + 1):
+            if self.verdict[i] is None:
+                self.verdict[i] = posts.RULE_ID
 
     def _shape(self, texts: list[str]) -> str | None:
         """The page shape of the text (see `_page_shape`); none for an article block extracted from HTML."""
