@@ -158,6 +158,9 @@ OUTSIDE_BLOCK = "outside-prose-block"
 # readability's block missed the article, keeps a page's menus and is looked at as a page.
 EXTRACTOR_FIELD = "extractor"
 BLOCK_EXTRACTOR, FALLBACK_EXTRACTOR = "readability-lxml", "trafilatura"
+# The rules whose lines close an article's own text (`责任编辑：…`, `- END -`): the body block does not grow
+# down past one (see `_body_block`).
+ARTICLE_END_RULES = frozenset({"staff-credits", "end-mark"})
 FULL_PAGE, SHORT_PAGE = "full page", "short page"  # the shapes of text the body block is looked for in
 BANNER = "channel-or-column-banner"
 
@@ -286,19 +289,34 @@ def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
     return [(a, b, right - left) for a, b, left, right, _ in runs]
 
 
-def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
+def _runs_between(weights: list[int], ends: list[bool]) -> list[tuple[int, int, int]]:
+    """The runs of prose (`_prose_runs`) of each stretch between two lines that end an article: no run
+    holds one (a credit costs a line's weight, which the paragraphs of a teaser below it would outweigh)."""
+    runs: list[tuple[int, int, int]] = []
+    first = 0
+    for i in [n for n, stop in enumerate(ends) if stop] + [len(weights)]:
+        runs += [(first + a, first + b, w) for a, b, w in _prose_runs(weights[first:i])]
+        first = i
+    return runs
+
+
+def _body_block(weights: list[int], options: ChromeOptions, ends: list[bool] | None = None) -> tuple[int, int]:
     """The heaviest run of prose, joined with each neighbouring run that outweighs a share of the cost of
     the lines between and is not a trifle beside the heaviest (a subheading, a table or an inline box
-    splits a body; a footer disclaimer two hundred link lines further down does not belong to it)."""
-    runs = _prose_runs(weights)
+    splits a body; a footer disclaimer two hundred link lines further down does not belong to it). The
+    block never grows down past a line that `ends` an article (its editor's credit, its end mark): the
+    prose below one is the page's teasers and promotions."""
+    ends = ends or [False] * len(weights)
+    runs = _runs_between(weights, ends)
     if not runs:
         return 0, -1
     k = max(range(len(runs)), key=lambda n: runs[n][2])
     lo = hi = k
     start, end, total = runs[k]
-    prefix = [0]
-    for w in weights:
+    prefix, ended = [0], [0]
+    for w, stop in zip(weights, ends):
         prefix.append(prefix[-1] + w)
+        ended.append(ended[-1] + stop)
     grown = True
     while grown:
         grown = False
@@ -306,6 +324,8 @@ def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
             if not 0 <= n < len(runs):
                 continue
             a, b, weight = runs[n]
+            if n > hi and ended[a] > ended[end + 1]:
+                continue  # below the article's end
             gap = prefix[start] - prefix[b + 1] if n < lo else prefix[a] - prefix[end + 1]
             worth = weight >= -gap or weight >= options.bridge_min_of_heaviest * runs[k][2]
             if worth and weight >= options.bridge_share * -gap:
@@ -499,7 +519,7 @@ class _Scanner:
         # no prose to build on.
         weights = [-self.options.short_line_cost if found or listed else _prose_weight(t, self.options)
                    for t, found, listed in zip(texts, self.candidates, in_list)]
-        start, end = _body_block(weights, self.options)
+        start, end = _body_block(weights, self.options, self._article_ends())
         if end < start:
             return  # no prose at all: nothing to stand outside of, so only the rules judge the lines
         self._mark_item_lists(in_list, start, end)
@@ -524,6 +544,18 @@ class _Scanner:
         for i in range(posts.first_post_end(texts, weights, in_list, start, end) + 1, end + 1):
             if self.verdict[i] is None:
                 self.verdict[i] = posts.RULE_ID
+
+    def _article_ends(self) -> list[bool]:
+        """The lines a rule of ARTICLE_END_RULES matches: an editor's credit or an end mark. Only lines some
+        rule claims are tried (a credit always is), and a line's first rule may be another (`meta-fields`
+        takes `责任编辑：李四` first), so the two rules are asked themselves."""
+        enders = [rule for rule in self.rules.chrome_single if rule.id in ARTICLE_END_RULES]
+        return [bool(found) and (found[0][0].id in ARTICLE_END_RULES or self._any_matches(enders, line.text))
+                for found, line in zip(self.candidates, self.lines)]
+
+    def _any_matches(self, rules: list[ChromeRule], text: str) -> bool:
+        """One of `rules` matches the line on its own."""
+        return any(len(text) <= rule.max_chars and self._match(rule, text) for rule in rules)
 
     def _shape(self, texts: list[str]) -> str | None:
         """The page shape of the text (see `_page_shape`); none for an article block extracted from HTML."""
