@@ -41,6 +41,8 @@ _HAN_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", 1)}
 _SENTENCE = regex.compile(r"\p{Han}。")
 # A row of a field list: a bullet perhaps, a short label, a colon, a value.
 _FIELD_ROW = regex.compile(r"[●•·▪■◆\-\s]*[^：:，。\s][^：:，。]{0,11}[：:]\s*\S")
+# An item of a list of links (`· 江城地铁三号线年底通车`): a title never starts with a bullet.
+_LIST_BULLET = regex.compile(r"\s*[·•]")
 # A line that announces what follows (`十大新闻分别是：`, `主要内容如下:`).
 _INTRODUCES = regex.compile(r"[：:]$")
 
@@ -612,11 +614,13 @@ class _Scanner:
         the byline, source and time lines that rules claim), below it a sign-off (特此通告, the issuer, the
         date, a name in parentheses). A line too short to be either (a menu item) stops the widening, unless,
         once, a line long enough for a headline stands right above it (the author's name or `昨天` between a title
-        and its body); below, the first chrome and a line too long for a sign-off (a headline) stop it too; a
+        and its body), and so does a bulleted line (`· …`, the last items of a list of headlines); below, the first chrome and a line too long for a sign-off (a headline) stop it too; a
         title is a few lines at most, a sign-off fewer."""
         o = self.options
         taken, gapped, i = 0, False, start - 1
         while i >= 0 and taken < o.title_lines:
+            if _LIST_BULLET.match(self.lines[i].text):
+                break  # the last items of a list of headlines above the title, claimed by a rule or not
             if not self.candidates[i]:
                 if self._han(i) < o.title_min_han:
                     if gapped or not (i > 0 and not self.candidates[i - 1]

@@ -251,3 +251,11 @@ def test_comments_heavier_than_the_body_below_its_credit_do_not_take_the_body_aw
     result = clean(page(MENU, [TITLE, META], BODY, ["（责任编辑：李四）"], comments, FOOTER))
     kept = result.text.split("\n")
     assert [line for line in kept if line in BODY] == BODY
+
+
+def test_the_title_is_not_taken_from_a_bulleted_list_of_headlines_above_it():
+    headlines = ["今日视点", "· 江城地铁三号线年底通车", "· 江城公园夏季开放时间调整", "· 老旧小区改造进入第二批"]
+    result = clean(page(MENU, headlines, [TITLE, META], BODY, RELATED, FOOTER))
+    kept = result.text.split("\n")
+    assert TITLE in kept and [line for line in kept if line in BODY] == BODY
+    assert not any(line in kept for line in headlines)
