@@ -16,7 +16,7 @@ from newsclean.io import expand_inputs, read_records
 from newsclean.rulebook import RuleError, RuleSet, RuleSource
 from newsclean.run import BytesRead
 from newsclean import sitechrome
-from newsclean.stages import chrome, excerptlists, itemlists, normalize, rejoin, repeats
+from newsclean.stages import chrome, excerptlists, itemlists, normalize, posts, rejoin, repeats
 
 # Texts in the shape of scraped news, written for these tests.
 PAGE = ("首页 » 新闻 » 本地\n"
@@ -189,8 +189,8 @@ STAGE_MODULES = {"normalize": normalize, "chrome": chrome, "repeats": repeats, "
 def test_every_built_in_rule_is_one_its_stage_names(rule):
     assert rule.description
     source = inspect.getsource(STAGE_MODULES[rule.stage])
-    if rule.stage == "chrome":  # the chrome learned from a batch and the item lists are named in their modules
-        source += inspect.getsource(sitechrome) + inspect.getsource(itemlists) + inspect.getsource(excerptlists)
+    if rule.stage == "chrome":  # the chrome learned from a batch, the item lists and the posts: in their modules
+        source += "".join(inspect.getsource(m) for m in (sitechrome, itemlists, excerptlists, posts))
     if rule.stage == "repeats":  # named "<how>-repeat-<line kind>"
         how, kind = rule.id.rsplit("-", 1)
         assert f'"{how}"' in source and repeats.line_kind("一" * (10 if kind == "caption" else 60)) == kind

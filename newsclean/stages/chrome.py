@@ -17,7 +17,7 @@ from ..document import Document, Line
 from ..findings import Warning
 from ..rulebook import ChromeRule, RuleSet, RuleTimeout
 from ..sitechrome import RULE_ID as SITE_RULE, Learned, line_key
-from . import Stage, excerptlists, itemlists
+from . import Stage, excerptlists, itemlists, posts
 
 NAME = "chrome"
 # Distinct lines whose rule matches are remembered; chrome lines repeat from page to page of a site.
@@ -41,6 +41,8 @@ _HAN_DIGITS = {c: n for n, c in enumerate("一二三四五六七八九", 1)}
 _SENTENCE = regex.compile(r"\p{Han}。")
 # A row of a field list: a bullet perhaps, a short label, a colon, a value.
 _FIELD_ROW = regex.compile(r"[●•·▪■◆\-\s]*[^：:，。\s][^：:，。]{0,11}[：:]\s*\S")
+# An item of a list of links (`· 江城地铁三号线年底通车`): a title never starts with a bullet.
+_LIST_BULLET = regex.compile(r"\s*[·•]")
 # A line that announces what follows (`十大新闻分别是：`, `主要内容如下:`).
 _INTRODUCES = regex.compile(r"[：:]$")
 
@@ -158,6 +160,9 @@ OUTSIDE_BLOCK = "outside-prose-block"
 # readability's block missed the article, keeps a page's menus and is looked at as a page.
 EXTRACTOR_FIELD = "extractor"
 BLOCK_EXTRACTOR, FALLBACK_EXTRACTOR = "readability-lxml", "trafilatura"
+# The rules whose lines close an article's own text (`责任编辑：…`, `- END -`): the body block does not grow
+# down past one (see `_body_block`).
+ARTICLE_END_RULES = frozenset({"staff-credits", "end-mark"})
 FULL_PAGE, SHORT_PAGE = "full page", "short page"  # the shapes of text the body block is looked for in
 BANNER = "channel-or-column-banner"
 
@@ -174,6 +179,7 @@ STRUCTURAL_RULES = {
                "after the body; the removal's info gives the count",
     itemlists.RULE_ID: itemlists.DESCRIPTION,
     excerptlists.RULE_ID: excerptlists.DESCRIPTION,
+    posts.RULE_ID: posts.DESCRIPTION,
     BANNER: "Short unpunctuated lines stacked at the very top above a chrome line: channel headers, column "
             "banners (浏阳市 / 走在前 作示范)",
 }
@@ -285,19 +291,34 @@ def _prose_runs(weights: list[int]) -> list[tuple[int, int, int]]:
     return [(a, b, right - left) for a, b, left, right, _ in runs]
 
 
-def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
+def _runs_between(weights: list[int], ends: list[bool]) -> list[tuple[int, int, int]]:
+    """The runs of prose (`_prose_runs`) of each stretch between two lines that end an article: no run
+    holds one (a credit costs a line's weight, which the paragraphs of a teaser below it would outweigh)."""
+    runs: list[tuple[int, int, int]] = []
+    first = 0
+    for i in [n for n, stop in enumerate(ends) if stop] + [len(weights)]:
+        runs += [(first + a, first + b, w) for a, b, w in _prose_runs(weights[first:i])]
+        first = i
+    return runs
+
+
+def _body_block(weights: list[int], options: ChromeOptions, ends: list[bool] | None = None) -> tuple[int, int]:
     """The heaviest run of prose, joined with each neighbouring run that outweighs a share of the cost of
     the lines between and is not a trifle beside the heaviest (a subheading, a table or an inline box
-    splits a body; a footer disclaimer two hundred link lines further down does not belong to it)."""
-    runs = _prose_runs(weights)
+    splits a body; a footer disclaimer two hundred link lines further down does not belong to it). The
+    block never grows down past a line that `ends` an article (its editor's credit, its end mark): the
+    prose below one is the page's teasers and promotions."""
+    ends = ends or [False] * len(weights)
+    runs = _runs_between(weights, ends)
     if not runs:
         return 0, -1
     k = max(range(len(runs)), key=lambda n: runs[n][2])
     lo = hi = k
     start, end, total = runs[k]
-    prefix = [0]
-    for w in weights:
+    prefix, ended = [0], [0]
+    for w, stop in zip(weights, ends):
         prefix.append(prefix[-1] + w)
+        ended.append(ended[-1] + stop)
     grown = True
     while grown:
         grown = False
@@ -305,6 +326,8 @@ def _body_block(weights: list[int], options: ChromeOptions) -> tuple[int, int]:
             if not 0 <= n < len(runs):
                 continue
             a, b, weight = runs[n]
+            if n > hi and ended[a] > ended[end + 1]:
+                continue  # below the article's end
             gap = prefix[start] - prefix[b + 1] if n < lo else prefix[a] - prefix[end + 1]
             worth = weight >= -gap or weight >= options.bridge_min_of_heaviest * runs[k][2]
             if worth and weight >= options.bridge_share * -gap:
@@ -498,7 +521,7 @@ class _Scanner:
         # no prose to build on.
         weights = [-self.options.short_line_cost if found or listed else _prose_weight(t, self.options)
                    for t, found, listed in zip(texts, self.candidates, in_list)]
-        start, end = _body_block(weights, self.options)
+        start, end = _body_block(weights, self.options, self._article_ends())
         if end < start:
             return  # no prose at all: nothing to stand outside of, so only the rules judge the lines
         self._mark_item_lists(in_list, start, end)
@@ -511,9 +534,30 @@ class _Scanner:
         if shape == SHORT_PAGE:
             outside = [out and not _SENTENCE.search(t)
                        for out, t in zip(_in_long_runs(outside, self.options.short_page_outside_run), texts)]
+        else:
+            self._mark_later_posts(texts, weights, in_list, start, end)
         for i in range(len(texts)):
             if outside[i] and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
+
+    def _mark_later_posts(self, texts: list[str], weights: list[int], in_list: list[str | None],
+                          start: int, end: int) -> None:
+        """On a block of posts one below the other (see `posts`), the posts after the first are chrome."""
+        for i in range(posts.first_post_end(texts, weights, in_list, start, end) + 1, end + 1):
+            if self.verdict[i] is None:
+                self.verdict[i] = posts.RULE_ID
+
+    def _article_ends(self) -> list[bool]:
+        """The lines a rule of ARTICLE_END_RULES matches: an editor's credit or an end mark. Only lines some
+        rule claims are tried (a credit always is), and a line's first rule may be another (`meta-fields`
+        takes `责任编辑：李四` first), so the two rules are asked themselves."""
+        enders = [rule for rule in self.rules.chrome_single if rule.id in ARTICLE_END_RULES]
+        return [bool(found) and (found[0][0].id in ARTICLE_END_RULES or self._any_matches(enders, line.text))
+                for found, line in zip(self.candidates, self.lines)]
+
+    def _any_matches(self, rules: list[ChromeRule], text: str) -> bool:
+        """One of `rules` matches the line on its own."""
+        return any(len(text) <= rule.max_chars and self._match(rule, text) for rule in rules)
 
     def _shape(self, texts: list[str]) -> str | None:
         """The page shape of the text (see `_page_shape`); none for an article block extracted from HTML."""
@@ -570,11 +614,13 @@ class _Scanner:
         the byline, source and time lines that rules claim), below it a sign-off (特此通告, the issuer, the
         date, a name in parentheses). A line too short to be either (a menu item) stops the widening, unless,
         once, a line long enough for a headline stands right above it (the author's name or `昨天` between a title
-        and its body); below, the first chrome and a line too long for a sign-off (a headline) stop it too; a
+        and its body), and so does a bulleted line (`· …`, the last items of a list of headlines); below, the first chrome and a line too long for a sign-off (a headline) stop it too; a
         title is a few lines at most, a sign-off fewer."""
         o = self.options
         taken, gapped, i = 0, False, start - 1
         while i >= 0 and taken < o.title_lines:
+            if _LIST_BULLET.match(self.lines[i].text):
+                break  # the last items of a list of headlines above the title, claimed by a rule or not
             if not self.candidates[i]:
                 if self._han(i) < o.title_min_han:
                     if gapped or not (i > 0 and not self.candidates[i - 1]

@@ -225,3 +225,37 @@ def test_a_long_article_with_a_short_list_inside_is_no_page():
     text = "\n".join([TITLE] + BODY * 5 + ["获奖名单："] + names + BODY[:2])
     result = clean(text)
     assert removed_by(result, "outside-prose-block") == []
+
+
+# Below an article's editor credit, a list of teasers: each a headline, the story's first paragraph in full
+# (no cut-short mark) and its counters.
+TEASERS = []
+for _title, _lead in (("江城地铁三号线年底通车", "记者从江城地铁集团获悉，地铁三号线全线已经完成铺轨，预计年底开通运营，沿线将设二十二座车站。"),
+                      ("江城公园夏季开放时间调整", "自六月一日起，江城市区的十二座公园将延长开放时间至晚上十点，方便市民夜间散步和纳凉。"),
+                      ("老旧小区改造进入第二批", "今年第二批老旧小区改造名单已经公布，共涉及八十六个小区，改造内容包括加装电梯和雨污分流。"),
+                      ("江城新增两条公交线路", "为方便新区居民出行，江城公交集团下周起开通两条新线路，连接新区和地铁一号线的三座车站。")):
+    TEASERS += [_title, _lead, "18", "2", "37"]
+
+
+def test_the_block_does_not_grow_past_the_articles_editor_credit():
+    credit = "责任编辑：李四"
+    result = clean(page(MENU, [TITLE, META], BODY, [credit, "最热文章"], TEASERS, FOOTER))
+    kept = result.text.split("\n")
+    assert [line for line in kept if line in BODY] == BODY and TITLE in kept
+    outside = removed_by(result, "outside-prose-block")
+    assert TEASERS[1] in outside and TEASERS[-4] in outside and "江城地铁三号线年底通车" in outside
+
+
+def test_comments_heavier_than_the_body_below_its_credit_do_not_take_the_body_away():
+    comments = [f"{line}我觉得说得很对，希望相关部门继续努力，把好事办好。" for line in BODY * 2]
+    result = clean(page(MENU, [TITLE, META], BODY, ["（责任编辑：李四）"], comments, FOOTER))
+    kept = result.text.split("\n")
+    assert [line for line in kept if line in BODY] == BODY
+
+
+def test_the_title_is_not_taken_from_a_bulleted_list_of_headlines_above_it():
+    headlines = ["今日视点", "· 江城地铁三号线年底通车", "· 江城公园夏季开放时间调整", "· 老旧小区改造进入第二批"]
+    result = clean(page(MENU, headlines, [TITLE, META], BODY, RELATED, FOOTER))
+    kept = result.text.split("\n")
+    assert TITLE in kept and [line for line in kept if line in BODY] == BODY
+    assert not any(line in kept for line in headlines)
