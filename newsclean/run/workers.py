@@ -11,7 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any, Callable, Iterator
 
-from ..dedup.corpus import Light
+from ..dedup.light import Light
 from ..extraction import extract_block, is_pending
 from ..findings import Count, Warning
 from ..io import ReadOptions, Record, Reject, dumps
