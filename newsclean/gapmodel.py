@@ -27,12 +27,15 @@ import math
 import re
 import sys
 from array import array
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from itertools import repeat
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where the cascade first needs it, not by every start of the command
+    import numpy as np
 
 FORMAT = "newsclean-gap-model/3"   # 3: string lists split on a separator (one `str.split` each, not a slice per item)
 FORMATS_READ = (FORMAT, "newsclean-gap-model/2")   # 2: the cascade's first-stage pairs, lists with end offsets
@@ -156,6 +159,48 @@ def features(folded: str, p: int, words: frozenset[str] | set[str], rule: str | 
     return feats
 
 
+# Lookups a `Weights` table answers by binary search before it builds its dict: a dict of the 167,103 features
+# costs about 0.06 s to build, more than the whole clean of one short document spends looking weights up
+# (about 1.5 microseconds a search, a few thousand of them); past this many, a long run gets the dict.
+SEARCHES_BEFORE_DICT = 20_000
+
+
+class Weights(Mapping):
+    """The model's feature weights: a read-only mapping over the sorted feature names and their float64
+    weights as the file stores them. `get` answers by binary search at first and, from the
+    SEARCHES_BEFORE_DICT-th lookup on, from a dict built then: the same floats either way."""
+
+    def __init__(self, names: list[str], values: array):
+        self._names = names
+        self._values = values
+        self._dict: dict[str, float] | None = None
+        self._searches = 0
+
+    @property
+    def get(self):
+        """`dict.get` of the table (what a scorer fetches once and then calls per feature)."""
+        return self._search if self._dict is None else self._dict.get
+
+    def _search(self, name: str, default: float | None = None) -> float | None:
+        self._searches += 1
+        if self._searches == SEARCHES_BEFORE_DICT:
+            self._dict = dict(zip(self._names, self._values.tolist()))
+        i = bisect_left(self._names, name)
+        return self._values[i] if i < len(self._names) and self._names[i] == name else default
+
+    def __getitem__(self, name: str) -> float:
+        value = self._search(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 @dataclass(frozen=True)
 class GapModel:
     """A trained detector: unit characters, dictionary words, feature weights and the default threshold."""
@@ -166,7 +211,7 @@ class GapModel:
     # almost no gap though seen often; a place with either is scored 0 without its full features.
     dead_left: frozenset[str]
     dead_right: frozenset[str]
-    weights: dict[str, float]
+    weights: Mapping[str, float]
     bias: float
     threshold: float
     meta: dict
@@ -200,12 +245,12 @@ class GapModel:
         try:
             lists = _read_lists(body, header)
             names = lists["features"]
-            values = _numbers("d", body[len(body) - header["sections"][-1]:]).tolist()
+            values = _numbers("d", body[len(body) - header["sections"][-1]:])
             if len(names) != len(values):
                 raise ValueError("features and weights differ in number")
             units = lists["units"]
             return cls(units=units, words=frozenset(lists["words"]), dead_left=frozenset(lists["dead_left"]),
-                       dead_right=frozenset(lists["dead_right"]), weights=dict(zip(names, values)),
+                       dead_right=frozenset(lists["dead_right"]), weights=Weights(names, values),
                        bias=float(header["bias"]), threshold=float(header["threshold"]),
                        meta=dict(header.get("meta", {})), path=str(path), pattern=candidate_pattern(units))
         except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
@@ -243,6 +288,8 @@ class GapModel:
     def _ruled_out(self, folded: str, places: list[int]) -> list[bool]:
         """Whether the cascade's first stage rules out each place: its (before, unit) or (unit, after) pair is
         one of the dead pairs (`cascade_keys`), looked up for all places at once on the code points."""
+        import numpy as np
+
         codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
         at = np.asarray(places, dtype=np.int64)
         before = np.where(at > 0, codes[at - 1], ord("^"))
@@ -259,12 +306,23 @@ TEXT_END = 0x110000
 
 def pair_codes(keys: Iterable[str]) -> np.ndarray:
     """The sorted codes of the cascade's pair keys (see TEXT_END), for `_member`."""
-    codes = {(ord(k[0]) << 21) | (ord(k[1]) if len(k) == 2 else TEXT_END) for k in keys if 1 <= len(k) <= 2}
-    return np.array(sorted(codes), dtype=np.int64)
+    import numpy as np
+
+    keys = [k for k in keys if 1 <= len(k) <= 2]
+    if not keys:
+        return np.zeros(0, dtype=np.int64)
+    # All keys at once on their code points (a set of 19,000 pairs built in Python was a third of the load).
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    points = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    firsts = np.cumsum(lengths) - lengths
+    seconds = np.where(lengths == 2, points[np.minimum(firsts + 1, len(points) - 1)], TEXT_END)
+    return np.unique((points[firsts] << 21) | seconds)
 
 
 def _member(values: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
     """Which of `values` are in `sorted_codes` (a binary search each)."""
+    import numpy as np
+
     if not len(sorted_codes):
         return np.zeros(len(values), dtype=bool)
     at = np.searchsorted(sorted_codes, values)
