@@ -217,13 +217,21 @@ class GapModel:
     meta: dict
     path: str
     pattern: re.Pattern
-    # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once
-    dead_left_codes: np.ndarray = field(repr=False, compare=False, default=None)
-    dead_right_codes: np.ndarray = field(repr=False, compare=False, default=None)
+    # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once: built
+    # at the first lookup, so that loading the model (which the command does to fail fast) needs no numpy
+    _codes: dict = field(repr=False, compare=False, default_factory=dict)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "dead_left_codes", pair_codes(self.dead_left))
-        object.__setattr__(self, "dead_right_codes", pair_codes(self.dead_right))
+    @property
+    def dead_left_codes(self) -> np.ndarray:
+        if "left" not in self._codes:
+            self._codes["left"] = pair_codes(self.dead_left)
+        return self._codes["left"]
+
+    @property
+    def dead_right_codes(self) -> np.ndarray:
+        if "right" not in self._codes:
+            self._codes["right"] = pair_codes(self.dead_right)
+        return self._codes["right"]
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> "GapModel":
