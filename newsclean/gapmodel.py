@@ -182,11 +182,15 @@ class Weights(Mapping):
         return self._search if self._dict is None else self._dict.get
 
     def _search(self, name: str, default: float | None = None) -> float | None:
+        if self._dict is not None:  # a scorer that fetched `get` before the dict was built
+            return self._dict.get(name, default)
         self._searches += 1
-        if self._searches == SEARCHES_BEFORE_DICT:
-            self._dict = dict(zip(self._names, self._values.tolist()))
         i = bisect_left(self._names, name)
-        return self._values[i] if i < len(self._names) and self._names[i] == name else default
+        value = self._values[i] if i < len(self._names) and self._names[i] == name else default
+        if self._searches == SEARCHES_BEFORE_DICT:  # from here on the dict alone (the list and array go)
+            self._dict = dict(zip(self._names, self._values.tolist()))
+            self._names, self._values = [], array("d")
+        return value
 
     def __getitem__(self, name: str) -> float:
         value = self._search(name)
@@ -195,10 +199,10 @@ class Weights(Mapping):
         return value
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
+        return iter(self._names if self._dict is None else self._dict)
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._names if self._dict is None else self._dict)
 
 
 @dataclass(frozen=True)
