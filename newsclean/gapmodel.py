@@ -27,12 +27,15 @@ import math
 import re
 import sys
 from array import array
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from itertools import repeat
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where the cascade first needs it, not by every start of the command
+    import numpy as np
 
 FORMAT = "newsclean-gap-model/3"   # 3: string lists split on a separator (one `str.split` each, not a slice per item)
 FORMATS_READ = (FORMAT, "newsclean-gap-model/2")   # 2: the cascade's first-stage pairs, lists with end offsets
@@ -156,6 +159,52 @@ def features(folded: str, p: int, words: frozenset[str] | set[str], rule: str | 
     return feats
 
 
+# Lookups a `Weights` table answers by binary search before it builds its dict: a dict of the 167,103 features
+# costs about 0.06 s to build, more than the whole clean of one short document spends looking weights up
+# (about 1.5 microseconds a search, a few thousand of them); past this many, a long run gets the dict.
+SEARCHES_BEFORE_DICT = 20_000
+
+
+class Weights(Mapping):
+    """The model's feature weights: a read-only mapping over the sorted feature names and their float64
+    weights as the file stores them. `get` answers by binary search at first and, from the
+    SEARCHES_BEFORE_DICT-th lookup on, from a dict built then: the same floats either way."""
+
+    def __init__(self, names: list[str], values: array):
+        self._names = names
+        self._values = values
+        self._dict: dict[str, float] | None = None
+        self._searches = 0
+
+    @property
+    def get(self):
+        """`dict.get` of the table (what a scorer fetches once and then calls per feature)."""
+        return self._search if self._dict is None else self._dict.get
+
+    def _search(self, name: str, default: float | None = None) -> float | None:
+        if self._dict is not None:  # a scorer that fetched `get` before the dict was built
+            return self._dict.get(name, default)
+        self._searches += 1
+        i = bisect_left(self._names, name)
+        value = self._values[i] if i < len(self._names) and self._names[i] == name else default
+        if self._searches == SEARCHES_BEFORE_DICT:  # from here on the dict alone (the list and array go)
+            self._dict = dict(zip(self._names, self._values.tolist()))
+            self._names, self._values = [], array("d")
+        return value
+
+    def __getitem__(self, name: str) -> float:
+        value = self._search(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names if self._dict is None else self._dict)
+
+    def __len__(self) -> int:
+        return len(self._names if self._dict is None else self._dict)
+
+
 @dataclass(frozen=True)
 class GapModel:
     """A trained detector: unit characters, dictionary words, feature weights and the default threshold."""
@@ -166,19 +215,27 @@ class GapModel:
     # almost no gap though seen often; a place with either is scored 0 without its full features.
     dead_left: frozenset[str]
     dead_right: frozenset[str]
-    weights: dict[str, float]
+    weights: Mapping[str, float]
     bias: float
     threshold: float
     meta: dict
     path: str
     pattern: re.Pattern
-    # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once
-    dead_left_codes: np.ndarray = field(repr=False, compare=False, default=None)
-    dead_right_codes: np.ndarray = field(repr=False, compare=False, default=None)
+    # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once: built
+    # at the first lookup, so that loading the model (which the command does to fail fast) needs no numpy
+    _codes: dict = field(repr=False, compare=False, default_factory=dict)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "dead_left_codes", pair_codes(self.dead_left))
-        object.__setattr__(self, "dead_right_codes", pair_codes(self.dead_right))
+    @property
+    def dead_left_codes(self) -> np.ndarray:
+        if "left" not in self._codes:
+            self._codes["left"] = pair_codes(self.dead_left)
+        return self._codes["left"]
+
+    @property
+    def dead_right_codes(self) -> np.ndarray:
+        if "right" not in self._codes:
+            self._codes["right"] = pair_codes(self.dead_right)
+        return self._codes["right"]
 
     @classmethod
     def load(cls, path: str | Path = MODEL_PATH) -> "GapModel":
@@ -186,7 +243,10 @@ class GapModel:
         path = Path(path)
         try:
             raw = gzip.decompress(path.read_bytes())
-            head, _, body = raw.partition(b"\n")
+            cut = raw.find(b"\n")
+            # The payload is read through a view of the decompressed bytes: its 4 MB are not copied (once by
+            # a partition, once more into its sections), whose page faults were system time at every start.
+            head, body = (raw, memoryview(b"")) if cut < 0 else (raw[:cut], memoryview(raw)[cut + 1:])
             header = json.loads(head)
         except FileNotFoundError:
             raise ModelError(f"{path}: missing-number model file not found (rebuild it with "
@@ -200,12 +260,12 @@ class GapModel:
         try:
             lists = _read_lists(body, header)
             names = lists["features"]
-            values = _numbers("d", body[len(body) - header["sections"][-1]:]).tolist()
+            values = _numbers("d", body[len(body) - header["sections"][-1]:])
             if len(names) != len(values):
                 raise ValueError("features and weights differ in number")
             units = lists["units"]
             return cls(units=units, words=frozenset(lists["words"]), dead_left=frozenset(lists["dead_left"]),
-                       dead_right=frozenset(lists["dead_right"]), weights=dict(zip(names, values)),
+                       dead_right=frozenset(lists["dead_right"]), weights=Weights(names, values),
                        bias=float(header["bias"]), threshold=float(header["threshold"]),
                        meta=dict(header.get("meta", {})), path=str(path), pattern=candidate_pattern(units))
         except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
@@ -243,6 +303,8 @@ class GapModel:
     def _ruled_out(self, folded: str, places: list[int]) -> list[bool]:
         """Whether the cascade's first stage rules out each place: its (before, unit) or (unit, after) pair is
         one of the dead pairs (`cascade_keys`), looked up for all places at once on the code points."""
+        import numpy as np
+
         codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
         at = np.asarray(places, dtype=np.int64)
         before = np.where(at > 0, codes[at - 1], ord("^"))
@@ -259,12 +321,23 @@ TEXT_END = 0x110000
 
 def pair_codes(keys: Iterable[str]) -> np.ndarray:
     """The sorted codes of the cascade's pair keys (see TEXT_END), for `_member`."""
-    codes = {(ord(k[0]) << 21) | (ord(k[1]) if len(k) == 2 else TEXT_END) for k in keys if 1 <= len(k) <= 2}
-    return np.array(sorted(codes), dtype=np.int64)
+    import numpy as np
+
+    keys = [k for k in keys if 1 <= len(k) <= 2]
+    if not keys:
+        return np.zeros(0, dtype=np.int64)
+    # All keys at once on their code points (a set of 19,000 pairs built in Python was a third of the load).
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    points = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    firsts = np.cumsum(lengths) - lengths
+    seconds = np.where(lengths == 2, points[np.minimum(firsts + 1, len(points) - 1)], TEXT_END)
+    return np.unique((points[firsts] << 21) | seconds)
 
 
 def _member(values: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
     """Which of `values` are in `sorted_codes` (a binary search each)."""
+    import numpy as np
+
     if not len(sorted_codes):
         return np.zeros(len(values), dtype=bool)
     at = np.searchsorted(sorted_codes, values)
@@ -283,8 +356,8 @@ SECTIONS = ("units",) + LISTS + ("weights",)
 SECTIONS_2 = ("units",) + tuple(f"{name}{part}" for name in LISTS for part in ("", "_ends")) + ("weights",)
 
 
-def _split_sections(body: bytes, lengths: list[int], names: tuple[str, ...]) -> dict[str, bytes]:
-    """The payload cut into its sections (`names`) by the lengths the header gives."""
+def _split_sections(body: memoryview, lengths: list[int], names: tuple[str, ...]) -> dict[str, memoryview]:
+    """The payload cut into its sections (`names`) by the lengths the header gives (views, not copies)."""
     if len(lengths) != len(names) or sum(lengths) != len(body):
         raise ValueError("section lengths do not match the payload")
     parts, at = {}, 0
@@ -294,18 +367,18 @@ def _split_sections(body: bytes, lengths: list[int], names: tuple[str, ...]) -> 
     return parts
 
 
-def _read_lists(body: bytes, header: dict) -> dict[str, str | list[str]]:
+def _read_lists(body: memoryview, header: dict) -> dict[str, str | list[str]]:
     """The unit characters and the string LISTS of a format 3 or format 2 payload."""
     if header["format"] != FORMAT:
         parts = _split_sections(body, header["sections"], SECTIONS_2)
-        return {"units": parts["units"].decode("utf-8"), **{name: _unpack(parts, name) for name in LISTS}}
+        return {"units": str(parts["units"], "utf-8"), **{name: _unpack(parts, name) for name in LISTS}}
     parts = _split_sections(body, header["sections"], SECTIONS)
     separator, counts = header["separator"], header["counts"]
     if len(separator) != 1:
         raise ValueError("the separator is not one character")
-    lists = {"units": parts["units"].decode("utf-8")}
+    lists = {"units": str(parts["units"], "utf-8")}
     for name in LISTS:
-        text = parts[name].decode("utf-8")
+        text = str(parts[name], "utf-8")
         items = text.split(separator) if counts[name] else []
         if len(items) != counts[name]:
             raise ValueError(f"{name}: {len(items)} items where the header says {counts[name]}")
@@ -319,7 +392,7 @@ def separator_for(lists: Iterable[list[str]]) -> str:
     return next(chr(c) for c in range(0x110000) if chr(c) not in used)
 
 
-def _numbers(kind: str, raw: bytes) -> array:
+def _numbers(kind: str, raw: bytes | memoryview) -> array:
     """An array of `kind` ('I' or 'd') read from little-endian bytes."""
     values = array(kind)
     values.frombytes(raw)
@@ -335,9 +408,9 @@ def _little_endian(values: array) -> bytes:
     return values.tobytes()
 
 
-def _unpack(parts: dict[str, bytes], name: str) -> list[str]:
+def _unpack(parts: dict[str, memoryview], name: str) -> list[str]:
     """The list of strings stored as section `name` and its `_ends`."""
-    text = parts[name].decode("utf-8")
+    text = str(parts[name], "utf-8")
     ends = _numbers("I", parts[name + "_ends"])
     if (ends[-1] if ends else 0) != len(text):
         raise ValueError(f"{name}: offsets do not match its text")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
 import importlib.util
 from functools import lru_cache
 from typing import Sequence
@@ -39,46 +38,7 @@ _N1 = np.uint32(0xE6546B64)
 _F1 = np.uint32(0x85EBCA6B)
 _F2 = np.uint32(0xC2B2AE35)
 
-# Characters dropped by normalisation: whitespace, C0 controls, and the invisible
-# format characters scrapers leave behind, so reposts that differ only in layout
-# produce the same n-grams.
-_IGNORED_RANGES = (
-    (0x00, 0x20),
-    (0x7F, 0x7F),
-    (0x85, 0x85),
-    (0xA0, 0xA0),
-    (0x1680, 0x1680),
-    (0x2000, 0x200F),
-    (0x2028, 0x202F),
-    (0x205F, 0x2064),
-    (0x3000, 0x3000),
-    (0xFEFF, 0xFEFF),
-)
-
-
-@dataclass(frozen=True)
-class MinHashConfig:
-    """How a text becomes a signature: n-gram size, permutations, seed and normalisation."""
-
-    ngram: int = 5
-    num_perm: int = 128
-    seed: int = 1
-    # Drop whitespace/invisible characters, map full-width ASCII forms (U+FF01..U+FF5E)
-    # to ASCII and lower-case ASCII letters: cheap code-point maps, not full NFKC.
-    normalize: bool = True
-    # Map every ASCII digit to "0" before hashing.  Off by default: with it, stories
-    # that differ only in their figures get identical signatures.
-    zero_digits: bool = False
-
-    def __post_init__(self) -> None:
-        if self.ngram < 1:
-            raise ValueError("ngram must be at least 1")
-        if not 2 <= self.num_perm <= 4096:
-            raise ValueError("num_perm must be between 2 and 4096")
-
-    def to_dict(self) -> dict:
-        """The config as a plain JSON-able dict."""
-        return asdict(self)
+from .minhash_pure import _IGNORED_RANGES, MinHashConfig  # noqa: F401  (the config lives there, numpy-free)
 
 
 def have_numba() -> bool:

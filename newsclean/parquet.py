@@ -15,8 +15,6 @@ text, so no value is lost or coerced.
 from __future__ import annotations
 
 import base64
-import datetime
-import decimal
 import json
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -91,6 +89,9 @@ def _row_record(obj: dict[str, Any], where: str, options: ReadOptions) -> Record
 def _jsonable(value: Any) -> Any:
     """A parquet value as JSON: a struct field that is null is absent (a struct column has every key the
     merged schema has), timestamps in ISO 8601, decimals as strings, binary as base64."""
+    import datetime  # here, not at the top: a run that writes JSONL imports this module at its end
+    import decimal
+
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from importlib import import_module
 
 import click
 
@@ -57,21 +58,33 @@ class _OneLineErrors(click.Group):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module and function, imported when the command runs (or when help lists it): a run of
+# `newsclean clean` does not import the dedup, explain and rules commands and what they need.
+COMMANDS = {
+    "clean": ("clean", "clean_command"),
+    "explain": ("explain", "explain_command"),
+    "rules": ("rules", "rules_command"),
+    "dedup": ("dedup", "dedup_command"),
+}
+
+
+class _Commands(_OneLineErrors):
+    """The group of COMMANDS, each imported on first use (click's lazy-loading pattern for subcommands)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name]
+        return getattr(import_module(f".{module}", __name__), attribute)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsclean")
 def main() -> None:
     """Clean scraped Chinese news: strip site chrome, collapse repeats, flag numbers with dropped digits."""
-
-
-from .clean import clean_command  # noqa: E402  (the commands, registered on the group above)
-from .dedup import dedup_command  # noqa: E402
-from .explain import explain_command  # noqa: E402
-from .rules import rules_command  # noqa: E402
-
-main.add_command(clean_command, "clean")
-main.add_command(explain_command, "explain")
-main.add_command(rules_command, "rules")
-main.add_command(dedup_command, "dedup")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from typing import Any
 
 import click
 
-from ..dedup import DedupConfig, require_bloom
+from ..dedup import DedupConfig
 from ..pipeline import STAGES, Options
 from ..gapmodel import GapModel, ModelError, shipped_model
 from ..rulebook import RuleError, RuleSet, RuleSource
@@ -106,6 +106,8 @@ def index_settings(index_type: str, expected_docs: int | None, bloom_fp: float |
         return {}
     if expected_docs is None:
         raise click.UsageError("--index-type bloom needs --expected-docs N (how many documents the filters will hold)")
+    from ..dedup.bloom import require_bloom
+
     try:
         require_bloom()
     except ImportError as exc:

@@ -31,22 +31,40 @@ a run's result), `verify` (the pair checks), `batch` (`dedup_records`), `repair`
 `stream` (the streaming `Deduplicator`), `corpus` (`dedup_files`: a corpus on disk, the pass `clean --dedup`
 and `newsclean dedup` share).
 """
-from .batch import dedup_records, keep_order
-from .bloom import BloomIndex, require_bloom
-from .corpus import Corpus, Light, TextFile, dedup_corpus, dedup_files
-from .config import (BLOOM_FORMAT, BLOOM_INSTALL, BLOOM_META, BLOOM_VERSION, INDEX_FORMAT, INDEX_VERSION, INDEXES,
-                     DedupConfig)
-from .figures import NUMBER_CONTEXT, count_number_conflicts, number_fingerprint, number_fingerprints
-from .lsh import CompactBuckets, LSHIndex, band_keys
-from .repair import REPAIR_MIN_SIDE, REPAIR_MIN_TOTAL, REPAIR_WINDOW, is_missing_number, missing_count, suggest_digits
-from .result import BLOOM_SEEN, ClusterEntry, DedupResult, Match
-from .stream import BloomDeduplicator, Deduplicator, IndexFileError, LSHDeduplicator
+from importlib import import_module
 
-__all__ = [
-    "BLOOM_FORMAT", "BLOOM_INSTALL", "BLOOM_META", "BLOOM_SEEN", "BLOOM_VERSION", "INDEX_FORMAT", "INDEX_VERSION",
-    "INDEXES", "NUMBER_CONTEXT", "REPAIR_MIN_SIDE", "REPAIR_MIN_TOTAL", "REPAIR_WINDOW", "BloomDeduplicator",
-    "BloomIndex", "ClusterEntry", "CompactBuckets", "Corpus", "DedupConfig", "DedupResult", "Deduplicator", "IndexFileError",
-    "LSHDeduplicator", "LSHIndex", "Light", "Match", "TextFile", "band_keys", "count_number_conflicts", "dedup_corpus",
-    "dedup_files", "dedup_records", "is_missing_number",
-    "keep_order", "missing_count", "number_fingerprint", "number_fingerprints", "require_bloom", "suggest_digits",
-]
+# Where each public name lives. They are imported when first asked for (PEP 562), so that a run which does
+# not deduplicate imports none of this package's machinery (numpy, the indexes, about 0.1 s of start-up)
+# when it only needs `DedupConfig` or `Light`.
+_HOMES = {
+    "batch": ("dedup_records", "keep_order"),
+    "bloom": ("BloomIndex", "require_bloom"),
+    "corpus": ("Corpus", "TextFile", "dedup_corpus", "dedup_files"),
+    "light": ("Light",),
+    "config": ("BLOOM_FORMAT", "BLOOM_INSTALL", "BLOOM_META", "BLOOM_VERSION", "INDEX_FORMAT", "INDEX_VERSION",
+               "INDEXES", "DedupConfig"),
+    "figures": ("NUMBER_CONTEXT", "count_number_conflicts", "number_fingerprint", "number_fingerprints"),
+    "lsh": ("CompactBuckets", "LSHIndex", "band_keys"),
+    "repair": ("REPAIR_MIN_SIDE", "REPAIR_MIN_TOTAL", "REPAIR_WINDOW", "is_missing_number", "missing_count",
+               "suggest_digits"),
+    "result": ("BLOOM_SEEN", "ClusterEntry", "DedupResult", "Match"),
+    "stream": ("BloomDeduplicator", "Deduplicator", "IndexFileError", "LSHDeduplicator"),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str):
+    """A public name, imported from its module on first use."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})
+
+
+__all__ = sorted(_MODULE_OF)

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Any
 
-from ..minhash import MinHashConfig
+from ..minhash_pure import MinHashConfig
 
 INDEX_FORMAT = "newsclean-dedup-index"
 INDEX_VERSION = 1

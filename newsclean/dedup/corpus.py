@@ -8,37 +8,17 @@ import sys
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple
+from typing import Any, BinaryIO, Iterable, Iterator
 
-from ..io import Record, Reject, dumps, publish, record_id
+from ..io import Record, Reject, dumps, publish
 from ..parquet import is_parquet_name, write_parquet
 from ..paths import PathError
 from .batch import dedup_records
 from .config import DedupConfig
+from .light import Light
 from .repair import is_missing_number
 from .result import DedupResult
 from .stream import Deduplicator
-
-
-class Light(NamedTuple):
-    """What the dedup pass needs of one document besides its text: its id, its missing_number annotations
-    (the keep policy counts them, the repair fills them) and its text's length (the keep policy's next key)."""
-
-    id: str
-    annotations: list[dict[str, Any]]
-    length: int
-
-    @classmethod
-    def of(cls, id: str, annotations: Any, text: Any) -> Light:
-        """The light view of a document with this id, annotations (any of them) and text (any value)."""
-        return cls(id, [a for a in annotations or () if is_missing_number(a)],
-                   len(text) if isinstance(text, str) else 0)
-
-    @classmethod
-    def of_record(cls, record: dict[str, Any], id_field: str = "id", text_field: str = "text") -> Light:
-        """The light view of a cleaned record, as it is written out (its id field, else "id")."""
-        return cls.of(record_id(record.get(id_field, record.get("id"))), record.get("annotations"),
-                      record.get(text_field))
 
 
 class TextFile(Sequence[str]):

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..io import ReadOptions
-from ..dedup import DedupConfig
 from ..pipeline import Options
 from ..rulebook import RuleSource
 from ..sitechrome import LearnOptions
+
+if TYPE_CHECKING:  # the dedup package is imported by the runs that dedup
+    from ..dedup.config import DedupConfig
 
 class RunError(Exception):
     """A run that cannot start: a resume that does not match, an output another run is writing."""

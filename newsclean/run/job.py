@@ -29,7 +29,7 @@ from dataclasses import replace
 from itertools import islice
 from typing import Any, BinaryIO, Callable, Iterator
 
-from ..dedup.corpus import Corpus, Light, dedup_files
+from ..dedup.light import Light
 from ..extraction import PageSpool, is_pending
 from ..io.cloud import is_uri
 from ..io import (RAW_LIMIT, AtomicWriter, ReadOptions, Record, Reject, Source, atomic_file, dumps, expand_inputs,
@@ -42,6 +42,13 @@ from .partial import Partial
 from .stats import RunStats, dedup_books
 from .workers import Cleaned, Cleaner, blocks_of, encode_line, page_url
 
+
+
+def _corpus(partial, text_field: str):
+    """The dedup pass's `Corpus` over the partial output (imported here: only a run that dedups needs it)."""
+    from ..dedup.corpus import Corpus
+
+    return Corpus(partial, text_field)
 
 class _Job:
     """The files of one run: partial output and rejects, the checkpoint, and the final renames."""
@@ -62,7 +69,7 @@ class _Job:
         if config.clusters and config.dedup is None:
             raise RunError("--clusters needs --dedup")
         # With dedup, each cleaned document as the dedup pass needs it, handed over as it is written.
-        self.corpus = None if config.dedup is None else Corpus(self.out.partial, config.read.text_field)
+        self.corpus = None if config.dedup is None else _corpus(self.out.partial, config.read.text_field)
         self.rejects = Partial(config.rejects) if config.rejects else None
         self.checkpoint = None if self.to_stdout else checkpoint_path(config.output)
         self.fingerprint = "" if self.to_stdout else run_fingerprint(config, sources)
@@ -189,6 +196,8 @@ class _Job:
         assert self.out is not None and self.config.dedup is not None and self.corpus is not None
         self.out.sync()  # the dedup reads texts back from the partial file
         assert self.corpus.size == self.out.position(), "every line written was handed to the corpus"
+        from ..dedup.corpus import dedup_files  # the dedup machinery (numpy, the indexes) only for a run that dedups
+
         result = dedup_files(self.corpus, self.config.dedup, "-" if self.to_stdout else self.out.path)
         if self.config.clusters:
             write_lines(self.config.clusters, (dumps(entry.to_json()).encode("utf-8") for entry in result.entries))

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..io import compression_of_name, keep_mode, publish
-from ..parquet import file_lines, is_parquet_name, write_parquet
 from .config import RunError
 
 try:
@@ -59,6 +58,8 @@ class Partial:
         os.fsync(self.fh.fileno())
 
     def commit(self) -> None:
+        from ..parquet import file_lines, is_parquet_name, write_parquet  # its imports only for the run's end
+
         self.sync()
         if is_parquet_name(self.path):  # the partial file stays JSONL (resumable); converted once, at the end
             write_parquet(self.path, file_lines(self.partial))

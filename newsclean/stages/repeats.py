@@ -18,19 +18,24 @@ below the body they are menus and link lists, and collapse.
 """
 from __future__ import annotations
 
+import sys
 import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 import regex
 from rapidfuzz.distance import Indel
 
+from .. import minhash_pure
 from ..document import Document, Line
-from ..minhash import MinHashConfig, kernel_loaded, signatures
+from ..minhash_pure import MinHashConfig
 from . import Stage
+
+if TYPE_CHECKING:  # numpy is imported by the pages that need it (see `_near_pairs`)
+    import numpy as np
 
 NAME = "repeats"
 
@@ -237,6 +242,8 @@ def _candidate_pairs(sigs: np.ndarray, options: RepeatOptions) -> tuple[np.ndarr
     bucket with, so the search is linear in the page where comparing every line with every kept one was
     quadratic. An oversized bucket (see `lsh_max_bucket`) is a band value that unrelated lines share (a
     common word); a real copy shares many bands, so such buckets are passed over."""
+    import numpy as np
+
     n, num_perm = sigs.shape
     if n <= options.direct_max_lines:  # a page of ordinary size: every pair at once is cheaper than banding
         estimates = (sigs[:, None, :] == sigs[None, :, :]).mean(axis=2)
@@ -359,6 +366,8 @@ class _Elsewhere:
         """The first three lines whose key holds `key` (a question excludes two lines, so three answer it)."""
         if len(key) < 2:
             return tuple(j for j, k in enumerate(self.keys) if key in k)[:3]
+        import numpy as np
+
         codes, positions = self._bigram_index()
         wanted = _bigram_codes(key)
         left, right = np.searchsorted(codes, wanted, "left"), np.searchsorted(codes, wanted, "right")
@@ -375,6 +384,8 @@ class _Elsewhere:
     def _bigram_index(self) -> tuple[np.ndarray, np.ndarray]:
         """(every bigram code of the joined keys, sorted; the position of each), built on the first question."""
         if self._bigrams is None:
+            import numpy as np
+
             codes = _bigram_codes(self.joined)
             order = np.argsort(codes, kind="stable")
             self._bigrams = codes[order], order
@@ -384,6 +395,8 @@ class _Elsewhere:
 
 def _bigram_codes(text: str) -> np.ndarray:
     """One 64-bit code per pair of neighbouring characters of `text` (code points are 21 bits)."""
+    import numpy as np
+
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
     return (cps[:-1] << np.uint64(21)) | cps[1:]
 
@@ -394,29 +407,74 @@ def _bigram_codes(text: str) -> np.ndarray:
 NUMPY_FIRST_PAGES = 100
 NUMPY_MAX_LINES = 200
 _pages_signed = 0
+# Importing numpy costs more than signing a few short lines in pure Python (`minhash_pure`, the same bits):
+# while the process has not loaded numpy (the numbers stage's cascade loads it at its first document), a page
+# of at most PURE_MAX_LINES candidate lines is signed and paired in Python, for the first PURE_FIRST_PAGES
+# such pages (a run without the numbers stage then loads numpy, which is faster from there on).
+PURE_MAX_LINES = 64
+PURE_FIRST_PAGES = 20
+_pages_pure = 0
 
 
 def _backend(lines: int) -> str | None:
     """The signature backend for a page of `lines` candidate lines (None: the fastest available)."""
     global _pages_signed
+    from ..minhash import kernel_loaded
+
     _pages_signed += 1
     if kernel_loaded() or _pages_signed > NUMPY_FIRST_PAGES or lines >= NUMPY_MAX_LINES:
         return None
     return "numpy"
 
 
+def _in_pure_python(lines: int, options: RepeatOptions) -> bool:
+    """Whether a page of `lines` candidate lines is signed and paired without numpy (see PURE_MAX_LINES; a
+    page the options band compares through LSH buckets goes to numpy)."""
+    global _pages_pure
+    if ("numpy" in sys.modules or lines > min(PURE_MAX_LINES, options.direct_max_lines)
+            or _pages_pure >= PURE_FIRST_PAGES):
+        return False
+    _pages_pure += 1
+    return True
+
+
+def _near_pairs(keys: list[str], options: RepeatOptions) -> list[tuple[int, list[int]]]:
+    """For each position (in `keys`) that has candidates, the earlier positions whose signatures share a band
+    and reach the Jaccard threshold (`_candidate_pairs`), in text order both."""
+    config = MinHashConfig(ngram=options.ngram, num_perm=options.num_perm)
+    if _in_pure_python(len(keys), options):
+        return _pairs_in_python(minhash_pure.signatures(keys, config), options)
+    from ..minhash import signatures
+
+    later, earlier = _candidate_pairs(signatures(keys, config, backend=_backend(len(keys))), options)
+    grouped: list[tuple[int, list[int]]] = []
+    for i, j in zip(later.tolist(), earlier.tolist()):
+        if grouped and grouped[-1][0] == i:
+            grouped[-1][1].append(j)
+        else:
+            grouped.append((i, [j]))
+    return grouped
+
+
+def _pairs_in_python(sigs: list[tuple[int, ...]], options: RepeatOptions) -> list[tuple[int, list[int]]]:
+    """`_near_pairs` of a small page (at most `direct_max_lines`) from every pair of signatures, as the numpy
+    path compares them: the share of equal slots (an exact count over num_perm) against the threshold."""
+    grouped = []
+    for i, later in enumerate(sigs):
+        earlier = [j for j in range(i)
+                   if sum(x == y for x, y in zip(later, sigs[j])) / len(later) >= options.jaccard_threshold]
+        if earlier:
+            grouped.append((i, earlier))
+    return grouped
+
+
 def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, options) -> None:
     """Near repeats among `candidates` (line indexes, in text order), found through LSH buckets; each line is
     checked against the earlier lines that still stand, the earliest confirmed copy first."""
-    sigs = signatures([keys[i] for i in candidates], MinHashConfig(ngram=options.ngram, num_perm=options.num_perm),
-                      backend=_backend(len(candidates)))
-    later, earlier = _candidate_pairs(sigs, options)
-    bounds = np.searchsorted(later, np.arange(len(candidates) + 1)).tolist()
-    earlier = earlier.tolist()
-    for pos in np.flatnonzero(np.diff(bounds)).tolist():
+    for pos, earlier in _near_pairs([keys[i] for i in candidates], options):
         i = candidates[pos]
         refused = None
-        for k in earlier[bounds[pos]:bounds[pos + 1]]:
+        for k in earlier:
             j = candidates[k]
             if j in repeats or Indel.normalized_similarity(keys[i], keys[j]) < options.min_similarity:
                 continue

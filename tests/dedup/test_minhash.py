@@ -203,3 +203,34 @@ def test_corpora_larger_than_one_chunk_and_empty_corpora(backend, monkeypatch):
     expected = np.array([datasketch_signature(mh.shingle_hashes(t), mh.MinHashConfig()) for t in texts])
     assert np.array_equal(mh.signatures(texts, backend=backend), expected)
     assert mh.signatures([], backend=backend).shape == (0, 128)
+
+
+# ------------------------------------------------------------------ the pure-Python path (small pages, no numpy)
+
+def test_pure_python_permutations_are_numpys_random_state_draws():
+    from newsclean import minhash_pure
+
+    for num_perm, seed in [(64, 1), (128, 1), (2, 0), (7, 2**32 - 1), (300, 42)]:
+        a, b = mh.permutations(num_perm, seed)
+        assert minhash_pure.permutations(num_perm, seed) == (tuple(a.tolist()), tuple(b.tolist()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="中国年月日亿元，。 \t\u3000\u200b\ufeffＡＢａbC1２3xyz%", max_size=40), max_size=6),
+       st.sampled_from([mh.MinHashConfig(ngram=3, num_perm=64), mh.MinHashConfig(),
+                        mh.MinHashConfig(ngram=2, num_perm=16, seed=7, zero_digits=True),
+                        mh.MinHashConfig(normalize=False, seed=0)]))
+def test_pure_python_signatures_have_the_numpy_paths_bits(texts, config):
+    from newsclean import minhash_pure
+
+    want = mh.signatures(texts, config, backend="numpy")
+    assert minhash_pure.signatures(texts, config) == [tuple(row) for row in want.tolist()]
+
+
+def test_pure_python_signatures_fail_on_a_lone_surrogate_as_the_numpy_path_does():
+    from newsclean import minhash_pure
+
+    with pytest.raises(UnicodeEncodeError):
+        mh.signatures(["中\ud800国"], backend="numpy")
+    with pytest.raises(UnicodeEncodeError):
+        minhash_pure.signatures(["中\ud800国"])

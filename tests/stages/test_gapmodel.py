@@ -376,3 +376,30 @@ TRAPS = [
 def test_clean_sentence_is_not_flagged(sentence):
     assert flags(sentence) == []
 
+
+
+def test_weights_answer_the_same_before_and_after_the_table_builds_its_dict(tmp_path, monkeypatch):
+    """A `Weights` table answers by binary search first, then from a dict: every feature, a missing one and one
+    that sorts past the last name get the same answers both ways, and the scores of a text do not change."""
+    monkeypatch.setattr(gapmodel, "SEARCHES_BEFORE_DICT", 5)
+    path = tmp_path / "m.json.gz"
+    weights = {"u1:年": 1.5, "l1:去u1": -2.25, "u2:年底": 0.125, "cu:H年": 3.0}
+    gapmodel.write_model(path, "年", ["去年"], weights, -1.0, 0.5, {})
+    table = GapModel.load(path).weights
+    asked = [*weights, "u1:月", "\U0010ffff", ""]
+    first = [table.get(name, 0.0) for name in asked]
+    assert table._dict is not None  # the fifth search built it
+    assert [table.get(name, 0.0) for name in asked] == first == [*weights.values(), 0.0, 0.0, 0.0]
+    assert dict(table) == weights and len(table) == 4 and table["u1:年"] == 1.5
+    with pytest.raises(KeyError):
+        table["u1:月"]
+
+
+def test_scores_do_not_change_when_the_weights_build_their_dict(monkeypatch):
+    text = "全市完成投资亿元，同比增长%，去年底建成个项目，年月日召开。" * 3
+    searched = GapModel.load().score_text(text)
+    monkeypatch.setattr(gapmodel, "SEARCHES_BEFORE_DICT", 1)
+    model = GapModel.load()
+    model.score_text("预热：增长%。")
+    assert model.weights._dict is not None
+    assert model.score_text(text) == searched and any(score > 0.5 for _, score in searched)

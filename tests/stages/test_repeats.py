@@ -321,3 +321,50 @@ def test_the_bigram_index_of_a_long_page_answers_as_the_search_does(monkeypatch)
         assert [page.test(*exclude)(q) for q in questions] == want, exclude
     assert page._bigrams is not None  # the index did answer
     assert True in want and False in want
+
+
+# ------------------------------------------------------------------ small pages without numpy
+
+NEAR_PAGES = [
+    [P1, CAPTION, P2, CAPTION, P3],
+    [P2, "图为市民在花市选购年宵花。", P3, "上图为市民在花市选购年宵花。"],
+    [P1, "全市共设立平价蔬菜直销点120个，每天投放平价蔬菜约30吨，惠及群众近10万人。", P2,
+     "全市共设立平价蔬菜直销点个，每天投放平价蔬菜约30吨，惠及群众近万人。"],
+    [P1, "国务院副总理韩正参加会见。", P2, "国务院副总理刘鹤参加会见。", P3],
+    [P1, "专家点评", P2, "专家点评", "（一）生理发展方面", P3, "（一）生理发展方面"],
+    [P1, P1.replace("，", ", "), P2 + P3, P3, "　" * 3, "Ａｂｃ\u200bdef ghi", "abcdefghi"],
+]
+
+
+@pytest.mark.parametrize("page", NEAR_PAGES)
+def test_a_small_page_paired_in_pure_python_loses_the_same_repeats(page, monkeypatch):
+    """While numpy is not loaded, small pages are signed and paired in pure Python (`minhash_pure`): the same
+    candidate pairs, repeats and kept lines as the numpy path, which the process of these tests has loaded."""
+    from newsclean.stages import repeats as stage
+
+    lines = "\n".join(page)
+    monkeypatch.setattr(stage, "_in_pure_python", lambda n, options: False)
+    want = dedupe(page)
+    monkeypatch.setattr(stage, "_in_pure_python", lambda n, options: True)
+    got = dedupe(page)
+    assert (got.text, got.removed, got.counts) == (want.text, want.removed, want.counts)
+    keys = [stage._key(line) for line in lines.split("\n") if line.strip()]
+    monkeypatch.setattr(stage, "_in_pure_python", lambda n, options: True)
+    pure = stage._near_pairs(keys, RepeatOptions())
+    monkeypatch.setattr(stage, "_in_pure_python", lambda n, options: False)
+    assert pure == stage._near_pairs(keys, RepeatOptions())
+
+
+def test_pure_python_pairing_is_only_for_pages_the_numpy_path_compares_pair_by_pair(monkeypatch):
+    """A page longer than `direct_max_lines` is banded through LSH buckets, which pure Python does not do."""
+    import sys
+
+    from newsclean.stages import repeats as stage
+
+    monkeypatch.delitem(sys.modules, "numpy")  # as in a process that has not loaded it (restored after)
+    monkeypatch.setattr(stage, "_pages_pure", 0)
+    assert stage._in_pure_python(10, RepeatOptions())
+    assert not stage._in_pure_python(10, RepeatOptions(direct_max_lines=8))
+    assert not stage._in_pure_python(stage.PURE_MAX_LINES + 1, RepeatOptions())
+    monkeypatch.setattr(stage, "_pages_pure", stage.PURE_FIRST_PAGES)
+    assert not stage._in_pure_python(10, RepeatOptions())
