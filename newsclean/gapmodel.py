@@ -205,6 +205,81 @@ class Weights(Mapping):
         return len(self._names if self._dict is None else self._dict)
 
 
+# The fast path of the sum of weights (`place_weights`): the features of `features`, in its order, looked up in
+# one dict per feature family (`u1`, `l2u1`, `cw`…) keyed by the feature name without its family, so that most
+# keys are a slice of the folded text and no feature list is built. Splitting the 167,000 weights into families
+# takes about 0.1 s, so a process scores its first BULK_PLACES places the reference way and then splits them
+# (a short run never pays for it).
+BULK_PLACES = 4000
+# The families `place_weights` looks up, in the order it unpacks them.
+FAMILIES = ("u1", "u2", "u3", "u4", "l1", "l2", "l3", "l1u1", "l2u1", "l1u2", "l2u2", "l3u1", "l1u3", "l2r", "l4",
+            "cu", "cu2", "cu3", "dl", "dr", "dn", "wel", "we", "cw", "ck", "sw", "sk", "rule", "r")
+# The spans of the words across a place, in the order `features` tries them: (characters before, after).
+ACROSS = ((3, 1), (2, 1), (2, 2), (1, 1), (1, 2), (1, 3))
+
+
+class WeightFamilies:
+    """The model's weights split by feature family (the part of a feature name before its first `:`): for each
+    of FAMILIES the `get` of its dict, in that order; and the coarse class of each character seen before a unit."""
+
+    def __init__(self, weights: dict[str, float]):
+        tables: dict[str, dict[str, float]] = {}
+        for name, weight in weights.items():
+            family, _, key = name.partition(":")
+            table = tables.get(family)
+            if table is None:
+                table = tables[family] = {}
+            table[key] = weight
+        self.lookups = tuple(tables.get(family, {}).get for family in FAMILIES)
+        self.classes: dict[str, str] = {}
+
+
+def place_weights(families: WeightFamilies, folded: str, p: int, words, rule: str | None) -> list[float]:
+    """The weights of `features(folded, p, words, rule)`, in the same order, 0.0 for a feature the model does not
+    know, for a place with four characters on either side (4 <= p <= len(folded) - 4); so the sum is the same."""
+    (u1w, u2w, u3w, u4w, l1w, l2w, l3w, l1u1w, l2u1w, l1u2w, l2u2w, l3u1w, l1u3w, l2rw, l4w, cuw, cu2w, cu3w,
+     dlw, drw, dnw, welw, wew, cww, ckw, sww, skw, rulew, rw) = families.lookups
+    u1 = folded[p]
+    u2 = folded[p:p + 2]
+    u3 = folded[p:p + 3]
+    l1 = folded[p - 1]
+    l2 = folded[p - 2:p]
+    c = families.classes.get(l1)
+    if c is None:
+        c = families.classes[l1] = char_class(l1)
+    ws = [u1w(u1, 0.0), u2w(u2, 0.0), u3w(u3, 0.0), u4w(folded[p:p + 4], 0.0), l1w(l1, 0.0), l2w(l2, 0.0),
+          l3w(folded[p - 3:p], 0.0), l1u1w(folded[p - 1:p + 1], 0.0), l2u1w(folded[p - 2:p + 1], 0.0),
+          l1u2w(folded[p - 1:p + 2], 0.0), l2u2w(folded[p - 2:p + 2], 0.0), l3u1w(folded[p - 3:p + 1], 0.0),
+          l1u3w(folded[p - 1:p + 3], 0.0), l2rw(l2 + "|" + folded[p + 1:p + 3], 0.0),
+          l4w(folded[p - 4:p - 2] + "|" + u1, 0.0), cuw(c + u1, 0.0), cu2w(c + u2, 0.0), cu3w(c + u3, 0.0)]
+    if "0" in folded[p - 6 if p >= 6 else 0:p]:
+        ws.append(dlw(u1, 0.0))
+    if "0" in folded[p + 1:p + 7]:
+        ws.append(drw(u1, 0.0))
+    if "0" in folded[p - 24 if p >= 24 else 0:p + 24]:
+        ws.append(dnw(u1, 0.0))
+    for n in (4, 3, 2):
+        word = folded[p - n:p]
+        if word in words:
+            ws.append(welw(f"{n}|{u1}", 0.0))
+            ws.append(wew(word, 0.0))
+            break
+    for a, b in ACROSS:
+        word = folded[p - a:p + b]
+        if word in words:
+            ws.append(cww(word, 0.0))
+            ws.append(ckw(f"{a}{b}|{u1}", 0.0))
+    for n in (2, 3, 4):
+        word = folded[p:p + n]
+        if word in words:
+            ws.append(sww(word, 0.0))
+            ws.append(skw(f"{n}|{u1}", 0.0))
+    if rule is not None:
+        ws.append(rulew("", 0.0))
+        ws.append(rw(rule, 0.0))
+    return ws
+
+
 @dataclass(frozen=True)
 class GapModel:
     """A trained detector: unit characters, dictionary words, feature weights and the default threshold."""
@@ -224,6 +299,10 @@ class GapModel:
     # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once: built
     # at the first lookup, so that loading the model (which the command does to fail fast) needs no numpy
     _codes: dict = field(repr=False, compare=False, default_factory=dict)
+    # the weights split by feature family (`WeightFamilies`), made once the process has scored BULK_PLACES places
+    families: "WeightFamilies | None" = field(repr=False, compare=False, default=None)
+    # places scored so far in this process (a one-item list: the dataclass is frozen)
+    scored: list = field(repr=False, compare=False, default_factory=lambda: [0])
 
     @property
     def dead_left_codes(self) -> np.ndarray:
@@ -287,8 +366,10 @@ class GapModel:
             return []
         folded = fold(text)
         dead = self._ruled_out(folded, places)
-        words, bias, get = self.words, self.bias, self.weights.get
+        weigh = self._weigher(folded)
+        bias = self.bias
         out = []
+        weighed = 0
         for p, is_dead in zip(places, dead):
             if is_dead and p not in rule_hits:
                 if ruled_out and not written_apart(text, p):
@@ -296,13 +377,35 @@ class GapModel:
                 continue
             if written_apart(text, p):
                 continue
-            z = bias + sum(map(get, features(folded, p, words, rule_hits.get(p)), NO_WEIGHT))
-            out.append((p, _sigmoid(z)))
+            out.append((p, _sigmoid(bias + sum(weigh(p, rule_hits.get(p))))))
+            weighed += 1
+        self.scored[0] += weighed
         return out
+
+    def _weigher(self, folded: str):
+        """(place, rule) -> the weights of its features, for places of `folded`: the reference (`features`,
+        then the weights dict) until the process has scored BULK_PLACES places, then `place_weights` on the
+        weight families for every place with four characters on either side."""
+        words, get = self.words, self.weights.get
+        families = self.families
+        if families is None and self.scored[0] >= BULK_PLACES:
+            families = WeightFamilies(self.weights)
+            object.__setattr__(self, "families", families)
+        if families is None:
+            return lambda p, rule: list(map(get, features(folded, p, words, rule), NO_WEIGHT))
+        last = len(folded) - 4
+        return lambda p, rule: (place_weights(families, folded, p, words, rule) if 4 <= p <= last
+                                else list(map(get, features(folded, p, words, rule), NO_WEIGHT)))
 
     def _ruled_out(self, folded: str, places: list[int]) -> list[bool]:
         """Whether the cascade's first stage rules out each place: its (before, unit) or (unit, after) pair is
-        one of the dead pairs (`cascade_keys`), looked up for all places at once on the code points."""
+        one of the dead pairs (`cascade_keys`). Two set lookups a place; a text of NUMPY_PLACES places or more
+        looks them all up at once on the code points (about twice as fast there, and numpy is loaded only then)."""
+        if len(places) < NUMPY_PLACES:
+            left_dead, right_dead = self.dead_left, self.dead_right
+            # cascade_keys inlined: (folded[p - 1] or "^") + folded[p], folded[p:p + 2]
+            return [(folded[p - 1:p + 1] if p else "^" + folded[0]) in left_dead or folded[p:p + 2] in right_dead
+                    for p in places]
         import numpy as np
 
         codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
@@ -314,12 +417,14 @@ class GapModel:
         return dead.tolist()
 
 
+# A text with this many candidate places or more takes the cascade's first stage in numpy (`_ruled_out`).
+NUMPY_PLACES = 1000
 # A pair is coded as (first code point << 21) | second; a right key of one character (a unit at the end of the
 # text) has this in place of the second (code points end at 0x10FFFF, below it).
 TEXT_END = 0x110000
 
 
-def pair_codes(keys: Iterable[str]) -> np.ndarray:
+def pair_codes(keys: Iterable[str]) -> "np.ndarray":
     """The sorted codes of the cascade's pair keys (see TEXT_END), for `_member`."""
     import numpy as np
 
@@ -334,7 +439,7 @@ def pair_codes(keys: Iterable[str]) -> np.ndarray:
     return np.unique((points[firsts] << 21) | seconds)
 
 
-def _member(values: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+def _member(values: "np.ndarray", sorted_codes: "np.ndarray") -> "np.ndarray":
     """Which of `values` are in `sorted_codes` (a binary search each)."""
     import numpy as np
 

@@ -563,6 +563,8 @@ class GapRule:
     kind: str
     examples: tuple[str, ...] = ()  # texts with the gap marked: `总投资⟨亿元⟩，` (GAP_MARKS)
     keeps: tuple[str, ...] = ()  # look-alike texts where it finds no gap
+    # Characters every match holds one of (`required_chars`), or None: a text holding none of them is not searched.
+    requires: frozenset | None = None
 
     def gaps(self, text: str) -> list[tuple[int, int]]:
         """The (start, end) of the unit of every gap the pattern finds in `text`.
@@ -688,13 +690,14 @@ class RuleSet:
             if not isinstance(kind, str) or not kind:
                 raise RuleError(f"{path}: rule {rid!r}: kind must be a non-empty string, not {kind!r}")
             # Gap patterns run over the whole text, where ^ and $ should mean the start and end of a line.
-            pattern, _ = self._pattern(path, rid, entry["pattern"], defines, lexicons, "gap", flags=regex.MULTILINE)
+            pattern, requires = self._pattern(path, rid, entry["pattern"], defines, lexicons, "gap",
+                                              flags=regex.MULTILINE)
             examples, keeps = _examples(path, rid, entry, gap=True)
-            self.gaps.append(GapRule(rid, entry["description"], pattern, kind, examples, keeps))
+            self.gaps.append(GapRule(rid, entry["description"], pattern, kind, examples, keeps, requires))
 
     def _pattern(self, path: str, rid: str, source: str, defines: "_Defines", lexicons: dict[str, list[str]],
                  use: str, flags: int = 0) -> tuple[Pattern, frozenset | None]:
-        """A rule's pattern and (for a chrome rule) its gate, `required_chars`. `use` is how the rule uses it:
+        """A rule's pattern and its gate, `required_chars`. `use` is how the rule uses it:
         `full`, `search` (a chrome rule's `match`) or `gap`; the checks of that use run at load. A pattern the
         gate table holds is not parsed again: it is rebuilt from the engine code the table keeps, and its
         checks passed when the table was built."""
@@ -707,7 +710,7 @@ class RuleSet:
         else:
             pattern = _compile_expanded(path, rid, expanded, flags, self.budget)
             _check_use(path, rid, pattern, use)
-            requires = None if use == "gap" else required_chars(pattern.compiled)
+            requires = required_chars(pattern.compiled)
         self.gates.learned[key] = Gate.of(pattern.compiled, requires)
         return pattern, requires
 

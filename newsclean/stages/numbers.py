@@ -43,11 +43,17 @@ class Gap:
 
 def find_gaps(text: str, rules: RuleSet, disabled: set[str] | None = None, warnings: list[Warning] | None = None
               ) -> list[tuple[int, int, str]]:
-    """(gap position, end of the unit, rule id) for every place a hand-written pattern flags, in text order."""
+    """(gap position, end of the unit, rule id) for every place a hand-written pattern flags, in text order.
+
+    A rule whose gate (`GapRule.requires`: the characters every match holds one of) meets no character of the
+    text is not run: in a news article of 600 characters about half the 71 patterns are passed over that way
+    (`周年`, `平方米`, `所`, `倍` are absent), and each call saved is the pattern's time-budget bookkeeping."""
     found: dict[int, tuple[int, str]] = {}
     disabled = disabled if disabled is not None else set()
+    # the gates' characters the text holds: a few dozen substring tests, cheaper than a set of a long text's characters
+    chars = {c for c in frozenset().union(*(r.requires for r in rules.gaps if r.requires)) if c in text}
     for rule in rules.gaps:
-        if rule.id in disabled:
+        if rule.id in disabled or (rule.requires is not None and chars.isdisjoint(rule.requires)):
             continue
         try:
             for m in rule.pattern.finditer(text):

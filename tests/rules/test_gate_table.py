@@ -34,6 +34,7 @@ def test_a_load_takes_the_shipped_patterns_from_the_table(both):
         assert a.pattern.compiled.groupindex == b.pattern.compiled.groupindex
         assert a.pattern.compiled is not b.pattern.compiled
     assert [r.requires for r in tabled.chrome] == [r.requires for r in compiled.chrome]
+    assert [r.requires for r in tabled.gaps] == [r.requires for r in compiled.gaps]
 
 
 def _near(texts: tuple[str, ...]) -> list[str]:

@@ -125,3 +125,52 @@ def test_a_rule_whose_gate_changes_gets_a_new_sieve():
     rule = next(r for r in rules.chrome_single if r not in before)
     rule.requires = None  # now tried on every line, as a rule without a gate is
     assert rule in rules.sieve(rules.chrome_single).worth_trying(line)
+
+
+GAP_SOURCES = ["tests/stages/test_numbers.py", "tests/stages/test_gapmodel.py", "tests/rules/test_gap_rule_traps.py"]
+
+
+def _gap_corpus(rules: RuleSet, near: bool = True) -> list[str]:
+    """The gap rules' own examples and keeps, every string of the numbers tests and the probe sentences written
+    for `benchmarks/numbers_probe.py`; with `near`, each short one also with one character cut out."""
+    texts = [t.replace("⟨", "").replace("⟩", "") for r in rules.gaps for t in r.examples + r.keeps]
+    for name in GAP_SOURCES:
+        tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
+        texts += [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    for probe in sorted((ROOT / "benchmarks").glob("numbers_probe*.txt")):
+        texts += [line.split("\t")[-1] for line in probe.read_text(encoding="utf-8").splitlines()
+                  if line and not line.startswith("#")]
+    texts = {t for t in texts if t.strip()}
+    cut = {t[:i] + t[i + 1:] for t in texts if near and len(t) <= 30 for i in range(len(t))}
+    return sorted(texts | cut)
+
+
+def test_every_gap_rule_has_a_gate_that_keeps_its_matches():
+    """A gap rule's pattern is not run on a text that holds none of its gate's characters (`find_gaps`): no
+    text with a match of it may lack them all."""
+    rules = RuleSet.load()
+    assert all(r.requires for r in rules.gaps)
+    assert next(r for r in rules.gaps if r.id == "year-before-month").requires == {"年"}
+    matched_rules = 0
+    corpus = _gap_corpus(rules)
+    for rule in rules.gaps:
+        found = [t for t in corpus if any(rule.pattern.compiled.finditer(t))]
+        lost = [t for t in found if rule.requires.isdisjoint(t)]
+        assert not lost, f"{rule.id}: the gate {sorted(rule.requires)} loses {lost[:3]}"
+        matched_rules += bool(found)
+    assert matched_rules == len(rules.gaps)  # the corpus does exercise every rule
+
+
+def test_find_gaps_with_the_gates_finds_what_every_pattern_run_finds():
+    from dataclasses import replace
+
+    from newsclean.stages.numbers import find_gaps
+
+    gated = RuleSet.load()
+    ungated = RuleSet.load()
+    ungated.gaps = [replace(r, requires=None) for r in ungated.gaps]
+    texts = _gap_corpus(gated, near=False)
+    joined = ["\n".join(texts[i:i + 7]) for i in range(0, len(texts), 7)]  # documents of several lines too
+    assert sum(bool(find_gaps(t, gated)) for t in texts) > 250
+    for text in texts + joined:
+        assert find_gaps(text, gated) == find_gaps(text, ungated), text

@@ -293,6 +293,7 @@ def test_a_rule_that_keeps_timing_out_is_disabled_for_the_run(monkeypatch):
     pipeline.clean(STORY)  # the first call loads what the stages load lazily
     rule = pipeline.rules.gaps[0]
     rule.pattern.compiled = slow = _Slow(rule.pattern.compiled, 0.3)
+    rule.requires = None  # run on every text, as a gap rule without a gate is
     warnings = [pipeline.clean(STORY).metadata.get("warnings", []) for _ in range(rules_module.RUN_STRIKES + 2)]
     timed = [any(rule.id in w for w in ws) for ws in warnings]
     assert timed == [True] * rules_module.RUN_STRIKES + [False, False]
@@ -561,10 +562,12 @@ def test_a_rule_that_runs_out_of_time_now_and_then_stays_on(monkeypatch):
     pipeline = Pipeline()
     pipeline.clean(STORY)
     rule = pipeline.rules.gaps[0]
+    rule.requires = None  # run on every text, as a gap rule without a gate is
     fast, slow = _Slow(rule.pattern.compiled, 0.0), _Slow(rule.pattern.compiled, 0.2)
     for n in range(2 * rules_module.RUN_STRIKES):
         rule.pattern.compiled = slow if n % 2 == 0 else fast
         pipeline.clean(STORY)
+    assert slow.calls == rules_module.RUN_STRIKES and fast.calls == rules_module.RUN_STRIKES
     assert rule.id not in pipeline.rules.budget.off
 
 
@@ -596,6 +599,7 @@ def test_a_call_that_only_waited_for_the_processor_runs_again(monkeypatch):
             return real.finditer(text, timeout=timeout)
 
     rule.pattern.compiled = waiting = Descheduled()
+    rule.requires = None  # run on every text, as a gap rule without a gate is
     again = _in_a_thread(lambda: pipeline.clean(STORY))
     assert waiting.calls == 2
     assert again.annotations == expected.annotations and "warnings" not in again.metadata

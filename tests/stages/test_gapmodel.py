@@ -403,3 +403,105 @@ def test_scores_do_not_change_when_the_weights_build_their_dict(monkeypatch):
     model.score_text("预热：增长%。")
     assert model.weights._dict is not None
     assert model.score_text(text) == searched and any(score > 0.5 for _, score in searched)
+
+
+# ------------------------------------------------------------------ the fast paths give the reference's scores
+
+def _own_sentences() -> list[str]:
+    """Every string of the numbers and detector tests (sentences written for them, in the shape of news), each
+    also with its digits dropped the way scrapers drop them, and joined into documents of several lines."""
+    import ast
+    from pathlib import Path
+
+    import regex
+
+    root = Path(__file__).resolve().parents[1]
+    texts = set()
+    for name in ("stages/test_numbers.py", "stages/test_gapmodel.py", "rules/test_gap_rule_traps.py"):
+        tree = ast.parse((root / name).read_text(encoding="utf-8"))
+        texts |= {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                  and isinstance(node.value, str) and regex.search(r"\p{Han}", node.value)}
+    texts |= {regex.sub(r"[0-9０-９]+(?:\.[0-9]+)?", "", t) for t in texts}
+    ordered = sorted(texts)
+    return ordered + ["\n".join(ordered[i:i + 9]) for i in range(0, len(ordered), 9)]
+
+
+def test_place_weights_are_the_weights_of_the_features_in_their_order():
+    """The weight families give, at every candidate place with four characters on either side, the weights of
+    `features` in the same order (so the same sum, to the last bit), with and without a pattern hit."""
+    from newsclean.rulebook import RuleSet
+    from newsclean.stages.numbers import find_gaps
+
+    model, rules = shipped_model(), RuleSet.load()
+    families = gapmodel.WeightFamilies(model.weights)
+    get = model.weights.get
+    checked = with_rule = known = 0
+    for text in _own_sentences():
+        hits = {start: rule for start, _, rule in find_gaps(text, rules)}
+        folded = gapmodel.fold(text)
+        for p in model.places(text):
+            if not 4 <= p <= len(folded) - 4:
+                continue
+            rule = hits.get(p)
+            want = [get(name, 0.0) for name in gapmodel.features(folded, p, model.words, rule)]
+            got = gapmodel.place_weights(families, folded, p, model.words, rule)
+            assert got == want, (text, p)
+            assert sum(got) == sum(want)
+            checked += 1
+            with_rule += rule is not None
+            known += sum(w != 0.0 for w in got)
+    assert checked > 3000 and with_rule > 200 and known > 8 * checked  # the model knows many of them
+
+
+def test_place_weights_read_keys_that_hold_the_separators(tmp_path):
+    """Feature names split at their first `:` only: a context of `:` or `|` characters finds its weight."""
+    path = tmp_path / "m.json.gz"
+    weights = {"u1:年": 1.0, "l1:：": 2.0, "l2:a:": 4.0, "l2r:a:|:0": 8.0, "l4:|||年": 16.0, "cu:P:年": 32.0,
+               "u2:年:": 64.0, "rule": 128.0, "r:x:y": 256.0, "we:a:": 512.0, "wel:2|年": 1024.0}
+    gapmodel.write_model(path, "年", ["a:"], weights, 0.0, 0.5, {})
+    model = GapModel.load(path)
+    families = gapmodel.WeightFamilies(model.weights)
+    for text in ("||a:年:0", "：：a:年:0", "||：:年:00"):
+        folded = gapmodel.fold(text)
+        p = folded.index("年")
+        for rule in (None, "x:y"):
+            want = [model.weights.get(n, 0.0) for n in gapmodel.features(folded, p, model.words, rule)]
+            assert gapmodel.place_weights(families, folded, p, model.words, rule) == want
+            assert sum(want) > 0.0
+
+
+def test_scores_are_the_same_before_and_after_the_process_splits_the_weights(monkeypatch):
+    model = GapModel.load(gapmodel.MODEL_PATH)  # a model of its own: it has scored nothing yet
+    texts = _own_sentences()
+    monkeypatch.setattr(gapmodel, "BULK_PLACES", 10 ** 12)
+    reference = [model.score_text(t) for t in texts]
+    assert model.families is None and model.scored[0] > 1000  # places whose features were weighed
+    monkeypatch.setattr(gapmodel, "BULK_PLACES", 0)
+    fast = [model.score_text(t) for t in texts]
+    assert model.families is not None
+    assert fast == reference and sum(map(len, fast)) > 3000
+
+
+def test_the_cascade_on_short_texts_needs_no_numpy_and_agrees_with_it_on_long_ones(monkeypatch):
+    """Short texts take the first stage in Python (set lookups of `cascade_keys`), so a short run never loads
+    numpy for it; a text of NUMPY_PLACES places or more takes it in numpy, with the same answers."""
+    import sys
+
+    model = shipped_model()
+    texts = _own_sentences()
+    long_text = "\n".join(texts)
+    folded = gapmodel.fold(long_text)
+    places = model.places(long_text)
+    assert len(places) >= gapmodel.NUMPY_PLACES
+    in_numpy = model._ruled_out(folded, places)
+    keys = [gapmodel.cascade_keys(folded, p) for p in places]
+    assert in_numpy == [left in model.dead_left or right in model.dead_right for left, right in keys]
+    assert 0.5 * len(places) < sum(in_numpy) < len(places)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # `import numpy` fails from here on
+    short = [t for t in texts if len(model.places(t)) < gapmodel.NUMPY_PLACES]
+    assert [model._ruled_out(gapmodel.fold(t), model.places(t)) for t in short] == \
+        [[left in model.dead_left or right in model.dead_right
+          for left, right in (gapmodel.cascade_keys(gapmodel.fold(t), p) for p in model.places(t))] for t in short]
+    assert model.score_text(SENTENCE)
+    with pytest.raises(ImportError):
+        model._ruled_out(folded, places)
