@@ -49,7 +49,6 @@ TRAPS = [
     ("目前，全市⟨万⟩元地区生产总值能耗持续下降。", "amount-without-number"),
     ("三省携手打造⟨万⟩亿元级产业集群。", "amount-without-number"),
     ("前三季度，计划总投资⟨亿⟩元及以上项目投资增长8%。", "amount-without-number"),
-    ("该市平均每⟨万⟩人拥有执业医师32名。", "ten-thousand-without-number"),
     ("一艘国产⟨万⟩吨大驱日前完成远海训练。", "ten-thousand-without-number"),
     ("开⟨年⟩以来，各地重大项目陆续开工。", "year-after-word"),
     ("新开⟨年⟩，村里的合作社又忙起来了。", "year-after-word"),
