@@ -39,6 +39,26 @@ TRAPS = [
     ("我国近海发现⟨亿⟩吨级大油田。", "hundred-million-without-number"),
     ("他在郊外买下了一块80英⟨亩⟩的农场。", "mu-without-number"),
     ("节前，年货礼盒的销量翻⟨倍⟩增长。", "multiple-without-number"),
+    # round six (issue 10): the patterns still misfiring on train clean text
+    ("检查发现，一些单位安全责任落实不到⟨位⟩，隐患整改迟缓。", "count-after-quantity-word"),
+    ("演习中，多艘舰艇抵近⟨台⟩岛周边海域巡航。", "count-after-quantity-word"),
+    ("街道将减少⟨名⟩目繁多的工作群，为基层减负。", "count-after-quantity-word"),
+    ("国产汽车的出口量去年大约⟨只⟩占全球的一成。", "count-after-quantity-word"),
+    ("今年春运客流明显回升，⟨年⟩度旅客发送量有望创新高。", "year-of-award"),
+    ("全省重点项目进展顺利，⟨年⟩度计划投资完成九成。", "year-of-award"),
+    ("目前，全市⟨万⟩元地区生产总值能耗持续下降。", "amount-without-number"),
+    ("三省携手打造⟨万⟩亿元级产业集群。", "amount-without-number"),
+    ("前三季度，计划总投资⟨亿⟩元及以上项目投资增长8%。", "amount-without-number"),
+    ("一艘国产⟨万⟩吨大驱日前完成远海训练。", "ten-thousand-without-number"),
+    ("开⟨年⟩以来，各地重大项目陆续开工。", "year-after-word"),
+    ("新开⟨年⟩，村里的合作社又忙起来了。", "year-after-word"),
+    ("两国互办的文化旅游⟨年⟩框架下将举办多场展演。", "year-after-word"),
+    ("青年们表示，要不负韶光、不负华⟨年⟩。", "year-after-word"),
+    ("在外打工的小李终于回家过团圆⟨年⟩。", "year-after-word"),
+    ("研发人员全时当量达到85万人⟨年⟩。", "year-after-word"),
+    ("扩建后，港口⟨年⟩通过能力达到800万吨。", "year-after-word"),
+    ("三峡枢纽⟨年⟩通过货运量再创新高。", "year-after-word"),
+    ("这家健身馆靠会员⟨年⟩卡收入维持运营。", "year-after-word"),
 ]
 
 # (sentence with a dropped number's unit marked, the pattern that must still find it)
@@ -50,6 +70,14 @@ GAPS = [
     ("两大机构在华盛顿举行⟨年⟩春季会议。", "year-after-word"),
     ("一部纪录片展现⟨年⟩来的巨大变化。", "years-since"),
     ("今年以来，该市出口额同比增长⟨倍⟩。", "multiple-without-number"),
+    ("截至目前，全区高新技术企业总数达⟨家⟩，", "count-after-quantity-word"),
+    ("。⟨年⟩度十大科技新闻评选揭晓", "year-of-award"),
+    ("项目总投资⟨亿元⟩，建设周期三年。", "amount-without-number"),
+    ("这家公司去年亏了⟨万⟩，今年扭亏为盈。", "ten-thousand-without-number"),
+    ("区里召开⟨年⟩工作会议，部署全年任务。", "year-after-word"),
+    ("该项目计划⟨年⟩年底前全部完工。", "year-after-word"),
+    ("博鳌亚洲论坛⟨年⟩年会今天开幕。", "year-after-word"),
+    ("展会吸引了近⟨家⟩国内外企业参展。", "count-after-quantity-word"),
 ]
 
 
