@@ -18,7 +18,9 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
    holds the article, trafilatura's text is used instead. Otherwise a trafilatura line that readability left
    out comes back only when it is prose (30 characters or more, a full stop or comma, not a list item, not a
    row of short pieces) and stands within 3 of trafilatura's lines of the span that both extractors kept
-   (into a titled post, only between its own lines).
+   (into a titled post, only between its own lines); before or after that span, not when the markup sets it
+   apart (`set_apart`: under a comment, footer or related box as readability names them, or beside a linked
+   headline in its box).
 3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
