@@ -18,7 +18,9 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
    holds the article, trafilatura's text is used instead. Otherwise a trafilatura line that readability left
    out comes back only when it is prose (30 characters or more, a full stop or comma, not a list item, not a
    row of short pieces) and stands within 3 of trafilatura's lines of the span that both extractors kept
-   (into a titled post, only between its own lines).
+   (into a titled post, only between its own lines); before or after that span, not when the markup sets it
+   apart (`set_apart`: under a comment, footer or related box as readability names them, or beside a linked
+   headline in its box).
 3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
@@ -33,7 +35,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
-from typing import Any
+from typing import Any, Callable
 
 import lxml.etree
 import lxml.html
@@ -158,7 +160,7 @@ def extract(html: str, url: str | None = None) -> Page:
     title = tree.findtext(".//title")
     readable, post = _guarded("readability-lxml", lambda: _readability_block(html, recalled, title), warnings,
                               ([], False))
-    lines = combine(readable, recalled, post)
+    lines = combine(readable, recalled, post, set_apart=lambda line: set_apart(tree, line))
     extractor = BLOCK_EXTRACTOR if post or not readability_missed(readable, recalled) else FALLBACK_EXTRACTOR
     visible = sum(len(_key(line)) for line in lines)
     if visible < MIN_CONTENT_CHARS:
@@ -420,10 +422,13 @@ def _table_cells(line: str) -> str:
     return _SPACES.sub(" ", line).strip()
 
 
-def combine(readable: list[str], recalled: list[str], post: bool = False) -> list[str]:
+def combine(readable: list[str], recalled: list[str], post: bool = False,
+            set_apart: Callable[[str], bool] | None = None) -> list[str]:
     """readability's lines, with trafilatura's prose that readability missed put back in its place; trafilatura's
     lines alone when readability's block is (next to) empty. Into the post a title names (`post`), only what
-    stands between its own lines comes back: the other posts around it are trafilatura's too."""
+    stands between its own lines comes back: the other posts around it are trafilatura's too. A line before or
+    after the span both extractors keep does not come back when `set_apart(line)` says the page's markup sets
+    it apart from an article (see `set_apart`); between the span's lines it is the article's own."""
     if not post and readability_missed(readable, recalled):
         return [unmarked(line) for line in recalled]
     ends = list(accumulate(len(_key(line)) for line in readable))
@@ -441,13 +446,59 @@ def combine(readable: list[str], recalled: list[str], post: bool = False) -> lis
     for i, line in enumerate(recalled):
         if found[i] is not None:
             anchor = found[i]
-        elif first - margin <= i <= last + margin and is_prose(line):
+        elif first - margin <= i <= last + margin and is_prose(line) and not (
+                set_apart is not None and not first <= i <= last and set_apart(line)):
             inserted.setdefault(anchor, []).append(line)
     result = list(inserted.get(-1, []))
     for k, line in enumerate(readable):
         result.append(line)
         result.extend(inserted.get(k, []))
     return result
+
+
+# readability-lxml's own class/id pattern for what is no article (comment, footer, related, promo, sidebar...):
+# its scorer weighs elements down by it. A line under such an element outside readability's block was left
+# out by readability for that reason, and the page's markup is the stronger witness than the line's wording.
+@cache
+def _negative_names() -> Any:
+    from readability.readability import REGEXES
+
+    return REGEXES["negativeRe"]
+
+
+# The first this many characters of a line (without spaces) find its text node in the page.
+_LOCATE_CHARS = 12
+
+
+def set_apart(tree: Any, line: str) -> bool:
+    """The page's markup sets a trafilatura line apart from an article: the element that holds it sits in an
+    element whose class or id readability reads as no article (a comment thread's `post_comment`, a
+    `footer`, a `related` box), or shares its box with a linked headline (a related story's blurb under its
+    link). A line the page does not hold verbatim (trafilatura joined or respaced it) is not set apart."""
+    element = _holder(tree, line)
+    if element is None:
+        return False
+    negative = _negative_names()
+    for holder in (element, *element.iterancestors()):
+        names = " ".join(filter(None, (holder.get("class"), holder.get("id"))))
+        if names and negative.search(names):
+            return True
+    return any(is_link_headline(text, density) for text, density in linked_lines(element) if text != line)
+
+
+def _holder(tree: Any, line: str) -> Any:
+    """The block (p, div, td...) whose text holds the start of `line` (the first of several), or None."""
+    start = line.split()[0][:_LOCATE_CHARS] if line.split() else ""
+    if not start:
+        return None
+    for node in tree.xpath("//body//text()[contains(., $start)]", start=start):
+        element = node.getparent()
+        if element is not None and node.is_tail:  # text after a child (`<br>`) is its parent's
+            element = element.getparent()
+        for block in (element, *element.iterancestors()) if element is not None else ():
+            if isinstance(block.tag, str) and block.tag.lower() in _BLOCK_TAGS | _CELL_TAGS:
+                return block
+    return None
 
 
 def readability_missed(readable: list[str], recalled: list[str]) -> bool:

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from newsclean.html import PageError, combine, decode_page, extract, is_prose
+import lxml.html
+
+from newsclean import Pipeline
+from newsclean.html import PageError, combine, decode_page, extract, is_prose, set_apart
 from newsclean.io import ReadOptions, Record, Reject, read_records
 from newsclean.run import RunConfig, run
 
@@ -96,6 +99,48 @@ def test_combine_puts_back_prose_readability_left_out_and_nothing_else():
     assert combine(readable, joined) == readable  # the same text cut differently adds nothing
     assert combine([], recalled) == recalled  # readability found nothing: trafilatura's text
     assert is_prose(BODY[1]) and not is_prose("相关新闻") and not is_prose("长沙地铁六号线开通运营，湘江新区发布人才新政")
+
+
+# What trafilatura may find beside readability's block on a page of our own: a comment, a related story's blurb
+# under its link, a disclaimer and a reprint notice after the article, and the article's real last paragraph.
+COMMENT = "这篇报道说得很清楚，希望有关部门尽快落实各项政策，让老百姓真正得到实惠，我们都在看着呢。"
+BLURB = "湘江新区近日发布新一轮人才政策，对来长就业的高校毕业生给予生活补贴，"
+DISCLAIMER = "声明：本文仅代表作者本人观点，与某某新闻网无关，不构成任何投资建议，据此操作风险自担。"
+REPRINT = "本文为某某新闻网原创稿件，未经授权不得转载，转载请注明出处，违者将依法追究其法律责任。"
+LAST = "会议强调，要以更大力度推进改革开放，为全面建设社会主义现代化国家开好局起好步，作出新的更大贡献。"
+
+
+def put_back_page() -> str:
+    return (
+        '<html><body><div class="main"><div class="article">' + "".join(f"<p>{p}</p>" for p in BODY) +
+        f'</div><div class="more"><p>{LAST}</p></div><p>{DISCLAIMER}</p><p>{REPRINT}</p></div>'
+        f'<table><tr><td><a href="/n1.html"><b>湘江新区发布人才新政</b></a><br>{BLURB}</td></tr></table>'
+        f'<div id="post_comment"><div class="item"><span>网友甲</span><p>{COMMENT}</p></div></div></body></html>'
+    )
+
+
+def test_the_markup_sets_apart_a_comment_and_a_blurb_under_its_link_but_not_a_last_paragraph():
+    tree = lxml.html.document_fromstring(put_back_page())
+    assert set_apart(tree, COMMENT)  # under `post_comment`: readability's own name for no article
+    assert set_apart(tree, "湘江新区发布人才新政 " + BLURB)  # in the box of a linked headline
+    assert not set_apart(tree, LAST)  # a paragraph of its own in a box readability did not take
+    assert not set_apart(tree, DISCLAIMER)  # its wording, not the markup, says chrome: the chrome stage's
+    assert not set_apart(tree, "页面上没有的一句话，trafilatura把它拼成了别的样子。")
+
+
+def test_combine_leaves_out_lines_set_apart_only_before_or_after_the_shared_span():
+    readable = [BODY[0], BODY[2]]
+    recalled = [COMMENT, BODY[0], BODY[1], BODY[2], LAST, COMMENT]
+    apart = {COMMENT, BODY[1]}.__contains__
+    # BODY[1] lies between lines both extractors keep: the article's own, whatever the markup says
+    assert combine(readable, recalled, set_apart=apart) == [BODY[0], BODY[1], BODY[2], LAST]
+    assert combine(readable, recalled) == [COMMENT, BODY[0], BODY[1], BODY[2], LAST, COMMENT]
+
+
+def test_a_disclaimer_and_a_reprint_notice_put_back_after_the_article_are_chrome_for_the_stages():
+    text = "\n".join([*BODY, LAST, DISCLAIMER, REPRINT])
+    kept = Pipeline().clean(text, meta={"extractor": "readability-lxml"}).text.split("\n")
+    assert LAST in kept and DISCLAIMER not in kept and REPRINT not in kept
 
 
 # ----------------------------------------------------------------------------- charsets
