@@ -201,6 +201,11 @@ class Weights(Mapping):
     def __iter__(self) -> Iterator[str]:
         return iter(self._names if self._dict is None else self._dict)
 
+    def items(self):
+        """(name, weight) pairs, read straight from the table: no search per name (which would count as
+        lookups and build the dict part way through the iteration)."""
+        return zip(self._names, self._values) if self._dict is None else self._dict.items()
+
     def __len__(self) -> int:
         return len(self._names if self._dict is None else self._dict)
 
@@ -298,11 +303,11 @@ class GapModel:
     pattern: re.Pattern
     # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once: built
     # at the first lookup, so that loading the model (which the command does to fail fast) needs no numpy
-    _codes: dict = field(repr=False, compare=False, default_factory=dict)
+    _codes: dict = field(init=False, repr=False, compare=False, default_factory=dict)
     # the weights split by feature family (`WeightFamilies`), made once the process has scored BULK_PLACES places
-    families: "WeightFamilies | None" = field(repr=False, compare=False, default=None)
+    families: "WeightFamilies | None" = field(init=False, repr=False, compare=False, default=None)
     # places scored so far in this process (a one-item list: the dataclass is frozen)
-    scored: list = field(repr=False, compare=False, default_factory=lambda: [0])
+    scored: list = field(init=False, repr=False, compare=False, default_factory=lambda: [0])
 
     @property
     def dead_left_codes(self) -> np.ndarray:

@@ -408,9 +408,9 @@ NUMPY_FIRST_PAGES = 100
 NUMPY_MAX_LINES = 200
 _pages_signed = 0
 # Importing numpy costs more than signing a few short lines in pure Python (`minhash_pure`, the same bits):
-# while the process has not loaded numpy (the numbers stage's cascade loads it at its first document), a page
-# of at most PURE_MAX_LINES candidate lines is signed and paired in Python, for the first PURE_FIRST_PAGES
-# such pages (a run without the numbers stage then loads numpy, which is faster from there on).
+# while the process has not loaded numpy (the numbers stage's cascade loads it only for a text of 1,000
+# candidate places or more), a page of at most PURE_MAX_LINES candidate lines is signed and paired in Python,
+# for the first PURE_FIRST_PAGES such pages (from there on numpy is loaded, which is faster for many pages).
 PURE_MAX_LINES = 64
 PURE_FIRST_PAGES = 20
 _pages_pure = 0
