@@ -168,12 +168,9 @@ def cross_fit(m: Matrix, rules: RuleSet, log) -> dict:
 
 def own_threshold(s: np.ndarray, m: Matrix, held: np.ndarray, chars: int) -> float | None:
     """The threshold a calibration on `held` alone would choose (train_numbers' targets, the bonus fixed)."""
-    for t in np.round(np.arange(0.30, 0.995, 0.01), 2):
-        flags = held & (s >= t)
-        tp, fp = int((flags & ~m.clean & m.y).sum()), int((flags & ~m.clean & ~m.y).sum())
-        if tp / max(1, tp + fp) >= T.TARGET_PRECISION and 1e4 * (flags & m.clean).sum() / chars <= T.TARGET_FF_10K:
-            return float(t)
-    return None
+    clean = m.clean[held]
+    met = T.lowest_threshold_meeting_targets(s[held], m.y[held], ~clean, clean, chars)
+    return None if met is None else met[0]
 
 
 def crossfit_report(m: Matrix, oof: dict, bonus: float, threshold: float, chars_by_fold: dict, log) -> dict:

@@ -179,6 +179,21 @@ def ruled_out(feats: list[str], dead: set[str]) -> bool:
     return "rule" not in feats and any(f in dead for f in feats[:9] if f.startswith(("l1u1:", "u2:")))
 
 
+def lowest_threshold_meeting_targets(scores, y, dropped, clean, clean_chars: int):
+    """The lowest threshold of the grid 0.30-0.99 at which flags on `scores` keep precision >= TARGET_PRECISION
+    on dropped text (`y`: digits went there) and false flags <= TARGET_FF_10K per 10k characters of the untouched
+    text: (threshold, true flags, precision, false flags per 10k), or None where no threshold does."""
+    import numpy as np
+    for t in np.round(np.arange(0.30, 0.995, 0.01), 2):
+        flags = scores >= t
+        tp = int((flags & y & dropped).sum()); fp = int((flags & ~y & dropped).sum())
+        ff = 10000 * int((flags & clean).sum()) / clean_chars
+        precision = tp / max(1, tp + fp)
+        if precision >= TARGET_PRECISION and ff <= TARGET_FF_10K:
+            return float(t), tp, precision, ff
+    return None
+
+
 def choose_threshold(logits, trusted_hit, labels, kinds, clean_chars: int) -> tuple[float, float, dict]:
     """The trust bonus and threshold that find the most gaps on the calibration slice while keeping precision
     >= TARGET_PRECISION on dropped text and false flags <= TARGET_FF_10K on the untouched articles.
@@ -193,15 +208,11 @@ def choose_threshold(logits, trusted_hit, labels, kinds, clean_chars: int) -> tu
     results = []
     for bonus in np.round(np.arange(0.0, MAX_TRUST_BONUS + 0.01, 0.5), 2):
         s = 1.0 / (1.0 + np.exp(-(z + bonus * r)))
-        for t in np.round(np.arange(0.30, 0.995, 0.01), 2):
-            flags = s >= t
-            tp = int((flags & y & dropped).sum()); fp = int((flags & ~y & dropped).sum())
-            ff = 10000 * int((flags & clean).sum()) / clean_chars
-            precision = tp / max(1, tp + fp)
-            if precision >= TARGET_PRECISION and ff <= TARGET_FF_10K:
-                results.append({"trust_bonus": float(bonus), "threshold": float(t), "recall": tp / max(1, positives),
-                                "precision": precision, "false_flags_per_10k": ff})
-                break
+        met = lowest_threshold_meeting_targets(s, y, dropped, clean, clean_chars)
+        if met is not None:
+            t, tp, precision, ff = met
+            results.append({"trust_bonus": float(bonus), "threshold": t, "recall": tp / max(1, positives),
+                            "precision": precision, "false_flags_per_10k": ff})
     if not results:
         raise SystemExit("no threshold meets the calibration targets")
     # The patterns keep a path of their own (round one's calibration chose 6, and the THUCNews-style rule tests
