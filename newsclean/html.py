@@ -161,7 +161,7 @@ def extract(html: str, url: str | None = None) -> Page:
     readable, post = _guarded("readability-lxml", lambda: _readability_block(html, recalled, title), warnings,
                               ([], False))
     lines = combine(readable, recalled, post, set_apart=lambda line: set_apart(tree, line))
-    extractor = BLOCK_EXTRACTOR if post or not readability_missed(readable, recalled) else FALLBACK_EXTRACTOR
+    extractor = BLOCK_EXTRACTOR if holds_article(readable, recalled, post) else FALLBACK_EXTRACTOR
     visible = sum(len(_key(line)) for line in lines)
     if visible < MIN_CONTENT_CHARS:
         failed = f"; {'; '.join(warnings)}" if warnings else ""
@@ -290,7 +290,7 @@ def _readability_block(html: str, recalled: list[str], title: str | None = None)
         lines = _readability_lines(html, skipped=frozenset(skipped), picked=picked, title=title)
         post = bool(picked) and picked[0].post
         first = (lines, post) if first is None else first
-        if post or not readability_missed(lines, recalled):
+        if holds_article(lines, recalled, post):
             return lines, post
         if not picked:
             break
@@ -429,7 +429,7 @@ def combine(readable: list[str], recalled: list[str], post: bool = False,
     stands between its own lines comes back: the other posts around it are trafilatura's too. A line before or
     after the span both extractors keep does not come back when `set_apart(line)` says the page's markup sets
     it apart from an article (see `set_apart`); between the span's lines it is the article's own."""
-    if not post and readability_missed(readable, recalled):
+    if not holds_article(readable, recalled, post):
         return [unmarked(line) for line in recalled]
     ends = list(accumulate(len(_key(line)) for line in readable))
     joined = "".join(_key(line) for line in readable)
@@ -504,6 +504,12 @@ def _holder(tree: Any, line: str) -> Any:
 def readability_missed(readable: list[str], recalled: list[str]) -> bool:
     """readability's block holds too little of trafilatura's prose to be the article (it took a sidebar)."""
     return prose_chars(readable) < MIN_READABILITY_SHARE * prose_chars(recalled)
+
+
+def holds_article(readable: list[str], recalled: list[str], post: bool) -> bool:
+    """readability's block is the article: the post a page's title names (however little of trafilatura's
+    prose, which takes in all the posts, it holds), or a block that readability did not miss it with."""
+    return post or not readability_missed(readable, recalled)
 
 
 def unmarked(line: str) -> str:
