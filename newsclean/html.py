@@ -35,7 +35,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import Any, Callable, Iterator
 
 import lxml.etree
@@ -57,6 +57,7 @@ LINK_HEADLINE_CHARS = 8
 # paragraphs. Boxes of more visible characters than ITEM_BOX_CHARS are not looked at line by line.
 ITEM_BOX_LINES = 6
 ITEM_BOX_CHARS = 1500
+ITEM_BOX_ELEMENTS = 100  # ... nor boxes of more elements (an item's box has a few dozen; markup nested deep, none)
 # ... and inside readability's block such boxes go only when together they hold at most this share of the
 # block's visible characters besides their headlines: an aside, which the article outweighs twice (a short
 # article in a box with its title link stays, and so do the entries of a blog index or a digest, each in its
@@ -257,17 +258,18 @@ def headline_boxes(block: Any, page: dict[str, Any]) -> list[Any]:
     blog index whose posts are headed by their links, a digest of headlines and summaries), and all stay.
     `page` maps the marks of readability's parse to its elements."""
     boxes: list[Any] = []
-    inside: set[str] = set()  # the marks of the boxes found: their descendants are taken with them
     taken = 0
-    for element in block.iterdescendants():
-        mark = element.get(_MARK) if isinstance(element.tag, str) else None
-        if mark is None or any(a.get(_MARK) in inside for a in element.iterancestors()):
+    pending = list(reversed(block))  # depth first, in document order; a box's descendants go with it
+    while pending:
+        element = pending.pop()
+        if not isinstance(element.tag, str):
             continue
-        original = page.get(mark)
+        original = page.get(element.get(_MARK))
         if original is not None and is_item_box(original):
             boxes.append(element)
-            inside.add(mark)
             taken += _unlinked_chars(original)
+        else:
+            pending.extend(reversed(element))
     return boxes if taken <= ITEM_BOX_SHARE * len(_key(block.text_content())) else []
 
 
@@ -275,11 +277,18 @@ def is_item_box(element: Any) -> bool:
     """A box of a few lines (ITEM_BOX_LINES) that holds a linked headline and a line besides it: a related
     story (`延伸 · 推荐` / its headline / its blurb), a list of them under a heading (`推荐阅读`). A table's row or
     cell is no box: a linked name in a cell above a line of its own is data (a discography's song and singers)."""
-    if element.tag in _TABLE_TAGS or len(element.text_content()) > ITEM_BOX_CHARS:
+    if element.tag in _TABLE_TAGS or not _small(element):
         return False
     lines = linked_lines(element)
     headlines = sum(is_link_headline(line, density) for line, density in lines)
     return len(lines) <= ITEM_BOX_LINES and 0 < headlines < len(lines)
+
+
+def _small(element: Any) -> bool:
+    """An element of at most ITEM_BOX_CHARS visible characters and ITEM_BOX_ELEMENTS elements: worth reading
+    line by line as an item's box."""
+    return (len(element.text_content()) <= ITEM_BOX_CHARS
+            and sum(1 for _ in islice(element.iter(), ITEM_BOX_ELEMENTS + 1)) <= ITEM_BOX_ELEMENTS)
 
 
 def _unlinked_chars(element: Any) -> int:
@@ -562,7 +571,7 @@ def _small_boxes(element: Any, article: frozenset[str]) -> Iterator[Any]:
     """The ancestors of an element that hold a few lines (ITEM_BOX_LINES) at most and none of the `article`'s
     lines, from the nearest out."""
     for box in element.iterancestors():
-        if len(box.text_content()) > ITEM_BOX_CHARS:
+        if not _small(box):
             return
         lines = linked_lines(box)
         if len(lines) > ITEM_BOX_LINES or any(_key(text) in article for text, _ in lines):
