@@ -58,6 +58,8 @@ LINK_HEADLINE_CHARS = 8
 ITEM_BOX_LINES = 6
 ITEM_BOX_CHARS = 1500
 ITEM_BOX_ELEMENTS = 100  # ... nor boxes of more elements (an item's box has a few dozen; markup nested deep, none)
+# The linked headline of an item's box has words: this many Han characters at least, and not the pieces of a row.
+ITEM_HEADLINE_HAN = 4
 # ... and inside readability's block such boxes go only when together they hold at most this share of the
 # block's visible characters besides their headlines: an aside, which the article outweighs twice (a short
 # article in a box with its title link stays, and so do the entries of a blog index or a digest, each in its
@@ -280,8 +282,15 @@ def is_item_box(element: Any) -> bool:
     if element.tag in _TABLE_TAGS or not _small(element):
         return False
     lines = linked_lines(element)
-    headlines = sum(is_link_headline(line, density) for line, density in lines)
+    headlines = sum(is_item_headline(line, density) for line, density in lines)
     return len(lines) <= ITEM_BOX_LINES and 0 < headlines < len(lines)
+
+
+def is_item_headline(line: str, density: float) -> bool:
+    """A linked headline (`is_link_headline`) of words: a row of page numbers (`[1] [2] [3]`, `首页 上一页 1 2
+    下一页`) in the box of an article's last paragraph is no related story's headline."""
+    return (is_link_headline(line, density) and len(_HAN.findall(line)) >= ITEM_HEADLINE_HAN
+            and len(line.split()) < LIST_PIECES)
 
 
 def _small(element: Any) -> bool:
@@ -292,8 +301,8 @@ def _small(element: Any) -> bool:
 
 
 def _unlinked_chars(element: Any) -> int:
-    """The visible characters of an element's lines that are not linked headlines."""
-    return sum(len(_key(line)) for line, density in linked_lines(element) if not is_link_headline(line, density))
+    """The visible characters of an element's lines that are not linked headlines (`is_item_headline`)."""
+    return sum(len(_key(line)) for line, density in linked_lines(element) if not is_item_headline(line, density))
 
 
 # The attribute that numbers a page's elements in readability's own parse, so that the element it picked can

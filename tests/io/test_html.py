@@ -550,3 +550,11 @@ def test_an_article_with_its_date_line_above_and_below_keeps_every_paragraph():
     html = article_with_boxes(stamp, after_title=stamp)
     lines = extract(html).text.split("\n")
     assert all(p in lines for p in BODY + [LAST])
+
+
+def test_the_last_paragraph_sharing_its_box_with_the_page_numbers_stays():
+    # a row of page numbers is all links, but no related story's headline: the paragraph it stands under is the
+    # article's, and its box no item's box
+    pages = " ".join(f'<a href="/p{n}.html">[{n}]</a>' for n in range(1, 6))
+    lines = extract(article_with_boxes("").replace(f"<p>{LAST}</p>", f"<p>{LAST}<br>{pages}</p>")).text.split("\n")
+    assert LAST in lines and all(p in lines for p in BODY)
