@@ -9,8 +9,11 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
 1. readability-lxml's article block, turned into lines (block tags end a line, the cells of a table row share
    one). It is the precise one: it keeps a page's densest block and leaves menus, link lists and comment
    threads outside it. A line of the block that is all one link of headline length and no prose (a related
-   story, `[上一篇] [下一篇]`, the title repeated as a link) is dropped: the HTML says it is a link.
-   On a page that lists posts (sibling boxes with prose, each under a heading of its own), readability's block
+   story, `[上一篇] [下一篇]`, the title repeated as a link) is dropped: the HTML says it is a link. So is a box
+   of the block that is a related story's or a list's (`headline_boxes`: a few lines with a linked headline
+   among them, as the page has it before readability's cleaning; `推荐阅读` over blurbs, `延伸 · 推荐` over a
+   headline and its blurb), when such boxes are a small part of the block (a blog index whose posts are headed
+   by their links keeps them). On a page that lists posts (sibling boxes with prose, each under a heading of its own), readability's block
    is the post whose heading the page's title names, when readability chose another post or the whole list.
 2. trafilatura (`favor_recall`) as a second opinion. Where readability's block holds under a quarter of
    trafilatura's prose (a blog laid out in tables, where readability's scorer picks a sidebar or an archive
@@ -20,8 +23,11 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
    row of short pieces) and stands within 3 of trafilatura's lines of the span that both extractors kept
    (into a titled post, only between its own lines); before or after that span, not when the markup sets it
    apart (`set_apart`: under a comment, footer or related box as readability names them, or beside a linked
-   headline in its box).
-3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
+   headline in its box or a box of a few lines around it).
+3. When the text is readability's block and lists posts one below the other with stamp lines of one make (a
+   blog's index), it ends with its first post (`stages.posts.first_post_lines`, the signal the chrome stage
+   cuts a page's body block with: readability's block is no page to the stage).
+4. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
 header says); then the charset of the HTTP header, then the page's own `<meta>`; then UTF-8 with a few damaged
