@@ -9,8 +9,11 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
 1. readability-lxml's article block, turned into lines (block tags end a line, the cells of a table row share
    one). It is the precise one: it keeps a page's densest block and leaves menus, link lists and comment
    threads outside it. A line of the block that is all one link of headline length and no prose (a related
-   story, `[上一篇] [下一篇]`, the title repeated as a link) is dropped: the HTML says it is a link.
-   On a page that lists posts (sibling boxes with prose, each under a heading of its own), readability's block
+   story, `[上一篇] [下一篇]`, the title repeated as a link) is dropped: the HTML says it is a link. So is a box
+   of the block that is a related story's or a list's (`headline_boxes`: a few lines with a linked headline
+   among them, as the page has it before readability's cleaning; `推荐阅读` over blurbs, `延伸 · 推荐` over a
+   headline and its blurb), when such boxes are a small part of the block (a blog index whose posts are headed
+   by their links keeps them). On a page that lists posts (sibling boxes with prose, each under a heading of its own), readability's block
    is the post whose heading the page's title names, when readability chose another post or the whole list.
 2. trafilatura (`favor_recall`) as a second opinion. Where readability's block holds under a quarter of
    trafilatura's prose (a blog laid out in tables, where readability's scorer picks a sidebar or an archive
@@ -20,8 +23,11 @@ How the main text is chosen (measured on the hand-marked pages, `python benchmar
    row of short pieces) and stands within 3 of trafilatura's lines of the span that both extractors kept
    (into a titled post, only between its own lines); before or after that span, not when the markup sets it
    apart (`set_apart`: under a comment, footer or related box as readability names them, or beside a linked
-   headline in its box).
-3. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
+   headline in its box or a box of a few lines around it).
+3. When the text is readability's block and lists posts one below the other with stamp lines of one make (a
+   blog's index), it ends with its first post (`stages.posts.first_post_lines`, the signal the chrome stage
+   cuts a page's body block with: readability's block is no page to the stage).
+4. Fewer than 10 visible characters is no main text: the page is rejected (`no-content`).
 
 Charset (`decode_page`): a byte-order mark; then strict UTF-8 (UTF-8 that decodes is UTF-8, whatever a stale
 header says); then the charset of the HTTP header, then the page's own `<meta>`; then UTF-8 with a few damaged
@@ -30,17 +36,19 @@ detection. The first that decodes without error wins; bytes none of them decodes
 """
 from __future__ import annotations
 
+import copy
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import accumulate
-from typing import Any, Callable
+from itertools import accumulate, islice
+from typing import Any, Callable, Iterator
 
 import lxml.etree
 import lxml.html
 
 from .stages.chrome import BLOCK_EXTRACTOR, EXTRACTOR_FIELD, FALLBACK_EXTRACTOR
+from .stages.posts import first_post_lines
 
 RAW_KIND = "extracted-text"  # what raw_start/raw_end index for HTML input
 # Below this share of trafilatura's prose readability's block is taken to have missed the article (a sidebar).
@@ -50,6 +58,19 @@ RETRIES = 2
 # A line of readability's block this much inside `<a>`, this long and not prose is a linked headline.
 LINK_LINE_DENSITY = 0.9
 LINK_HEADLINE_CHARS = 8
+# A box of this many lines or fewer in the page that holds a linked headline is a related story's or a list's
+# box (its heading, the headline, a blurb, a `【详细】` link), not the article's: an article's box holds its
+# paragraphs. Boxes of more visible characters than ITEM_BOX_CHARS are not looked at line by line.
+ITEM_BOX_LINES = 6
+ITEM_BOX_CHARS = 1500
+ITEM_BOX_ELEMENTS = 100  # ... nor boxes of more elements (an item's box has a few dozen; markup nested deep, none)
+# The linked headline of an item's box has words: this many Han characters at least, and not the pieces of a row.
+ITEM_HEADLINE_HAN = 4
+# ... and inside readability's block such boxes go only when together they hold at most this share of the
+# block's visible characters besides their headlines: an aside, which the article outweighs twice (a short
+# article in a box with its title link stays, and so do the entries of a blog index or a digest, each in its
+# box under its linked headline).
+ITEM_BOX_SHARE = 1 / 3
 # A main text of fewer visible characters is no main text (a page of a link or two, an empty template).
 MIN_CONTENT_CHARS = 10
 # A trafilatura line readability left out comes back only if it is prose: this long, with clause marks.
@@ -73,6 +94,7 @@ _BLOCK_TAGS = frozenset({
 # Table cells stand side by side in their row's line (a row of a discography is one line, not four captions
 # the repeats stage would collapse); a cell holding paragraphs still breaks at them.
 _CELL_TAGS = frozenset({"td", "th"})
+_TABLE_TAGS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "td", "th"})
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -160,8 +182,13 @@ def extract(html: str, url: str | None = None) -> Page:
     title = tree.findtext(".//title")
     readable, post = _guarded("readability-lxml", lambda: _readability_block(html, recalled, title), warnings,
                               ([], False))
-    lines = combine(readable, recalled, post, set_apart=lambda line: set_apart(tree, line))
+    kept = frozenset(_key(line) for line in readable)
+    lines = combine(readable, recalled, post, set_apart=lambda line: set_apart(tree, line, kept))
     extractor = BLOCK_EXTRACTOR if holds_article(readable, recalled, post) else FALLBACK_EXTRACTOR
+    if extractor == BLOCK_EXTRACTOR:
+        # a blog index's block holds its posts one below the other: the page is about the first (`stages.posts`;
+        # trafilatura's whole text is a page, where the chrome stage cuts its body block the same way)
+        lines = lines[:first_post_lines(lines)]
     visible = sum(len(_key(line)) for line in lines)
     if visible < MIN_CONTENT_CHARS:
         failed = f"; {'; '.join(warnings)}" if warnings else ""
@@ -205,9 +232,10 @@ def _without_xml_declaration(html: str) -> str:
 
 def _readability_lines(html: str, drop_link_headlines: bool = True, skipped: frozenset[str] = frozenset(),
                        picked: list[Pick] | None = None, title: str | None = None) -> list[str]:
-    """readability's article block as lines. `skipped`: marks of elements (see `_readability_document`) to take
-    out of the page first; `picked`, when given, receives what readability chose; `title`, the page's title,
-    picks the post it names where readability chose one of a list of posts."""
+    """readability's article block as lines, without its linked headlines and the boxes they stand in
+    (`drop_link_headlines`; readability's own block without). `skipped`: marks of elements (see
+    `_readability_document`) to take out of the page first; `picked`, when given, receives what readability
+    chose; `title`, the page's title, picks the post it names where readability chose one of a list of posts."""
     from readability.readability import Unparseable
 
     document = _readability_document()(_without_xml_declaration(html), skipped, title)
@@ -223,8 +251,64 @@ def _readability_lines(html: str, drop_link_headlines: bool = True, skipped: fro
         block = lxml.html.fragment_fromstring(summary, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return []
+    if drop_link_headlines:
+        for box in headline_boxes(block, document.page_elements()):
+            box.drop_tree()
     return [line for line, density in linked_lines(block)
             if not (drop_link_headlines and is_link_headline(line, density))]
+
+
+def headline_boxes(block: Any, page: dict[str, Any]) -> list[Any]:
+    """The boxes of readability's block that are a related story's or a list's (`is_item_box`, judged on the
+    page as it was before readability cleaned it: readability drops a row of links from the box and leaves its
+    heading and blurbs), the outermost of each, when together they hold at most ITEM_BOX_SHARE of the block's
+    visible characters: an aside to the article. Where they hold more, they are the block's own entries (a
+    blog index whose posts are headed by their links, a digest of headlines and summaries), and all stay.
+    `page` maps the marks of readability's parse to its elements."""
+    boxes: list[Any] = []
+    taken = 0
+    pending = list(reversed(block))  # depth first, in document order; a box's descendants go with it
+    while pending:
+        element = pending.pop()
+        if not isinstance(element.tag, str):
+            continue
+        original = page.get(element.get(_MARK))
+        if original is not None and is_item_box(original):
+            boxes.append(element)
+            taken += _unlinked_chars(original)
+        else:
+            pending.extend(reversed(element))
+    return boxes if taken <= ITEM_BOX_SHARE * len(_key(block.text_content())) else []
+
+
+def is_item_box(element: Any) -> bool:
+    """A box of a few lines (ITEM_BOX_LINES) that holds a linked headline and a line besides it: a related
+    story (`延伸 · 推荐` / its headline / its blurb), a list of them under a heading (`推荐阅读`). A table's row or
+    cell is no box: a linked name in a cell above a line of its own is data (a discography's song and singers)."""
+    if element.tag in _TABLE_TAGS or not _small(element):
+        return False
+    lines = linked_lines(element)
+    headlines = sum(is_item_headline(line, density) for line, density in lines)
+    return len(lines) <= ITEM_BOX_LINES and 0 < headlines < len(lines)
+
+
+def is_item_headline(line: str, density: float) -> bool:
+    """A linked headline (`is_link_headline`) of words: a row of page numbers (`[1] [2] [3]`, `首页 上一页 1 2
+    下一页`) in the box of an article's last paragraph is no related story's headline."""
+    return (is_link_headline(line, density) and len(_HAN.findall(line)) >= ITEM_HEADLINE_HAN
+            and len(line.split()) < LIST_PIECES)
+
+
+def _small(element: Any) -> bool:
+    """An element of at most ITEM_BOX_CHARS visible characters and ITEM_BOX_ELEMENTS elements: worth reading
+    line by line as an item's box."""
+    return (len(element.text_content()) <= ITEM_BOX_CHARS
+            and sum(1 for _ in islice(element.iter(), ITEM_BOX_ELEMENTS + 1)) <= ITEM_BOX_ELEMENTS)
+
+
+def _unlinked_chars(element: Any) -> int:
+    """The visible characters of an element's lines that are not linked headlines (`is_item_headline`)."""
+    return sum(len(_key(line)) for line, density in linked_lines(element) if not is_item_headline(line, density))
 
 
 # The attribute that numbers a page's elements in readability's own parse, so that the element it picked can
@@ -246,6 +330,13 @@ def _readability_document() -> type:
             self.skipped = skipped
             self.title_parts = title_parts(title)
             self.picked: Pick | None = None
+            self.parsed: Any = None  # the page as parsed, before readability's cleaning changes it
+
+        def page_elements(self) -> dict[str, Any]:
+            """The marked elements of the page as parsed, by mark."""
+            if self.parsed is None:
+                return {}
+            return {element.get(_MARK): element for element in self.parsed.iter() if isinstance(element.tag, str)}
 
         def _parse(self, input: Any) -> Any:  # noqa: A002 - readability's own signature
             doc = super()._parse(input)
@@ -255,6 +346,7 @@ def _readability_document() -> type:
             for element in [e for e in doc.iter() if e.get(_MARK) in self.skipped]:
                 if element.getparent() is not None:
                     element.drop_tree()
+            self.parsed = copy.deepcopy(doc)
             return doc
 
         def select_best_candidate(self, candidates: dict) -> Any:
@@ -470,11 +562,14 @@ def _negative_names() -> Any:
 _LOCATE_CHARS = 12
 
 
-def set_apart(tree: Any, line: str) -> bool:
+def set_apart(tree: Any, line: str, article: frozenset[str] = frozenset()) -> bool:
     """The page's markup sets a trafilatura line apart from an article: the element that holds it sits in an
     element whose class or id readability reads as no article (a comment thread's `post_comment`, a
     `footer`, a `related` box), or shares its box with a linked headline (a related story's blurb under its
-    link). A line the page does not hold verbatim (trafilatura joined or respaced it) is not set apart."""
+    link), its own or a box of a few lines around it (`is_item_box`: a reader's comment under the headline of
+    the story it was left on) that holds none of the `article`'s lines (readability's, without spaces: the box
+    of a short article is no item's box). A line the page does not hold verbatim (trafilatura joined or
+    respaced it) is not set apart."""
     element = _holder(tree, line)
     if element is None:
         return False
@@ -483,7 +578,20 @@ def set_apart(tree: Any, line: str) -> bool:
         names = " ".join(filter(None, (holder.get("class"), holder.get("id"))))
         if names and negative.search(names):
             return True
-    return any(is_link_headline(text, density) for text, density in linked_lines(element) if text != line)
+    return any(is_link_headline(text, density) for text, density in linked_lines(element) if text != line) or any(
+        is_item_box(box) for box in _small_boxes(element, article))
+
+
+def _small_boxes(element: Any, article: frozenset[str]) -> Iterator[Any]:
+    """The ancestors of an element that hold a few lines (ITEM_BOX_LINES) at most and none of the `article`'s
+    lines, from the nearest out."""
+    for box in element.iterancestors():
+        if not _small(box):
+            return
+        lines = linked_lines(box)
+        if len(lines) > ITEM_BOX_LINES or any(_key(text) in article for text, _ in lines):
+            return
+        yield box
 
 
 def _holder(tree: Any, line: str) -> Any:

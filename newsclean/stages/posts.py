@@ -11,6 +11,10 @@ one more post below it): a stamp under the first post (its footer), or the stamp
 header). The lines of the block from there on are chrome (rule `later-post`). An article's own date line
 stands once; a live report's entries and a comment thread's items are short and make lists of dated items
 (`itemlists`) that never reach the block.
+
+The same fact cuts an extractor's article block (`first_post_lines`): readability's block on a blog index holds
+the posts one below the other with their stamps, and is no full page for the chrome stage, so the extraction
+keeps the lines of its first post (`newsclean.html`).
 """
 from __future__ import annotations
 
@@ -65,3 +69,15 @@ def first_post_end(texts: list[str], weights: list[int], listed: list, start: in
         if above >= options.post_min_han and total - above - prose[i - start] >= options.post_min_han:
             return i - 1
     return end
+
+
+def first_post_lines(texts: list[str], options: PostOptions = PostOptions()) -> int:
+    """How many of the lines of `texts`, one block of prose from its first line to its last (an extractor's
+    article block), its first post takes: all of them unless the block lists posts. The lines are weighed and
+    their lists of items found as the chrome stage weighs and finds them on a page."""
+    from .chrome import ChromeOptions, _item_list_rules, _prose_weight  # chrome imports this module
+
+    chrome = ChromeOptions()
+    listed = _item_list_rules(texts)
+    weights = [-chrome.short_line_cost if rule else _prose_weight(text, chrome) for text, rule in zip(texts, listed)]
+    return first_post_end(texts, weights, listed, 0, len(texts) - 1, options) + 1

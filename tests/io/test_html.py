@@ -438,3 +438,123 @@ def test_a_sidebar_heavy_layout_is_passed_over_one_list_at_a_time():
     assert extracted.metadata["extractor"] == "readability-lxml"
     assert all(p in extracted.text.split("\n") for p in BODY)
     assert not any(row in extracted.text for row in ARCHIVE + blogroll)
+
+
+# ----------------------------------------------------------------------------- chrome inside readability's block
+def article_with_boxes(boxes: str, *, after_title: str = "") -> str:
+    """A news page whose article element holds, below its real last paragraph, the boxes given."""
+    return (
+        "<html><head><title>长沙召开全市经济工作会议_某某新闻网</title></head><body>"
+        '<div id="nav">' + " ".join(f'<a href="/c{i}">{m}</a>' for i, m in enumerate(MENU)) + "</div>"
+        f'<div class="article"><h1>长沙召开全市经济工作会议</h1>{after_title}'
+        + "".join(f"<p>{p}</p>" for p in BODY) + f"<p>{LAST}</p>{boxes}</div>"
+        '<div id="footer">关于我们 | 联系我们 | 版权所有 © 2024 某某新闻网</div></body></html>'
+    )
+
+
+RECOMMENDED = {
+    "江城地铁三号线年底通车": "记者从江城地铁集团获悉，三号线全线土建工程已经完工，正在进行设备安装和调试，预计年底开通运营。",
+    "湘江新区发布人才新政": "湘江新区近日发布新一轮人才政策，对来长就业的高校毕业生给予生活补贴，并提供三年免费住房。",
+}
+
+
+def recommended_box() -> str:
+    """`推荐阅读` over two stories, each its title, a blurb, a `【详细】` link and a row of links to its
+    section (the row readability's cleaning drops, the heading and the blurbs it keeps)."""
+    items = "".join(
+        f'<div class="hd"><p><strong>{title}</strong> {blurb} <a href="/d{n}.html">【详细】</a></p>'
+        f'<h6><a href="/s{n}.html">城市建设专题</a>|<a href="/t{n}.html">{title}的后续报道</a></h6></div>'
+        for n, (title, blurb) in enumerate(RECOMMENDED.items()))
+    return f'<div class="box_read"><h2>推荐阅读</h2>{items}</div>'
+
+
+def test_a_recommended_reading_box_inside_the_article_goes_and_the_last_paragraph_stays():
+    lines = extract(article_with_boxes(recommended_box())).text.split("\n")
+    assert lines[-len(BODY) - 1:] == BODY + [LAST]  # the article ends on its own last paragraph
+    assert not any(blurb in line for blurb in RECOMMENDED.values() for line in lines) and "推荐阅读" not in lines
+
+
+def test_a_related_story_under_its_linked_headline_inside_the_article_goes():
+    title, blurb = next(iter(RECOMMENDED.items()))
+    box = (f'<div class="tag_wrap"><div class="ttl">延伸 · 推荐</div><div class="cnt">'
+           f'<h3><a href="/r.html">{title}</a></h3><p>{blurb}</p></div></div>')
+    lines = extract(article_with_boxes(box)).text.split("\n")
+    assert lines[-len(BODY) - 1:] == BODY + [LAST] and "延伸 · 推荐" not in lines
+
+
+def test_the_posts_of_a_blog_index_each_under_its_linked_headline_are_no_aside():
+    # four posts, each in its box under its linked heading: each box is a small part of the block, but together
+    # they are all of it, so none is taken for a related story
+    headings = ["长沙召开全市经济工作会议的几点体会", "湘江新区人才新政的一次座谈会纪要", "岳麓山景区游客创新高的背后",
+                "橘子洲焰火晚会恢复举办的那个晚上"]
+    entries = "".join(f'<div class="entry"><h2><a href="/p{n}.html">{h}</a></h2><p>{BODY[n]}</p><p>{LAST}</p></div>'
+                      for n, h in enumerate(headings))
+    html = f"<html><head><title>老王的博客</title></head><body><div class='main'>{entries}</div></body></html>"
+    assert extract(html).text.count(LAST) == len(headings)
+
+
+def test_a_share_widget_under_the_title_inside_the_article_is_chrome():
+    widget = ('<div class="bar"><span>分享到：</span><a href="/wx">微信</a> <a href="/wb">微博</a> '
+              '<a href="/qz">QQ空间</a></div><div class="info">2024-02-17 09:30 来源：某某日报 编辑：王五</div>')
+    page = extract(article_with_boxes("", after_title=widget))
+    kept = Pipeline().clean(page.text, meta=page.metadata).text.split("\n")
+    assert kept[-len(BODY) - 1:] == BODY + [LAST]
+    assert not any(word in line for word in ("分享到", "微博", "QQ空间", "来源：") for line in kept)
+
+
+def test_a_reader_comment_put_back_under_the_headline_of_its_story_is_set_apart():
+    # a box of a few lines: the story's linked headline, the reader's name, the comment, its votes
+    box = (f'<div class="hot"><a href="/n9.html">湘江新区发布人才新政引发热议</a><div class="c"><a href="/u">江城网友</a>'
+           f'<div class="t"><p>{COMMENT}</p></div></div><span>支持[26]</span></div>')
+    tree = lxml.html.document_fromstring(f"<html><body><div class='article'><p>{BODY[0]}</p></div>{box}</body></html>")
+    article = frozenset({"".join(BODY[0].split())})  # readability's block: the paragraph
+    assert set_apart(tree, COMMENT, article) and not set_apart(tree, BODY[0], article)
+
+
+BLOG_POSTS = [
+    ("周末去城南书房看书", ["上个周末终于去了新开的城南书房，书房不大，但是布置得很用心，一进门就能看到整面墙的新书。",
+                   "书房实行自助借还，刷身份证就能借书，我借了两本游记和一本讲江城老街的小书，回家一口气读完了一本。",
+                   "最让我意外的是自习区，下午三点就已经坐满了人，很多是附近的学生，管理员说周末的座位要提前预约。"]),
+    ("江北老街的早点摊", ["江北老街的早点摊开了三十多年，豆浆是现磨的，油条炸得金黄，每天早上门口就排起了长队。",
+                  "摊主老陈说，他的手艺是跟父亲学的，面要前一天晚上和好，第二天早上才能炸出蓬松的油条。",
+                  "老街明年要改造，老陈有点担心，不知道改造以后还能不能在原来的地方摆摊，街坊们也都舍不得。"]),
+    ("读《江城旧事》", ["这本书写的是江城一百年来的变迁，作者走访了几十位老人，把码头、老街、工厂的故事记下来。",
+                 "书里写到的轮渡码头，我小时候每天都要坐船过江，现在有了大桥和地铁，码头早就拆了。",
+                 "读完以后我去江边走了一趟，那块石碑还在，上面的字已经看不太清了，旁边多了一个小公园。"]),
+]
+
+
+def blog_index_page() -> str:
+    """A blog's index: its name for a title, three posts one below the other, each with a stamp line of the
+    same make under it (a time of day, the reads), in one box readability takes whole."""
+    entries = "".join(
+        f"<h3>{title}</h3>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + f"<p class='meta'>由江城老李张贴 @ 2024-05-{12 - 7 * n:02d} 21:{10 + n}:12 ({370 - 100 * n})</p>"
+        for n, (title, paragraphs) in enumerate(BLOG_POSTS))
+    return ("<html><head><title>江城老李的博客</title></head><body><div id='nav'><a href='/'>首页</a> "
+            f"<a href='/a'>归档</a></div><div class='posts'>{entries}</div>"
+            "<div id='footer'>Powered by 某某博客</div></body></html>")
+
+
+def test_readability_s_block_of_a_blog_index_keeps_its_first_post():
+    page = extract(blog_index_page())
+    assert page.metadata["extractor"] == "readability-lxml"
+    lines = page.text.split("\n")
+    assert all(p in lines for p in BLOG_POSTS[0][1])
+    assert not any(p in page.text for _, paragraphs in BLOG_POSTS[1:] for p in paragraphs)
+    assert "江北老街的早点摊" not in lines
+
+
+def test_an_article_with_its_date_line_above_and_below_keeps_every_paragraph():
+    stamp = "<p>发布时间：2024-02-17 09:30</p>"
+    html = article_with_boxes(stamp, after_title=stamp)
+    lines = extract(html).text.split("\n")
+    assert all(p in lines for p in BODY + [LAST])
+
+
+def test_the_last_paragraph_sharing_its_box_with_the_page_numbers_stays():
+    # a row of page numbers is all links, but no related story's headline: the paragraph it stands under is the
+    # article's, and its box no item's box
+    pages = " ".join(f'<a href="/p{n}.html">[{n}]</a>' for n in range(1, 6))
+    lines = extract(article_with_boxes("").replace(f"<p>{LAST}</p>", f"<p>{LAST}<br>{pages}</p>")).text.split("\n")
+    assert LAST in lines and all(p in lines for p in BODY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsclean import clean
+from newsclean import Pipeline, clean
 
 BODY = ["今年以来，江城市坚持把稳就业放在更加突出的位置，全年城镇新增就业人数超过预期目标。",
         "市人社局相关负责人介绍，下一步将继续加大职业技能培训力度，帮助高校毕业生等重点群体实现就业。"]
@@ -63,3 +63,13 @@ def test_links_to_the_neighbouring_article_go_and_a_sentence_about_the_last_arti
     assert kept_lines("\n".join([*BODY, *links])) == BODY
     sentence = "上一文章发表后，不少读者来信询问城市书房的开放时间。"
     assert kept_lines("\n".join([BODY[0], sentence, BODY[1]])) == [BODY[0], sentence, BODY[1]]
+
+
+def test_an_account_s_promotion_and_a_bookmark_notice_below_an_article_block_go():
+    """Below readability's article block (no page: only the rules judge it), the account's self-promotion in
+    sentences and the portal's bookmark confirmation go, and a body sentence about scanning a code stays."""
+    promo = "专注江城美食报道，每日推送最新探店资讯。扫描下方二维码关注江城吃货官方微信（或微信中搜：jcchihuo）。"
+    bookmark = "您可通过江城网首页（www.example.cn）顶部 “我的收藏”， 查看所有收藏过的文章。"
+    scanned = "记者扫描下方二维码关注该公众号后发现，页面要求填写银行卡信息，随即向警方报告。"
+    text = "\n".join([*BODY, scanned, promo, bookmark])
+    assert Pipeline().clean(text, meta={"extractor": "readability-lxml"}).text.split("\n") == [*BODY, scanned]
