@@ -17,7 +17,7 @@ if len(sys.argv) > 1:
         main(sys.argv[1:], standalone_mode=False)
     except SystemExit:
         pass
-imported["run"] = sorted(m for m in ("numpy", "datasketch", "newsclean.dedup.batch", "newsclean.minhash")
+imported["run"] = sorted(m for m in ("numpy", "datasketch", "newsclean.dedup.batch", "newsclean.minhash", "ftfy")
                          if m in sys.modules)
 print(json.dumps(imported))
 """
@@ -52,3 +52,21 @@ def test_a_run_that_dedups_imports_the_dedup_machinery(tmp_path):
                                  ensure_ascii=False) + "\n", encoding="utf-8")
     seen = imported("clean", str(source), "-o", str(tmp_path / "out.jsonl"), "-q", "--dedup")
     assert {"numpy", "newsclean.dedup.batch"} <= set(seen["run"])
+
+
+def test_lines_with_latin1_marks_but_no_mojibake_do_not_import_ftfy(tmp_path):
+    """`©`, `·` and `°` send a line to ftfy's own test (`ftfy.badness.is_bad`, read alone); ftfy itself is
+    imported only for a line that test, or ftfy's other fixes, would change."""
+    clean_page = "\n".join(["买买提·艾力说，合作社今年的收入增长了三成。", "今天气温−5°C至3°C，体感寒冷。", "©2024 江城新闻网 版权所有"])
+    broken = "居民出行更加方便。".encode("utf-8").decode("latin-1")
+    for name, text in (("clean", clean_page), ("broken", broken)):
+        (tmp_path / f"{name}.jsonl").write_text(json.dumps({"id": name, "text": text}, ensure_ascii=False) + "\n",
+                                                encoding="utf-8")
+    seen = imported("clean", str(tmp_path / "clean.jsonl"), "-o", str(tmp_path / "clean.out.jsonl"), "-q")
+    assert "ftfy" not in seen["run"]
+    [record] = [json.loads(line) for line in (tmp_path / "clean.out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert "买买提·艾力" in record["text"] and "−5°C" in record["text"]
+    seen = imported("clean", str(tmp_path / "broken.jsonl"), "-o", str(tmp_path / "broken.out.jsonl"), "-q")
+    assert "ftfy" in seen["run"]
+    [record] = [json.loads(line) for line in (tmp_path / "broken.out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert record["text"] == "居民出行更加方便。"
