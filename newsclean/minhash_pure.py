@@ -72,7 +72,8 @@ def _legacy_state(seed: int) -> tuple:
 
 @lru_cache(maxsize=16)
 def permutations(num_perm: int, seed: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """datasketch's affine32 (a, b) for this seed, as `minhash.permutations` draws them: numpy's
+    """datasketch's affine32 (a, b) for this seed (`minhash.permutations` takes them from here): the draws of
+    numpy's `RandomState(seed)` as datasketch's `_init_permutations` makes them, without numpy:
     `randint(0, 2**31, dtype=uint32)` keeps the low 31 bits of one 32-bit draw (its mask equals its range, so
     it never redraws), `randint(0, 2**32, dtype=uint32)` is one whole draw."""
     twister = random.Random()
