@@ -11,7 +11,6 @@ document enforces the limits (`_Watchdog`); elsewhere each call carries the `reg
 """
 from __future__ import annotations
 
-import base64
 import gzip
 from bisect import bisect_left
 from functools import lru_cache, reduce
@@ -781,6 +780,8 @@ class Gate:
                               req_flags, group_count)
 
     def to_json(self) -> list:
+        import base64  # the table's form only: a load from the rules cache reads no table
+
         engine = None
         if self.engine is not None:
             flags, code, group_index, index_group, *rest = self.engine
@@ -790,6 +791,8 @@ class Gate:
 
     @classmethod
     def from_json(cls, row: list) -> "Gate":
+        import base64
+
         requires, engine = row
         if engine is not None:
             flags, code, group_index, index_group, req_offset, req_chars, req_flags, group_count = engine

@@ -15,7 +15,6 @@ the scraper kept, and a digit mapped to anything else would hide or invent a gap
 """
 from __future__ import annotations
 
-import html
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -360,6 +359,8 @@ def decode_html_entities(text: str) -> list[Edit]:
     """
     if "&" not in text:
         return []
+    import html  # here: its entity table costs start-up, and most texts hold no `&`
+
     edits = []
     for m in _HTML_ENTITY.finditer(text):
         decoded = html.unescape(m.group())
