@@ -71,3 +71,30 @@ def test_lines_with_latin1_marks_but_no_mojibake_do_not_import_ftfy(tmp_path):
     assert "ftfy" in seen["run"]
     [record] = [json.loads(line) for line in (tmp_path / "broken.out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert record["text"] == "居民出行更加方便。"
+
+
+EXIT_PROBE = """
+import atexit, gc, sys
+from newsclean.cli import main
+try:
+    main(sys.argv[2:], standalone_mode=sys.argv[1] == "command")
+except SystemExit:
+    pass
+atexit._run_exitfuncs()
+print(gc.get_freeze_count())
+"""
+
+
+def test_the_command_skips_the_last_garbage_collection_and_the_library_does_not(tmp_path):
+    """The command freezes every object at exit (the interpreter's last collection would only walk them);
+    `main(..., standalone_mode=False)`, how a program calls it, changes nothing in its process."""
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "春节前夕，市区各大商超人头攒动。"}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    frozen = {}
+    for mode in ("command", "library"):
+        done = subprocess.run([sys.executable, "-c", EXIT_PROBE, mode, "clean", str(source), "-o",
+                               str(tmp_path / f"{mode}.jsonl"), "-q"], capture_output=True, text=True, check=True)
+        frozen[mode] = int(done.stdout.split()[-1])
+        assert (tmp_path / f"{mode}.jsonl").read_text(encoding="utf-8").count("\n") == 1
+    assert frozen["command"] > 10_000 and frozen["library"] == 0
