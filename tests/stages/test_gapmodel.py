@@ -528,3 +528,27 @@ def test_the_cascade_on_short_texts_needs_no_numpy_and_agrees_with_it_on_long_on
     assert model.score_text(SENTENCE)
     with pytest.raises(ImportError):
         model._ruled_out(folded, places)
+
+
+def test_the_model_unpacks_to_the_same_bytes_with_isal_and_with_gzip(monkeypatch):
+    """`gunzip` takes ISA-L's inflate where the `fast` extra is installed: the same bytes and errors as gzip."""
+    import builtins
+    import gzip as gzip_module
+
+    data = gapmodel.MODEL_PATH.read_bytes()
+    with_isal = gapmodel.gunzip(data)
+    real_import = builtins.__import__
+
+    def without_isal(name, *args, **kwargs):
+        if name.startswith("isal"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_isal)
+    assert gapmodel.gunzip(data) == with_isal == gzip_module.decompress(data)
+    monkeypatch.undo()
+    for broken, error in ((b"this is not gzip", OSError), (data[:1000], EOFError)):  # what GapModel.load names
+        with pytest.raises(error):
+            gapmodel.gunzip(broken)
+        with pytest.raises(error):
+            gzip_module.decompress(broken)
