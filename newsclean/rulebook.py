@@ -886,6 +886,30 @@ class RuleSource:
         return digest.hexdigest()
 
 
+class _Unbuilt:
+    """The compiled pattern of a rule read from the rules cache, until its first use: any attribute asked of it
+    (`search`, `pattern`, `groupindex`…) rebuilds the pattern from its engine code and puts it in its
+    `Pattern`'s place, so later calls meet the compiled pattern itself. A short run rebuilds only the patterns
+    its gates let run (rebuilding all 137 was most of a cached load). Its own names start with `_`, which no
+    attribute of a compiled pattern does."""
+
+    __slots__ = ("_owner", "_gate", "_expanded")
+
+    def __init__(self, owner: "Pattern", gate: "Gate", expanded: str):
+        self._owner, self._gate, self._expanded = owner, gate, expanded
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = self._owner.compiled = self._gate.compiled(self._expanded)
+        return getattr(compiled, name)
+
+
+def _deferred(rid: str, path: str, gate: "Gate", expanded: str, budget: RegexBudget) -> "Pattern":
+    """A `Pattern` whose compiled pattern is rebuilt from `gate` at its first use (`_Unbuilt`)."""
+    found = Pattern(rid, path, None, budget)
+    found.compiled = _Unbuilt(found, gate, expanded)
+    return found
+
+
 # The folder of the cached rules sets (`RulesCache`): NEWSCLEAN_CACHE_DIR, else $XDG_CACHE_HOME/newsclean, else
 # ~/.cache/newsclean; NEWSCLEAN_CACHE_DIR set to nothing turns the cache off.
 CACHE_DIR_ENV = "NEWSCLEAN_CACHE_DIR"
@@ -957,14 +981,14 @@ class RulesCache:
         for (rid, description, path, expanded, engine, requires, zone, max_chars, join_next, search, examples,
              keeps) in chrome:
             rules.chrome.append(ChromeRule(
-                id=rid, description=description, pattern=Pattern(rid, path, Gate(requires, engine).compiled(expanded),
-                                                                  budget),
+                id=rid, description=description,
+                pattern=_deferred(rid, path, Gate(requires, engine), expanded, budget),
                 zone=zone, max_chars=max_chars, join_next=join_next, search=search, requires=requires,
                 examples=examples, keeps=keeps))
         for rid, description, path, expanded, engine, requires, kind, examples, keeps in gaps:
             rules.gaps.append(GapRule(
                 id=rid, description=description,
-                pattern=Pattern(rid, path, Gate(requires, engine).compiled(expanded), budget),
+                pattern=_deferred(rid, path, Gate(requires, engine), expanded, budget),
                 kind=kind, examples=examples, keeps=keeps, requires=requires))
         rules._index_chrome()
         return rules

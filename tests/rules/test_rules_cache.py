@@ -51,8 +51,11 @@ def test_a_second_load_reads_the_cached_form_and_gives_the_same_rules(cache, mon
     assert len(list(cache.iterdir())) == 1
     _no_parse(monkeypatch)
     cached = RuleSet.load()
+    patterns = [r.pattern for r in cached.chrome + cached.gaps]
+    assert all(isinstance(p.compiled, rulebook._Unbuilt) for p in patterns)  # rebuilt at first use only
     assert _described(cached) == _described(parsed)
-    assert all(r.pattern.budget is cached.budget for r in cached.chrome + cached.gaps)
+    assert not any(isinstance(p.compiled, rulebook._Unbuilt) for p in patterns)
+    assert all(p.budget is cached.budget for p in patterns)
 
 
 def test_rules_from_the_cache_clean_as_parsed_ones(cache, monkeypatch):
@@ -61,7 +64,10 @@ def test_rules_from_the_cache_clean_as_parsed_ones(cache, monkeypatch):
                       "责任编辑：李明"])
     parsed = Pipeline(RuleSet.load()).clean(page)
     _no_parse(monkeypatch)
-    cached = Pipeline(RuleSet.load()).clean(page)
+    rules = RuleSet.load()
+    cached = Pipeline(rules).clean(page)
+    used = [r.id for r in rules.chrome + rules.gaps if not isinstance(r.pattern.compiled, rulebook._Unbuilt)]
+    assert 0 < len(used) < len(rules.chrome + rules.gaps)  # the gates kept the rest from being rebuilt
     assert (cached.text, cached.removed, cached.annotations) == (parsed.text, parsed.removed, parsed.annotations)
     assert {r["rule"] for r in cached.removed} == {"breadcrumb", "meta-fields", "exact-repeat-caption"}
     assert cached.annotations
