@@ -60,8 +60,8 @@ def test_a_second_load_reads_the_cached_form_and_gives_the_same_rules(cache, mon
 
 def test_rules_from_the_cache_clean_as_parsed_ones(cache, monkeypatch):
     page = "\n".join(["首页 > 新闻 > 本地", "2024-03-01 10:30 来源：江城日报", "▲市民在城南农贸市场选购新鲜蔬菜。",
-                      "春节前夕，市区各大商超人头攒动，年货销售额达亿元，同比增长%。", "▲市民在城南农贸市场选购新鲜蔬菜。",
-                      "责任编辑：李明"])
+                      "春节前夕，市区各大商超人头攒动，年货销售额达亿元，同比增长%。",
+                      "▲市民在城南农贸市场选购新鲜蔬菜。", "责任编辑：李明"])
     parsed = Pipeline(RuleSet.load()).clean(page)
     _no_parse(monkeypatch)
     rules = RuleSet.load()
