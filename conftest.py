@@ -1,9 +1,15 @@
 """Doctests of the package (`--doctest-modules`): a module whose optional extra is not installed is left out
-of the collection instead of failing it, and `python -m newsclean.cli` (which runs the command) is never imported."""
+of the collection instead of failing it, and `python -m newsclean.cli` (which runs the command) is never imported.
+For every test: the rules cache is off."""
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
+
+# The tests load rule files from their own folders and check what a parse learns: no cached rules sets
+# (`rulebook.RulesCache`), and nothing written to the home folder; tests/rules/test_rules_cache.py turns it on.
+os.environ["NEWSCLEAN_CACHE_DIR"] = ""
 
 PACKAGE = Path(__file__).resolve().parent / "newsclean"
 NEVER_IMPORTED = {PACKAGE / "cli" / "__main__.py"}

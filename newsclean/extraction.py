@@ -10,7 +10,6 @@ pending page of one is the n-th of the other.
 """
 from __future__ import annotations
 
-import pickle
 import tempfile
 from typing import Any, Iterable, Iterator
 
@@ -38,6 +37,8 @@ class PageSpool:
         self._reading = False
 
     def add(self, unit: Record | Reject) -> None:
+        import pickle  # here, not at the top: a run of text input never spools a page (start-up)
+
         pickle.dump(unit, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.pages += 1
 
@@ -45,6 +46,8 @@ class PageSpool:
         if not self._reading:
             self._fh.seek(0)
             self._reading = True
+        import pickle
+
         return pickle.load(self._fh)
 
     def from_spool(self, units: Iterable) -> Iterator:

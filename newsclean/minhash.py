@@ -39,6 +39,7 @@ _F1 = np.uint32(0x85EBCA6B)
 _F2 = np.uint32(0xC2B2AE35)
 
 from .minhash_pure import _IGNORED_RANGES, MinHashConfig  # noqa: F401  (the config lives there, numpy-free)
+from .minhash_pure import permutations as pure_permutations
 
 
 def have_numba() -> bool:
@@ -60,12 +61,10 @@ def default_backend() -> str:
 
 @lru_cache(maxsize=16)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutation parameters ``(a, b)`` for this seed, as read-only uint32 arrays."""
-    # Same generator calls, in the same order, as MinHash._init_permutations.  Cached because
-    # seeding a RandomState costs more than signing a short document.
-    gen = np.random.RandomState(seed)
-    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    """datasketch's affine32 permutation parameters ``(a, b)`` for this seed, as read-only uint32 arrays: the
+    draws of `minhash_pure.permutations` (numpy's `RandomState(seed)` as datasketch's `_init_permutations`
+    calls it), the one place both paths take them from. Cached: a short document is signed in less time."""
+    a, b = (np.array(values, dtype=np.uint32) for values in pure_permutations(num_perm, seed))
     a.flags.writeable = False
     b.flags.writeable = False
     return a, b

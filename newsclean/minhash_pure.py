@@ -11,6 +11,8 @@ its Mersenne Twister is Python's own, seeded the way numpy seeds it (`_legacy_st
 from __future__ import annotations
 
 import random
+import sys
+from array import array
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -72,7 +74,8 @@ def _legacy_state(seed: int) -> tuple:
 
 @lru_cache(maxsize=16)
 def permutations(num_perm: int, seed: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """datasketch's affine32 (a, b) for this seed, as `minhash.permutations` draws them: numpy's
+    """datasketch's affine32 (a, b) for this seed (`minhash.permutations` takes them from here): the draws of
+    numpy's `RandomState(seed)` as datasketch's `_init_permutations` makes them, without numpy:
     `randint(0, 2**31, dtype=uint32)` keeps the low 31 bits of one 32-bit draw (its mask equals its range, so
     it never redraws), `randint(0, 2**32, dtype=uint32)` is one whole draw."""
     twister = random.Random()
@@ -135,14 +138,30 @@ def shingle_hashes(cps: list[int], ngram: int) -> list[int]:
     return out
 
 
+@lru_cache(maxsize=16)
+def _packed(num_perm: int, seed: int) -> tuple[int, int, int]:
+    """The permutations' a and b, and MASK32, each packed into one integer of 64-bit lanes (lane k holds
+    permutation k's): a * m + b of one shingle for every permutation is then two operations on integers."""
+    a, b = permutations(num_perm, seed)
+    return tuple(sum(value << (64 * k) for k, value in enumerate(values)) for values in (a, b, (MASK32,) * num_perm))
+
+
 def signature(text: str, config: MinHashConfig) -> tuple[int, ...]:
     """The signature of one text: for each permutation the least (a * fmix32(h) + b) mod 2**32 over its
-    shingle hashes h (MASK32 everywhere for a text without shingles)."""
-    a, b = permutations(config.num_perm, config.seed)
+    shingle hashes h (MASK32 everywhere for a text without shingles). All permutations of a shingle at once, in
+    64-bit lanes of one integer: a, m < 2**32 make a * m + b < 2**64, so no lane carries into the next."""
     mixed = {fmix32(h) for h in shingle_hashes(normalized_code_points(text, config), config.ngram)}
     if not mixed:
         return (MASK32,) * config.num_perm
-    return tuple(min([(ak * m + bk) & MASK32 for m in mixed]) for ak, bk in zip(a, b))
+    a, b, low32 = _packed(config.num_perm, config.seed)
+    width = 8 * config.num_perm
+    rows = []
+    for m in mixed:
+        lanes = array("Q", ((a * m + b) & low32).to_bytes(width, "little"))
+        if sys.byteorder != "little":
+            lanes.byteswap()
+        rows.append(lanes)
+    return tuple(map(min, zip(*rows)))
 
 
 def signatures(texts: Sequence[str], config: MinHashConfig = MinHashConfig()) -> list[tuple[int, ...]]:

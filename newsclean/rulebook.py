@@ -11,7 +11,6 @@ document enforces the limits (`_Watchdog`); elsewhere each call carries the `reg
 """
 from __future__ import annotations
 
-import base64
 import gzip
 from bisect import bisect_left
 from functools import lru_cache, reduce
@@ -19,15 +18,15 @@ from itertools import repeat
 from operator import or_
 import hashlib
 import json
+import marshal
 import os
 import signal
 import stat
+import sys
 import threading
 import time
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -362,9 +361,9 @@ class RegexBudget:
 
 def default_rules_dir() -> Path:
     """The rule files shipped with the package (inside the wheel), or `rules/` beside a source checkout."""
-    packaged = resources.files("newsclean") / "rules"
+    packaged = Path(__file__).parent / "rules"  # what importlib.resources gives for an installed package's folder
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parent.parent / "rules"
 
 
@@ -627,11 +626,17 @@ class RuleSet:
             raise RuleError(f"{user}: rules directory not found")
         if source.extra is not None and not Path(source.extra).is_dir():
             raise RuleError(f"{source.extra}: extra rules directory not found")
+        label = str(user or default) + (f" + {source.extra}" if source.extra else "")
+        files = [(path, read_rule_file(path)) for path in source.files()]
+        # A table given is a load that must compile and check every pattern it lacks (`build_gates`): no cache.
+        cache = RulesCache.of(files, source.disabled) if gates is None else None
+        cached = cache.read(label) if cache is not None else None
+        if cached is not None:
+            return cached
         parts: dict[str, list[tuple[str, dict]]] = {}
-        for path in source.files():
-            parts.setdefault(path.name, []).append((str(path), _read_toml(path)))
-        rules = cls(source=str(user or default) + (f" + {source.extra}" if source.extra else ""),
-                    gates=gates if gates is not None else shipped_gates())
+        for path, data in files:
+            parts.setdefault(path.name, []).append((str(path), _parse_toml(path, data)))
+        rules = cls(source=label, gates=gates if gates is not None else shipped_gates())
         (base_path, base), *extras = parts["normalize.toml"]
         _check_normalize(base_path, base)
         rules.normalize = {**base, "widen_punctuation": dict(base.get("widen_punctuation", {}))}
@@ -641,10 +646,16 @@ class RuleSet:
         rules._load_chrome(parts["chrome.toml"])
         rules._load_gaps(parts["numbers.toml"])
         rules._disable(source.disabled)
-        rules.chrome_single = [r for r in rules.chrome if not r.join_next]
-        rules.chrome_joined = [r for r in rules.chrome if r.join_next]
-        rules.chrome_order = {r.id: n for n, r in enumerate(rules.chrome)}
+        rules._index_chrome()
+        if cache is not None:
+            cache.write(rules)
         return rules
+
+    def _index_chrome(self) -> None:
+        """The single-line and joined chrome rules, and each rule's position."""
+        self.chrome_single = [r for r in self.chrome if not r.join_next]
+        self.chrome_joined = [r for r in self.chrome if r.join_next]
+        self.chrome_order = {r.id: n for n, r in enumerate(self.chrome)}
 
     def sieve(self, rules: list[ChromeRule]) -> RuleSieve:
         """The sieve of `rules` (`chrome_single` or `chrome_joined`), built once for as long as their gates stay."""
@@ -769,6 +780,8 @@ class Gate:
                               req_flags, group_count)
 
     def to_json(self) -> list:
+        import base64  # the table's form only: a load from the rules cache reads no table
+
         engine = None
         if self.engine is not None:
             flags, code, group_index, index_group, *rest = self.engine
@@ -778,6 +791,8 @@ class Gate:
 
     @classmethod
     def from_json(cls, row: list) -> "Gate":
+        import base64
+
         requires, engine = row
         if engine is not None:
             flags, code, group_index, index_group, req_offset, req_chars, req_flags, group_count = engine
@@ -869,6 +884,140 @@ class RuleSource:
         if self.disabled:
             digest.update(b"disabled\0" + "\0".join(sorted(self.disabled)).encode())
         return digest.hexdigest()
+
+
+class _Unbuilt:
+    """The compiled pattern of a rule read from the rules cache, until its first use: any attribute asked of it
+    (`search`, `pattern`, `groupindex`…) rebuilds the pattern from its engine code and puts it in its
+    `Pattern`'s place, so later calls meet the compiled pattern itself. A short run rebuilds only the patterns
+    its gates let run (rebuilding all 137 was most of a cached load). Its own names start with `_`, which no
+    attribute of a compiled pattern does."""
+
+    __slots__ = ("_owner", "_gate", "_expanded")
+
+    def __init__(self, owner: "Pattern", gate: "Gate", expanded: str):
+        self._owner, self._gate, self._expanded = owner, gate, expanded
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = self._owner.compiled = self._gate.compiled(self._expanded)
+        return getattr(compiled, name)
+
+
+def _deferred(rid: str, path: str, gate: "Gate", expanded: str, budget: RegexBudget) -> "Pattern":
+    """A `Pattern` whose compiled pattern is rebuilt from `gate` at its first use (`_Unbuilt`)."""
+    found = Pattern(rid, path, None, budget)
+    found.compiled = _Unbuilt(found, gate, expanded)
+    return found
+
+
+# The folder of the cached rules sets (`RulesCache`): NEWSCLEAN_CACHE_DIR, else $XDG_CACHE_HOME/newsclean, else
+# ~/.cache/newsclean; NEWSCLEAN_CACHE_DIR set to nothing turns the cache off.
+CACHE_DIR_ENV = "NEWSCLEAN_CACHE_DIR"
+# The shape of a cached rules set; another number is another key, so an old file is parsed over, never misread.
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path | None:
+    """Where newsclean keeps its caches, or None when the cache is off (or there is no home to keep it in)."""
+    chosen = os.environ.get(CACHE_DIR_ENV)
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser(os.path.join("~", ".cache"))
+    return None if base.startswith("~") else Path(base) / "newsclean"
+
+
+@dataclass(frozen=True, slots=True)
+class RulesCache:
+    """A rules set as its load left it, kept in a file of `cache_dir()` for the next run: every field of every
+    rule and each pattern's engine code (`Gate`), written with `marshal` and read back in a few milliseconds
+    where a load parses the TOML (about 0.03 s of CPU), expands, hashes and checks the patterns and reads the
+    gate table (0.03 s more).
+
+    The rule files stay the source: the cached form is used only when its key, a hash of every file's path and
+    bytes, the rules disabled, this module's own code and the versions of Python and `regex`, is the key of the
+    files read now; else the files are parsed and the file written again. One file per rules set (its files'
+    paths and the ids disabled), so editing a rule file replaces its cached form. A folder that cannot be
+    written or a file that cannot be read or is damaged costs the parse, as without a cache, and says nothing;
+    a rule file that does not load is never cached (its error comes from the parse)."""
+
+    path: Path
+    key: str
+
+    @classmethod
+    def of(cls, files: list[tuple[Path, bytes]], disabled: tuple[str, ...]) -> "RulesCache | None":
+        """The cache of the rules set read from `files` ((path, bytes), in load order), or None when off."""
+        where = cache_dir()
+        if where is None:
+            return None
+        try:
+            code = Path(__file__).read_bytes()
+        except OSError:
+            return None
+        which = hashlib.sha256()
+        content = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0{regex.__version__}\0".encode() + code)
+        for path, data in files:
+            which.update(str(path).encode() + b"\0")
+            content.update(str(path).encode() + b"\0" + hashlib.sha256(data).digest())
+        ids = b"\0disabled\0" + "\0".join(sorted(disabled)).encode()
+        which.update(ids)
+        content.update(ids)
+        return cls(where / f"rules-{which.hexdigest()[:24]}.marshal", content.hexdigest())
+
+    def read(self, label: str) -> "RuleSet | None":
+        """The cached rules set (named `label`), or None when there is none for this key or it cannot be read."""
+        try:
+            key, normalize, lexicons, chrome, gaps = marshal.loads(self.path.read_bytes())
+            if key != self.key:
+                return None
+            return self._rules(label, normalize, lexicons, chrome, gaps)
+        except Exception:  # noqa: BLE001 - missing, unreadable or damaged: the files are parsed instead
+            return None
+
+    @staticmethod
+    def _rules(label: str, normalize: dict, lexicons: dict, chrome: list, gaps: list) -> "RuleSet":
+        # A load from the cache compiled nothing and learned no gates: `Gates()` (and no shipped table read).
+        rules = RuleSet(source=label, normalize=normalize, chrome_lexicons=lexicons, gates=Gates())
+        budget = rules.budget
+        for (rid, description, path, expanded, engine, requires, zone, max_chars, join_next, search, examples,
+             keeps) in chrome:
+            rules.chrome.append(ChromeRule(
+                id=rid, description=description,
+                pattern=_deferred(rid, path, Gate(requires, engine), expanded, budget),
+                zone=zone, max_chars=max_chars, join_next=join_next, search=search, requires=requires,
+                examples=examples, keeps=keeps))
+        for rid, description, path, expanded, engine, requires, kind, examples, keeps in gaps:
+            rules.gaps.append(GapRule(
+                id=rid, description=description,
+                pattern=_deferred(rid, path, Gate(requires, engine), expanded, budget),
+                kind=kind, examples=examples, keeps=keeps, requires=requires))
+        rules._index_chrome()
+        return rules
+
+    def write(self, rules: "RuleSet") -> None:
+        """Keep `rules` (just loaded from the files this cache is keyed by) for the next run, if it can be."""
+        def engine(rule: "ChromeRule | GapRule") -> tuple | None:
+            return Gate.of(rule.pattern.compiled, rule.requires).engine
+
+        chrome = [(r.id, r.description, r.pattern.path, r.pattern.compiled.pattern, engine(r), r.requires, r.zone,
+                   r.max_chars, r.join_next, r.search, r.examples, r.keeps) for r in rules.chrome]
+        gaps = [(g.id, g.description, g.pattern.path, g.pattern.compiled.pattern, engine(g), g.requires, g.kind,
+                 g.examples, g.keeps) for g in rules.gaps]
+        if any(row[4] is None for row in chrome + gaps):
+            return  # a pattern whose engine code cannot be kept (named lists) is compiled at every load
+        try:
+            data = marshal.dumps((self.key, rules.normalize, rules.chrome_lexicons, chrome, gaps))
+        except ValueError:  # a value marshal cannot write (a TOML date in normalize.toml): not cached
+            return
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(data)
+            os.replace(temporary, self.path)  # whole or not at all, whoever else writes it at the same time
+        except OSError:
+            try:
+                temporary.unlink()
+            except OSError:
+                pass
 
 
 def _shared_names(parts: list[tuple[str, dict]], known: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -972,8 +1121,10 @@ def read_rule_file(path: Path) -> bytes:
     return data
 
 
-def _read_toml(path: Path) -> dict:
-    data = read_rule_file(path)
+def _parse_toml(path: Path, data: bytes) -> dict:
+    """The TOML document of a rule file's bytes (`read_rule_file`), or a RuleError naming the file."""
+    import tomllib  # only a load that finds no cached form parses (`RulesCache`)
+
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:

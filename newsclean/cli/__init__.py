@@ -25,12 +25,31 @@ def _say_error(message: str) -> None:
     click.echo(f"newsclean: error: {' '.join(message.split())}", err=True)
 
 
+def _skip_the_last_collection() -> None:
+    """At exit, before the interpreter's last garbage collection, move every object to the permanent
+    generation (`gc.freeze`): that collection would walk all the objects a run made (the rules, the model's
+    tables: about 0.03-0.05 s of a one-record clean) only to find them still referenced by the modules it is
+    about to clear. The files a run writes are closed and renamed before it returns, so no finalizer is
+    waited for. Registered once per process, and only by the command (standalone mode), never by the library."""
+    global _exit_hook
+    if not _exit_hook:
+        import atexit
+        import gc
+
+        atexit.register(gc.freeze)
+        _exit_hook = True
+
+
+_exit_hook = False
+
+
 class _OneLineErrors(click.Group):
     """A group whose errors are one line each, whatever goes wrong."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _skip_the_last_collection()
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:

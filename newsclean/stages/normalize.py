@@ -15,7 +15,6 @@ the scraper kept, and a digit mapped to anything else would hide or invent a gap
 """
 from __future__ import annotations
 
-import html
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,9 +52,52 @@ def ftfy_config():
 
 
 def fix_encoding(line: str) -> str:
-    """`line` with ftfy's encoding fixes (`ftfy_config`) applied."""
+    """`line` with ftfy's encoding fixes (`ftfy_config`) applied. ftfy itself is imported only for a line it
+    could change (`ftfy_may_change`): most real news has a line with `©`, `·` or `°`, and none of them needs it."""
+    if not ftfy_may_change(line):
+        return line
     import ftfy
     return ftfy.fix_text(line, ftfy_config())
+
+
+# What ftfy's other fixes in `ftfy_config` act on besides mojibake: `remove_terminal_escapes` (ESC [ ... letter)
+# and `fix_surrogates`; `fix_c1_controls` acts on C1 controls, which `is_bad` counts as mojibake already.
+_FTFY_OTHER_FIXES = regex.compile(r"[\x1b\ud800-\udfff]")
+
+
+def ftfy_may_change(line: str) -> bool:
+    """Whether `ftfy.fix_text(line, ftfy_config())` could differ from `line`: ftfy decides by its own test,
+    `ftfy.badness.is_bad` (its encoding fix returns a line that test passes unchanged; ASCII passes it), and its
+    other fixes in `ftfy_config` act only on the characters of _FTFY_OTHER_FIXES. A line longer than ftfy's
+    segment is fixed in pieces, whose starts its test reads as line starts (`^`): ftfy decides those."""
+    return len(line) > _FTFY_SEGMENT or bool(_FTFY_OTHER_FIXES.search(line)) or _ftfy_is_bad()(line)
+
+
+_FTFY_SEGMENT = 1_000_000  # ftfy's TextFixerConfig.max_decode_length, which `ftfy_config` leaves as it is
+
+
+@lru_cache(maxsize=1)
+def _ftfy_is_bad():
+    """ftfy's `badness.is_bad`, read from its module without importing the rest of ftfy (its codecs, tables
+    and wcwidth cost about 0.1 s of CPU, `badness` about 0.01 s: it needs only `re`). If that module ever
+    needs more of its package, or ftfy is imported already, it comes through the package instead."""
+    import sys
+
+    if "ftfy" not in sys.modules:
+        try:
+            from importlib.util import find_spec, module_from_spec, spec_from_file_location
+            from pathlib import Path
+
+            package = find_spec("ftfy")
+            source = Path(next(iter(package.submodule_search_locations))) / "badness.py"
+            spec = spec_from_file_location("newsclean.stages._ftfy_badness", source)
+            module = module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module.is_bad
+        except Exception:  # noqa: BLE001 - any other layout of ftfy: its package import, as before
+            pass
+    from ftfy.badness import is_bad
+    return is_bad
 
 _HTML_ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
@@ -317,6 +359,8 @@ def decode_html_entities(text: str) -> list[Edit]:
     """
     if "&" not in text:
         return []
+    import html  # here: its entity table costs start-up, and most texts hold no `&`
+
     edits = []
     for m in _HTML_ENTITY.finditer(text):
         decoded = html.unescape(m.group())

@@ -27,7 +27,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import regex
-from rapidfuzz.distance import Indel
 
 from .. import minhash_pure
 from ..document import Document, Line
@@ -191,12 +190,21 @@ def _without_merged_sentences(text: str, other: str, elsewhere, options: RepeatO
     return "".join(kept)
 
 
+@lru_cache(maxsize=1)
+def _indel():
+    """rapidfuzz's Indel distance, imported at the first pair of lines to compare: most short pages have none,
+    and the import costs them about 0.01 s of start-up."""
+    from rapidfuzz.distance import Indel
+
+    return Indel
+
+
 def _difference(a: str, b: str, elsewhere, options: RepeatOptions) -> tuple[int, int, int]:
     """Content characters that only `a` has, that only `b` has, and the balance of the digits that only one
     side has (the digits a copy lost): Indel opcodes of the two compared forms. A differing run that another
     line of the page holds (a title or neighbour merged into one copy) is no difference."""
     only_a = only_b = digits_a = digits_b = 0
-    for op in Indel.opcodes(a, b):
+    for op in _indel().opcodes(a, b):
         if op.tag == "equal":
             continue
         for chunk, side in ((a[op.src_start:op.src_end], "a"), (b[op.dest_start:op.dest_end], "b")):
@@ -476,7 +484,7 @@ def _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, op
         refused = None
         for k in earlier:
             j = candidates[k]
-            if j in repeats or Indel.normalized_similarity(keys[i], keys[j]) < options.min_similarity:
+            if j in repeats or _indel().normalized_similarity(keys[i], keys[j]) < options.min_similarity:
                 continue
             if i in body and is_label(lines[i].text, options) and is_label(lines[j].text, options):
                 refused = "label"  # two cells or headings that differ in a space: still two cells

@@ -17,7 +17,7 @@ if len(sys.argv) > 1:
         main(sys.argv[1:], standalone_mode=False)
     except SystemExit:
         pass
-imported["run"] = sorted(m for m in ("numpy", "datasketch", "newsclean.dedup.batch", "newsclean.minhash")
+imported["run"] = sorted(m for m in ("numpy", "datasketch", "newsclean.dedup.batch", "newsclean.minhash", "ftfy", "rapidfuzz")
                          if m in sys.modules)
 print(json.dumps(imported))
 """
@@ -34,7 +34,8 @@ def test_importing_the_command_loads_no_numpy_and_no_other_command():
 
 def test_a_short_clean_without_the_numbers_stage_imports_no_numpy(tmp_path):
     """Its small page is signed in pure Python by the repeats stage (`minhash_pure`); the dedup machinery is
-    imported only by a run that dedups. (The numbers stage's cascade imports numpy where it runs.)"""
+    imported only by a run that dedups, rapidfuzz only for a pair of near lines (its exact repeat needs none).
+    (The numbers stage's cascade imports numpy where it runs.)"""
     page = "\n".join(["首页 > 新闻 > 本地", "▲市民在城南农贸市场选购新鲜蔬菜。", "春节前夕，市区各大商超人头攒动，年货销售迎来高峰。",
                       "▲市民在城南农贸市场选购新鲜蔬菜。", "市商务局表示，将持续做好节日期间市场保供稳价工作。"])
     source = tmp_path / "one.jsonl"
@@ -52,3 +53,48 @@ def test_a_run_that_dedups_imports_the_dedup_machinery(tmp_path):
                                  ensure_ascii=False) + "\n", encoding="utf-8")
     seen = imported("clean", str(source), "-o", str(tmp_path / "out.jsonl"), "-q", "--dedup")
     assert {"numpy", "newsclean.dedup.batch"} <= set(seen["run"])
+
+
+def test_lines_with_latin1_marks_but_no_mojibake_do_not_import_ftfy(tmp_path):
+    """`©`, `·` and `°` send a line to ftfy's own test (`ftfy.badness.is_bad`, read alone); ftfy itself is
+    imported only for a line that test, or ftfy's other fixes, would change."""
+    clean_page = "\n".join(["买买提·艾力说，合作社今年的收入增长了三成。", "今天气温−5°C至3°C，体感寒冷。", "©2024 江城新闻网 版权所有"])
+    broken = "居民出行更加方便。".encode("utf-8").decode("latin-1")
+    for name, text in (("clean", clean_page), ("broken", broken)):
+        (tmp_path / f"{name}.jsonl").write_text(json.dumps({"id": name, "text": text}, ensure_ascii=False) + "\n",
+                                                encoding="utf-8")
+    seen = imported("clean", str(tmp_path / "clean.jsonl"), "-o", str(tmp_path / "clean.out.jsonl"), "-q")
+    assert "ftfy" not in seen["run"]
+    [record] = [json.loads(line) for line in (tmp_path / "clean.out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert "买买提·艾力" in record["text"] and "−5°C" in record["text"]
+    seen = imported("clean", str(tmp_path / "broken.jsonl"), "-o", str(tmp_path / "broken.out.jsonl"), "-q")
+    assert "ftfy" in seen["run"]
+    [record] = [json.loads(line) for line in (tmp_path / "broken.out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert record["text"] == "居民出行更加方便。"
+
+
+EXIT_PROBE = """
+import atexit, gc, sys
+from newsclean.cli import main
+try:
+    main(sys.argv[2:], standalone_mode=sys.argv[1] == "command")
+except SystemExit:
+    pass
+atexit._run_exitfuncs()
+print(gc.get_freeze_count())
+"""
+
+
+def test_the_command_skips_the_last_garbage_collection_and_the_library_does_not(tmp_path):
+    """The command freezes every object at exit (the interpreter's last collection would only walk them);
+    `main(..., standalone_mode=False)`, how a program calls it, changes nothing in its process."""
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "春节前夕，市区各大商超人头攒动。"}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    frozen = {}
+    for mode in ("command", "library"):
+        done = subprocess.run([sys.executable, "-c", EXIT_PROBE, mode, "clean", str(source), "-o",
+                               str(tmp_path / f"{mode}.jsonl"), "-q"], capture_output=True, text=True, check=True)
+        frozen[mode] = int(done.stdout.split()[-1])
+        assert (tmp_path / f"{mode}.jsonl").read_text(encoding="utf-8").count("\n") == 1
+    assert frozen["command"] > 10_000 and frozen["library"] == 0

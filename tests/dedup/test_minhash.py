@@ -208,11 +208,16 @@ def test_corpora_larger_than_one_chunk_and_empty_corpora(backend, monkeypatch):
 # ------------------------------------------------------------------ the pure-Python path (small pages, no numpy)
 
 def test_pure_python_permutations_are_numpys_random_state_draws():
+    """Both paths take (a, b) from `minhash_pure.permutations`: its draws are those datasketch makes with numpy."""
     from newsclean import minhash_pure
 
     for num_perm, seed in [(64, 1), (128, 1), (2, 0), (7, 2**32 - 1), (300, 42)]:
-        a, b = mh.permutations(num_perm, seed)
+        gen = np.random.RandomState(seed)  # datasketch's MinHash._init_permutations, call for call
+        a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
         assert minhash_pure.permutations(num_perm, seed) == (tuple(a.tolist()), tuple(b.tolist()))
+        ours = mh.permutations(num_perm, seed)
+        assert np.array_equal(ours[0], a) and np.array_equal(ours[1], b) and not ours[0].flags.writeable
 
 
 @settings(max_examples=200, deadline=None)

@@ -395,6 +395,29 @@ def test_weights_answer_the_same_before_and_after_the_table_builds_its_dict(tmp_
         table["u1:月"]
 
 
+@pytest.mark.parametrize("stride", [1, 7, 64, gapmodel.JoinedNames.STRIDE])
+def test_joined_names_find_every_name_at_its_position_and_no_other(monkeypatch, stride):
+    """The feature names a load leaves joined (`JoinedNames`): each found where the split list has it, with
+    stretches of every size; a prefix, an extension, a name between two and names past either end are not."""
+    monkeypatch.setattr(gapmodel.JoinedNames, "STRIDE", stride)
+    names = sorted({"u1:年", "u1:亿", "u2:年底", "l1:去u1", "cu:H年", "a", "ab", "abc", "b", "\U0001f600x", "é", "zz"})
+    joined = gapmodel.JoinedNames("\x00".join(names).encode("utf-8"), "\x00", len(names))
+    assert [joined.index(n) for n in names] == list(range(len(names))) and joined.split() == names
+    for absent in ("", "0", "aa", "abcd", "u1:", "u1:年x", "u2:年", "\U0010ffff", "zzz", "\ud800"):
+        assert joined.index(absent) is None, absent
+    empty = gapmodel.JoinedNames(b"", "\x00", 0)
+    assert empty.index("a") is None and empty.split() == [] and len(empty) == 0
+
+
+def test_the_shipped_models_joined_features_are_its_split_features():
+    model = GapModel.load()
+    table = model.weights
+    names = table._joined.split()
+    assert len(names) == len(table) > 100_000
+    at = [*range(0, len(names), 997), len(names) - 1]
+    assert [table._joined.index(names[i]) for i in at] == at
+
+
 def test_scores_do_not_change_when_the_weights_build_their_dict(monkeypatch):
     text = "全市完成投资亿元，同比增长%，去年底建成个项目，年月日召开。" * 3
     searched = GapModel.load().score_text(text)
@@ -505,3 +528,27 @@ def test_the_cascade_on_short_texts_needs_no_numpy_and_agrees_with_it_on_long_on
     assert model.score_text(SENTENCE)
     with pytest.raises(ImportError):
         model._ruled_out(folded, places)
+
+
+def test_the_model_unpacks_to_the_same_bytes_with_isal_and_with_gzip(monkeypatch):
+    """`gunzip` takes ISA-L's inflate where the `fast` extra is installed: the same bytes and errors as gzip."""
+    import builtins
+    import gzip as gzip_module
+
+    data = gapmodel.MODEL_PATH.read_bytes()
+    with_isal = gapmodel.gunzip(data)
+    real_import = builtins.__import__
+
+    def without_isal(name, *args, **kwargs):
+        if name.startswith("isal"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_isal)
+    assert gapmodel.gunzip(data) == with_isal == gzip_module.decompress(data)
+    monkeypatch.undo()
+    for broken, error in ((b"this is not gzip", OSError), (data[:1000], EOFError)):  # what GapModel.load names
+        with pytest.raises(error):
+            gapmodel.gunzip(broken)
+        with pytest.raises(error):
+            gzip_module.decompress(broken)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec used below)
 import pytest
 from hypothesis import given, settings
@@ -69,6 +70,41 @@ def test_only_the_broken_line_is_repaired():
 ])
 def test_real_latin1_characters_are_not_mistaken_for_mojibake(text):
     assert norm(text) == text
+
+
+# Characters of ftfy's mojibake categories (`ftfy.badness`), the C1 controls, an escape and a surrogate, with
+# Han and ASCII around them: lines on which its test and its other fixes are easy to get wrong.
+_MOJIBAKE_PRONE = st.text(st.sampled_from(list("江城新闻报道年月日 ，。aZ1[m;") + list(
+    "©·°®±×²³µ¶§¢£¥€ÂÃÎÐØÙàáâãäåæçèéêëìíîïñòóôõöøùúûüýþÿŒœŠšŸŽžƒˆ˜†‡‰‹›¦¤¨¬¯¸–—‘’“”•…│┌═▀"
+    "ВГРСΒΓΞΟβ€√≈‚ā\x80\x85\x9f\x1b\ud800\ufffd\xa0")), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_MOJIBAKE_PRONE,
+                 st.builds(as_mojibake, st.sampled_from(MOJIBAKE_SENTENCES + ["©2024 江城新闻网", "气温5°C"]),
+                           st.sampled_from(["sloppy-windows-1252", "latin-1", "sloppy-windows-1251", "macroman"]))))
+def test_a_line_ftfy_is_not_asked_about_is_one_ftfy_leaves_as_it_is(line):
+    from newsclean.stages.normalize import ftfy_config, ftfy_may_change
+
+    if not ftfy_may_change(line):
+        assert ftfy.fix_text(line, ftfy_config()) == line
+
+
+@pytest.mark.parametrize("line", ["©2024 江城新闻网 版权所有", "买买提·艾力说，合作社的收入增长了。",
+                                  "今天气温−5°C至3°C，体感寒冷。", "门票价格为￥199元，约合£20。"])
+def test_the_usual_latin1_marks_of_news_do_not_need_ftfy(line):
+    from newsclean.stages.normalize import ftfy_may_change
+
+    assert not ftfy_may_change(line)
+
+
+@pytest.mark.parametrize("line", [as_mojibake("居民出行更加方便。", "sloppy-windows-1252"), "江城\x1b[31m新闻©",
+                                  "江城\x85新闻"])
+def test_mojibake_an_escape_or_a_c1_control_is_left_to_ftfy(line):
+    from newsclean.stages.normalize import fix_encoding, ftfy_config, ftfy_may_change
+
+    assert ftfy_may_change(line)
+    assert fix_encoding(line) == ftfy.fix_text(line, ftfy_config()) != line
 
 
 def test_repaired_mojibake_keeps_the_map_to_the_raw_input():
