@@ -934,7 +934,8 @@ class RulesCache:
     gate table (0.03 s more).
 
     The rule files stay the source: the cached form is used only when its key, a hash of every file's path and
-    bytes, the rules disabled, this module's own code and the versions of Python and `regex`, is the key of the
+    bytes, the rules disabled, this module's own code, the shipped gate table and the versions of Python and
+    `regex`, is the key of the
     files read now; else the files are parsed and the file written again. One file per rules set (its files'
     paths and the ids disabled), so editing a rule file replaces its cached form. A folder that cannot be
     written or a file that cannot be read or is damaged costs the parse, as without a cache, and says nothing;
@@ -951,6 +952,9 @@ class RulesCache:
             return None
         try:
             code = Path(__file__).read_bytes()
+            # the cached patterns' engine code and gates come from the shipped table: a table rebuilt (by
+            # `training/rule_gates.py`) replaces the cached form as an edited rule file does
+            code += (default_rules_dir() / GATES_FILE).read_bytes()
         except OSError:
             return None
         which = hashlib.sha256()

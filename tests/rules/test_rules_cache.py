@@ -122,3 +122,17 @@ def test_an_empty_cache_setting_turns_the_cache_off(tmp_path, monkeypatch):
     monkeypatch.delenv(CACHE_DIR_ENV)
     RuleSet.load()
     assert [p.name for p in (tmp_path / "newsclean").iterdir()][0].startswith("rules-")
+
+
+def test_a_rebuilt_gate_table_is_part_of_the_key(cache, monkeypatch, tmp_path):
+    """The cached patterns' gates and engine code come from the shipped table: under another table (a rebuild
+    by `training/rule_gates.py`) the same rule files have another key, so the old cached form is not read."""
+    shipped = default_rules_dir()
+    files = [(path, path.read_bytes()) for path in RuleSource().files()]
+    before = rulebook.RulesCache.of(files, ())
+    other = tmp_path / "shipped"
+    shutil.copytree(shipped, other)
+    (other / rulebook.GATES_FILE).write_bytes((shipped / rulebook.GATES_FILE).read_bytes() + b"\0")
+    monkeypatch.setattr(rulebook, "default_rules_dir", lambda: other)
+    after = rulebook.RulesCache.of(files, ())
+    assert after.path == before.path and after.key != before.key
