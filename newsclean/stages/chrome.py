@@ -185,15 +185,16 @@ STRUCTURAL_RULES = {
 }
 
 
-def _prose_weight(text: str, options: ChromeOptions) -> int:
-    """How much a line pulls the body block towards it: its Han characters if it is prose, else a cost.
+def _prose_weight(text: str, body: bool, options: ChromeOptions) -> int:
+    """How much a line pulls the body block towards it: its Han characters if it is prose, else a cost
+    (`body`: whether the line is body-like, `_is_body`).
 
     Prose ends a sentence or a clause (a short line ending so too: text broken for phones), or runs long. A
     headline has inner punctuation but no end (`人到中年，有些事，你只能熬着`), and ends in ！ or ？ as often
     as prose does; a list of them must not read as a body, so such a line costs nothing and adds nothing."""
     if _CLAUSE_END.search(text):
         return len(_HAN.findall(text))
-    if _is_body(text, options):
+    if body:
         han = len(_HAN.findall(text))
         return han if han >= options.headline_max_han or _STATEMENT_END.search(text) else 0
     if _EXCLAMATION_END.search(text):
@@ -224,23 +225,23 @@ def _han_number(word: str) -> int | None:
     return value or None
 
 
-def _page_shape(texts: list[str], options: ChromeOptions) -> str | None:
+def _page_shape(body: list[bool], options: ChromeOptions) -> str | None:
     """FULL for a long run of short unpunctuated lines and more such lines than prose (a page, not an
     article); SHORT for a shorter page of the same make (a few menu lines and a list of headlines around a
-    short article); None for an article."""
+    short article); None for an article. `body`: for each line, whether it is body-like (`_is_body`)."""
     short = run = longest = 0
-    for text in texts:
-        if _is_body(text, options):
+    for is_body in body:
+        if is_body:
             run = 0
         else:
             short += 1
             run += 1
             longest = max(longest, run)
-    if len(texts) >= options.page_min_lines and (longest >= options.page_menu_run or (
-            longest >= options.page_min_short_run and short >= options.page_min_short_share * len(texts))):
+    if len(body) >= options.page_min_lines and (longest >= options.page_menu_run or (
+            longest >= options.page_min_short_run and short >= options.page_min_short_share * len(body))):
         return FULL_PAGE
-    if (len(texts) >= options.short_page_min_lines and longest >= options.short_page_min_short_run
-            and short >= options.short_page_min_short_share * len(texts)):
+    if (len(body) >= options.short_page_min_lines and longest >= options.short_page_min_short_run
+            and short >= options.short_page_min_short_share * len(body)):
         return SHORT_PAGE
     return None
 
@@ -364,6 +365,9 @@ class _Scanner:
         self.options = options
         self.lines: list[Line] = [line for line in doc.lines() if line.text]
         self.verdict: list[str | None] = [None] * len(self.lines)
+        # Whether each line is body-like (`_is_body`): the page's shape, the lines' weights and the body's
+        # bounds all ask.
+        self.body_like = [_is_body(line.text, options) for line in self.lines]
         self.disabled: set[str] = set()
         self.longest = max((r.max_chars for r in rules.chrome), default=0)
         # The rules worth trying on a line: it is short enough for them and holds one of the characters each
@@ -483,7 +487,7 @@ class _Scanner:
     def _unclaimed_body(self, i: int) -> bool:
         """Line i is prose no chrome rule could claim: no verdict, no learned line, no match of its own, and
         not the second line of a split credit (a join of the line above). The cheap tests go first."""
-        return (self.verdict[i] is None and self.learned[i] is None and _is_body(self.lines[i].text, self.options)
+        return (self.verdict[i] is None and self.learned[i] is None and self.body_like[i]
                 and not self.found(i) and not (i > 0 and self.joined(i - 1)))
 
     def apply_rules(self, first_body: int, last_body: int) -> None:
@@ -532,7 +536,7 @@ class _Scanner:
         """On a full page, every line outside the body block is chrome (menus, link lists, headline lists,
         comment threads, footers); see `_body_block`."""
         texts = [line.text for line in self.lines]
-        shape = self._shape(texts)
+        shape = self._shape()
         in_list = _item_list_rules(texts)
         if shape is None and not any(in_list):
             return
@@ -562,7 +566,7 @@ class _Scanner:
         """Line i's prose weight (`_prose_weight`), or a line's cost when a chrome rule could claim it. A line
         that costs as much anyway needs no rule asked."""
         cost = -self.options.short_line_cost
-        weight = _prose_weight(self.lines[i].text, self.options)
+        weight = _prose_weight(self.lines[i].text, self.body_like[i], self.options)
         return weight if weight == cost or not self.found(i) else cost
 
     def _mark_later_posts(self, texts: list[str], weights: list[int], in_list: list[str | None],
@@ -585,11 +589,11 @@ class _Scanner:
         return any(len(text) <= rule.max_chars and (rule.requires is None or not rule.requires.isdisjoint(text))
                    and self._match(rule, text) for rule in rules)
 
-    def _shape(self, texts: list[str]) -> str | None:
+    def _shape(self) -> str | None:
         """The page shape of the text (see `_page_shape`); none for an article block extracted from HTML."""
         if self.doc.meta.get(EXTRACTOR_FIELD) == BLOCK_EXTRACTOR:
             return None
-        return _page_shape(texts, self.options)
+        return _page_shape(self.body_like, self.options)
 
     def _mark_item_lists(self, in_list: list[str | None], start: int, end: int) -> None:
         """The lines of item lists (dated items, excerpts) outside the body block are chrome, on any page or
