@@ -163,7 +163,6 @@ def test_every_gap_rule_has_a_gate_that_keeps_its_matches():
 
 
 def test_find_gaps_with_the_gates_finds_what_every_pattern_run_finds():
-
     from newsclean.stages.numbers import find_gaps
 
     gated = RuleSet.load()
