@@ -469,6 +469,8 @@ class RuleSieve:
     def worth_trying(self, text: str) -> list[ChromeRule]:
         size = bisect_left(self.limits, len(text))
         fitting = self.fitting[size]
+        if not fitting:  # longer than every rule allows (two paragraphs joined, for the joined rules)
+            return fitting
         if len(fitting) <= self.FEW:  # a long line that few rules allow: their gates one by one cost less
             chars = set(text)
             return [r for r in fitting if r.requires is None or not r.requires.isdisjoint(chars)]

@@ -114,8 +114,11 @@ def _enough_han(n: int):
     return regex.compile(r"(?:\P{Han}*\p{Han}){%d}" % n)
 
 
+ANYWHERE = "anywhere"  # the zone of rules that may fire inside the body too
+
+
 def _zone_allows(rule: ChromeRule, index: int, first_body: int, last_body: int) -> bool:
-    if rule.zone == "anywhere":
+    if rule.zone == ANYWHERE:
         return True
     in_head = index < first_body
     in_tail = index > last_body
@@ -374,6 +377,7 @@ class _Scanner:
         # of their matches needs (`ChromeRule.requires`); the others are never run on it.
         self.single_sieve = rules.sieve(rules.chrome_single)
         self.joined_sieve = rules.sieve(rules.chrome_joined)
+        self.anywhere_sieve = rules.sieve([rule for rule in rules.chrome_single if rule.zone == ANYWHERE])
         # The rules that match each line (or the line joined with the next one), whatever its zone, in rule
         # order: those of the joined line all, the line's own only up to its first match (`own[i]` holds how
         # far they were run), which is all that `body_bounds` and most lines need: the rest run only when
@@ -493,7 +497,12 @@ class _Scanner:
     def apply_rules(self, first_body: int, last_body: int) -> None:
         """Give each line the first rule (in file order) that matches it where it stands."""
         for i in range(len(self.lines)):
-            found = self.found(i) if self.verdict[i] is None else None
+            if self.verdict[i] is not None:
+                continue
+            if first_body <= i <= last_body:
+                self._claim_inside(i, first_body, last_body)
+                continue
+            found = self.found(i)
             if not found:
                 continue
             # found[0] is the first of all the line's matches in rule order; the rest are found only if needed
@@ -501,6 +510,22 @@ class _Scanner:
                 for rule, m in self.all_candidates(i)[1:]:
                     if self._claim(i, rule, m, first_body, last_body):
                         break
+
+    def _claim_inside(self, i: int, first_body: int, last_body: int) -> None:
+        """Line i stands within the body bounds, where only a rule of zone `anywhere` may claim it: the first
+        in rule order that matches it (on its own or joined with the next line) does. The other rules are not
+        run: on an article most lines are body paragraphs, each of which most rules' length and gate let by."""
+        text = self.lines[i].text
+        found = [(rule, m) for rule, m in self.joined(i) if rule.zone == ANYWHERE]
+        for rule in self.anywhere_sieve.worth_trying(text):
+            m = self._match(rule, text)
+            if m:
+                found.append((rule, m))
+                break
+        found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
+        for rule, m in found:
+            if self._claim(i, rule, m, first_body, last_body):
+                break
 
     def _claim(self, i: int, rule: ChromeRule, m, first_body: int, last_body: int) -> bool:
         """Make line i (and the next, for a join_next rule) chrome by `rule` if its zone allows it there."""
