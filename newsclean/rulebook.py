@@ -461,6 +461,7 @@ class RuleSieve:
                 self.by_char[char] = self.by_char.get(char, 0) | 1 << n
         # fits[k]: the rules whose max_chars is at least limits[k] (a text of up to limits[k] characters fits them)
         self.limits = sorted({rule.max_chars for rule in self.rules})
+        self.longest = self.limits[-1] if self.limits else 0  # the most characters any of the rules allows
         self.fits = [sum(1 << n for n, r in enumerate(self.rules) if r.max_chars >= limit) for limit in self.limits]
         self.fits.append(0)  # longer than every rule allows
         self.fitting = [[r for r in self.rules if r.max_chars >= limit] for limit in self.limits] + [[]]

@@ -372,11 +372,11 @@ class _Scanner:
         # bounds all ask.
         self.body_like = [_is_body(line.text, options) for line in self.lines]
         self.disabled: set[str] = set()
-        self.longest = max((r.max_chars for r in rules.chrome), default=0)
         # The rules worth trying on a line: it is short enough for them and holds one of the characters each
         # of their matches needs (`ChromeRule.requires`); the others are never run on it.
         self.single_sieve = rules.sieve(rules.chrome_single)
         self.joined_sieve = rules.sieve(rules.chrome_joined)
+        self.longest = max(self.single_sieve.longest, self.joined_sieve.longest)
         self.anywhere_sieve = rules.sieve([rule for rule in rules.chrome_single if rule.zone == ANYWHERE])
         # The rules that match each line (or the line joined with the next one), whatever its zone, in rule
         # order: those of the joined line all, the line's own only up to its first match (`own[i]` holds how
