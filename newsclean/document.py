@@ -1,6 +1,7 @@
 """The `Document` that flows through the stages, and the records it collects on the way."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -121,7 +122,6 @@ class Document:
             dup = duplicate_of[k] if duplicate_of else None
             self.removals.append(Removal(raw_start, raw_end, reason, rules[k], line.text, dup,
                                          info[k] if info else None))
-            self.count(reason, rules[k])
             # Take the line's newline with it: the one after it, or before it for the last line.
             if line.end < len(text):
                 edits.append(Edit(line.start, line.end + 1, ""))
@@ -129,6 +129,9 @@ class Document:
                 edits.append(Edit(line.start - 1, line.end, ""))
             else:
                 edits.append(Edit(line.start, line.end, ""))
+        # one count per rule, in the order the rules first occur (the books' order), not one per line
+        for rule, n in Counter(rules[:len(lines)]).items():
+            self.count(reason, rule, n)
         merged = _merge_adjacent(edits)
         last = merged[-1]
         if last.end == len(text) and last.start > 0 and text[last.start] != "\n" and text[last.start - 1] == "\n":

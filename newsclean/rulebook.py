@@ -376,12 +376,8 @@ class Pattern:
     compiled: Any
     budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
 
-    def _watching(self) -> bool:
-        """Whether this call runs under its document's watchdog (the main thread, inside a document)."""
-        watch = self.budget._watch
-        return watch.armed and _thread_id() == watch.thread
-
-    # search and fullmatch test the watchdog inline, as _watching does: they run on every line a gate lets by
+    # Each method tests inline whether its call runs under the document's watchdog (armed, and this is its
+    # thread: the main thread, inside a document): they run on every line (every text) a gate lets by.
     def search(self, text: str, pos: int = 0):
         budget = self.budget
         watch = budget._watch
@@ -399,10 +395,12 @@ class Pattern:
     def finditer(self, text: str) -> Iterator[Any]:
         # All matches at once (a gap rule's matches are few), so that a call the machine's load made run out of
         # time can be made again whole.
-        if self._watching():
-            found = self.budget.watched(self, text, _all_matches, self.compiled, text)
+        budget = self.budget
+        watch = budget._watch
+        if watch.armed and _thread_id() == watch.thread:
+            found = budget.watched(self, text, _all_matches, self.compiled, text)
         else:
-            found = self.budget.run(self, text, lambda limit: list(self.compiled.finditer(text, timeout=limit)))
+            found = budget.run(self, text, lambda limit: list(self.compiled.finditer(text, timeout=limit)))
         return iter(found or ())
 
 
@@ -462,6 +460,7 @@ class RuleSieve:
                 self.by_char[char] = self.by_char.get(char, 0) | 1 << n
         # fits[k]: the rules whose max_chars is at least limits[k] (a text of up to limits[k] characters fits them)
         self.limits = sorted({rule.max_chars for rule in self.rules})
+        self.longest = self.limits[-1] if self.limits else 0  # the most characters any of the rules allows
         self.fits = [sum(1 << n for n, r in enumerate(self.rules) if r.max_chars >= limit) for limit in self.limits]
         self.fits.append(0)  # longer than every rule allows
         self.fitting = [[r for r in self.rules if r.max_chars >= limit] for limit in self.limits] + [[]]
@@ -470,6 +469,8 @@ class RuleSieve:
     def worth_trying(self, text: str) -> list[ChromeRule]:
         size = bisect_left(self.limits, len(text))
         fitting = self.fitting[size]
+        if not fitting:  # longer than every rule allows (two paragraphs joined, for the joined rules)
+            return fitting
         if len(fitting) <= self.FEW:  # a long line that few rules allow: their gates one by one cost less
             chars = set(text)
             return [r for r in fitting if r.requires is None or not r.requires.isdisjoint(chars)]
@@ -485,6 +486,45 @@ class RuleSieve:
     def key(rules: list[ChromeRule]) -> tuple:
         """What a sieve is built from: a rule list whose gates or limits changed needs another sieve."""
         return tuple((id(r), r.requires, r.max_chars) for r in rules)
+
+
+class GapGate:
+    """Which gap rules could match a text, found with one substring test per gate character: each of the
+    characters of the rules' gates (`GapRule.requires`) the text holds adds the bit mask of the rules whose
+    gate holds it (the rules without a gate are always in); the rules of each mask are listed once, in rule
+    order. The same rules as testing each rule's gate against the gate characters the text holds (which built
+    the gates' union and tested every gate again on each document)."""
+
+    CHOSEN_LIMIT = 1 << 12  # masks remembered (a bound on memory; real news gives a few hundred)
+
+    def __init__(self, rules: list[GapRule]):
+        self.rules = list(rules)
+        self.by_char: dict[str, int] = {}
+        self.ungated = 0
+        for n, rule in enumerate(self.rules):
+            if rule.requires is None:
+                self.ungated |= 1 << n
+            for char in rule.requires or ():
+                self.by_char[char] = self.by_char.get(char, 0) | 1 << n
+        self.chars = list(self.by_char.items())
+        self.chosen: dict[int, list[GapRule]] = {}
+
+    def worth_trying(self, text: str) -> list[GapRule]:
+        mask = self.ungated
+        for char, rules in self.chars:  # a few dozen substring tests: cheaper than a set of a long text's characters
+            if char in text:
+                mask |= rules
+        chosen = self.chosen.get(mask)
+        if chosen is None:
+            if len(self.chosen) >= self.CHOSEN_LIMIT:
+                self.chosen.clear()
+            chosen = self.chosen[mask] = [r for n, r in enumerate(self.rules) if mask >> n & 1]
+        return chosen
+
+    @staticmethod
+    def key(rules: list[GapRule]) -> tuple:
+        """What a gate is built from: a rule list whose rules or gates changed needs another gate."""
+        return tuple((id(r), r.requires) for r in rules)
 
 
 def required_chars(compiled: Any) -> frozenset | None:
@@ -609,6 +649,8 @@ class RuleSet:
     line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
     # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
     sieves: dict[tuple, "RuleSieve"] = field(default_factory=dict, repr=False, compare=False)
+    # GapGate.key of the gap rules and their gate (built by `gap_gate` on first use)
+    gap_gates: tuple = field(default=((), None), repr=False, compare=False)
     # the time every pattern of this rule set may take (per call, per document, per run)
     budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
     # what is known of each pattern without compiling it (the shipped gate table), and what this load learned
@@ -666,6 +708,13 @@ class RuleSet:
                 self.sieves.clear()
             found = self.sieves[key] = RuleSieve(rules)
         return found
+
+    def gap_gate(self) -> GapGate:
+        """The gate of the gap rules, built once for as long as the rules and their gates stay."""
+        key = GapGate.key(self.gaps)
+        if self.gap_gates[0] != key:
+            self.gap_gates = (key, GapGate(self.gaps))
+        return self.gap_gates[1]
 
     def _load_chrome(self, parts: list[tuple[str, dict]]) -> None:
         names, self.chrome_lexicons = _shared_names(parts, ("define", "lexicon", "rule"))

@@ -114,8 +114,11 @@ def _enough_han(n: int):
     return regex.compile(r"(?:\P{Han}*\p{Han}){%d}" % n)
 
 
+ANYWHERE = "anywhere"  # the zone of rules that may fire inside the body too
+
+
 def _zone_allows(rule: ChromeRule, index: int, first_body: int, last_body: int) -> bool:
-    if rule.zone == "anywhere":
+    if rule.zone == ANYWHERE:
         return True
     in_head = index < first_body
     in_tail = index > last_body
@@ -185,15 +188,16 @@ STRUCTURAL_RULES = {
 }
 
 
-def _prose_weight(text: str, options: ChromeOptions) -> int:
-    """How much a line pulls the body block towards it: its Han characters if it is prose, else a cost.
+def _prose_weight(text: str, body: bool, options: ChromeOptions) -> int:
+    """How much a line pulls the body block towards it: its Han characters if it is prose, else a cost
+    (`body`: whether the line is body-like, `_is_body`).
 
     Prose ends a sentence or a clause (a short line ending so too: text broken for phones), or runs long. A
     headline has inner punctuation but no end (`人到中年，有些事，你只能熬着`), and ends in ！ or ？ as often
     as prose does; a list of them must not read as a body, so such a line costs nothing and adds nothing."""
     if _CLAUSE_END.search(text):
         return len(_HAN.findall(text))
-    if _is_body(text, options):
+    if body:
         han = len(_HAN.findall(text))
         return han if han >= options.headline_max_han or _STATEMENT_END.search(text) else 0
     if _EXCLAMATION_END.search(text):
@@ -224,23 +228,23 @@ def _han_number(word: str) -> int | None:
     return value or None
 
 
-def _page_shape(texts: list[str], options: ChromeOptions) -> str | None:
+def _page_shape(body: list[bool], options: ChromeOptions) -> str | None:
     """FULL for a long run of short unpunctuated lines and more such lines than prose (a page, not an
     article); SHORT for a shorter page of the same make (a few menu lines and a list of headlines around a
-    short article); None for an article."""
+    short article); None for an article. `body`: for each line, whether it is body-like (`_is_body`)."""
     short = run = longest = 0
-    for text in texts:
-        if _is_body(text, options):
+    for is_body in body:
+        if is_body:
             run = 0
         else:
             short += 1
             run += 1
             longest = max(longest, run)
-    if len(texts) >= options.page_min_lines and (longest >= options.page_menu_run or (
-            longest >= options.page_min_short_run and short >= options.page_min_short_share * len(texts))):
+    if len(body) >= options.page_min_lines and (longest >= options.page_menu_run or (
+            longest >= options.page_min_short_run and short >= options.page_min_short_share * len(body))):
         return FULL_PAGE
-    if (len(texts) >= options.short_page_min_lines and longest >= options.short_page_min_short_run
-            and short >= options.short_page_min_short_share * len(texts)):
+    if (len(body) >= options.short_page_min_lines and longest >= options.short_page_min_short_run
+            and short >= options.short_page_min_short_share * len(body)):
         return SHORT_PAGE
     return None
 
@@ -364,19 +368,27 @@ class _Scanner:
         self.options = options
         self.lines: list[Line] = [line for line in doc.lines() if line.text]
         self.verdict: list[str | None] = [None] * len(self.lines)
+        # Whether each line is body-like (`_is_body`): the page's shape, the lines' weights and the body's
+        # bounds all ask.
+        self.body_like = [_is_body(line.text, options) for line in self.lines]
         self.disabled: set[str] = set()
-        self.longest = max((r.max_chars for r in rules.chrome), default=0)
         # The rules worth trying on a line: it is short enough for them and holds one of the characters each
         # of their matches needs (`ChromeRule.requires`); the others are never run on it.
         self.single_sieve = rules.sieve(rules.chrome_single)
         self.joined_sieve = rules.sieve(rules.chrome_joined)
+        self.longest = max(self.single_sieve.longest, self.joined_sieve.longest)
+        self.anywhere_sieve = rules.sieve([rule for rule in rules.chrome_single if rule.zone == ANYWHERE])
         # The rules that match each line (or the line joined with the next one), whatever its zone, in rule
         # order: those of the joined line all, the line's own only up to its first match (`own[i]` holds how
         # far they were run), which is all that `body_bounds` and most lines need: the rest run only when
         # `apply_rules` finds that the first one's zone does not allow it. The pattern time after a line's
-        # first match was 11% of the stage's on pages, 32% on the development set.
-        self.own: list[_LineMatches] = []
-        self.candidates: list[list[tuple[ChromeRule, object]]] = [self._candidates(i) for i in range(len(self.lines))]
+        # first match was 11% of the stage's on pages, 32% on the development set. Each line's are found the
+        # first time a step asks (`found`): on a full page most lines stand outside the body block, where no
+        # step asks (their weight is a line's cost with a match or without), and on the 202 real pages 55% of
+        # the pattern calls were made on such lines.
+        self.own: list[_LineMatches | None] = [None] * len(self.lines)
+        self._found: list[list[tuple[ChromeRule, object]] | None] = [None] * len(self.lines)
+        self._joined: list[list[tuple[ChromeRule, object]] | None] = [None] * len(self.lines)
         # What the batch learned about each line's recurrence in the document's site (None: nothing).
         self.learned: list[Learned | None] = ([site_lines.get(line_key(line.text)) for line in self.lines]
                                               if site_lines else [None] * len(self.lines))
@@ -391,24 +403,36 @@ class _Scanner:
             self.doc.warn(Warning.of_timeout(NAME, exc))
             return None
 
-    def _candidates(self, i: int) -> list[tuple[ChromeRule, object]]:
+    def found(self, i: int) -> list[tuple[ChromeRule, object]]:
         """The joined line's matches and the line's own first one, in rule order (see `own`)."""
+        found = self._found[i]
+        if found is None:
+            found = self._found[i] = self._candidates(i)
+        return found
+
+    def _candidates(self, i: int) -> list[tuple[ChromeRule, object]]:
         text = self.lines[i].text
         if len(text) > self.longest:
-            self.own.append(_NO_RULES)
+            self.own[i] = _NO_RULES
             return []
-        own = self._line_matches(text)
-        self.own.append(own)
+        own = self.own[i] = self._line_matches(text)
         if not own.matches:
             self.more_matches(own, text)
-        found = own.matches[:1]
-        if self.rules.chrome_joined and i + 1 < len(self.lines):
-            joined = text + self.lines[i + 1].text
-            for rule in self.joined_sieve.worth_trying(joined):
-                m = self._match(rule, joined)
-                if m:
-                    found.append((rule, m))
-            found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
+        found = own.matches[:1] + self.joined(i)
+        found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
+        return found
+
+    def joined(self, i: int) -> list[tuple[ChromeRule, object]]:
+        """The rules that match line i joined with the next one (a credit split in two), in sieve order."""
+        found = self._joined[i]
+        if found is None:
+            found = self._joined[i] = []
+            if self.rules.chrome_joined and i + 1 < len(self.lines):
+                joined = self.lines[i].text + self.lines[i + 1].text
+                for rule in self.joined_sieve.worth_trying(joined):
+                    m = self._match(rule, joined)
+                    if m:
+                        found.append((rule, m))
         return found
 
     def all_candidates(self, i: int) -> list[tuple[ChromeRule, object]]:
@@ -417,7 +441,7 @@ class _Scanner:
         own, text = self.own[i], self.lines[i].text
         while self.more_matches(own, text):
             pass
-        found = own.matches + [(rule, m) for rule, m in self.candidates[i] if rule.join_next]
+        found = own.matches + [(rule, m) for rule, m in self.found(i) if rule.join_next]
         found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
         return found
 
@@ -458,26 +482,50 @@ class _Scanner:
         A breadcrumb ending in a long title, or a "上一篇：…！…" link, reads like prose; it must not anchor
         the body, or the chrome around it would count as body too.
         """
-        claimed = [bool(c) or v is not None or learned is not None
-                   for c, v, learned in zip(self.candidates, self.verdict, self.learned)]
-        for i, found in enumerate(self.candidates):  # the second line of a split credit is claimed too
-            if any(rule.join_next for rule, _ in found) and i + 1 < len(claimed):
-                claimed[i + 1] = True
-        body = [i for i, line in enumerate(self.lines) if not claimed[i] and _is_body(line.text, self.options)]
-        if not body:
-            return len(self.lines), -1  # no prose: everything is head and tail at once
-        return body[0], body[-1]
+        size = len(self.lines)
+        first = next((i for i in range(size) if self._unclaimed_body(i)), None)
+        if first is None:
+            return size, -1  # no prose: everything is head and tail at once
+        return first, next(i for i in range(size - 1, first - 1, -1) if self._unclaimed_body(i))
+
+    def _unclaimed_body(self, i: int) -> bool:
+        """Line i is prose no chrome rule could claim: no verdict, no learned line, no match of its own, and
+        not the second line of a split credit (a join of the line above). The cheap tests go first."""
+        return (self.verdict[i] is None and self.learned[i] is None and self.body_like[i]
+                and not self.found(i) and not (i > 0 and self.joined(i - 1)))
 
     def apply_rules(self, first_body: int, last_body: int) -> None:
         """Give each line the first rule (in file order) that matches it where it stands."""
-        for i, found in enumerate(self.candidates):
-            if self.verdict[i] is not None or not found:
+        for i in range(len(self.lines)):
+            if self.verdict[i] is not None:
+                continue
+            if first_body <= i <= last_body:
+                self._claim_inside(i, first_body, last_body)
+                continue
+            found = self.found(i)
+            if not found:
                 continue
             # found[0] is the first of all the line's matches in rule order; the rest are found only if needed
             if not self._claim(i, *found[0], first_body, last_body):
                 for rule, m in self.all_candidates(i)[1:]:
                     if self._claim(i, rule, m, first_body, last_body):
                         break
+
+    def _claim_inside(self, i: int, first_body: int, last_body: int) -> None:
+        """Line i stands within the body bounds, where only a rule of zone `anywhere` may claim it: the first
+        in rule order that matches it (on its own or joined with the next line) does. The other rules are not
+        run: on an article most lines are body paragraphs, each of which most rules' length and gate let by."""
+        text = self.lines[i].text
+        found = [(rule, m) for rule, m in self.joined(i) if rule.zone == ANYWHERE]
+        for rule in self.anywhere_sieve.worth_trying(text):
+            m = self._match(rule, text)
+            if m:
+                found.append((rule, m))
+                break
+        found.sort(key=lambda rm: self.rules.chrome_order[rm[0].id])
+        for rule, m in found:
+            if self._claim(i, rule, m, first_body, last_body):
+                break
 
     def _claim(self, i: int, rule: ChromeRule, m, first_body: int, last_body: int) -> bool:
         """Make line i (and the next, for a join_next rule) chrome by `rule` if its zone allows it there."""
@@ -513,14 +561,13 @@ class _Scanner:
         """On a full page, every line outside the body block is chrome (menus, link lists, headline lists,
         comment threads, footers); see `_body_block`."""
         texts = [line.text for line in self.lines]
-        shape = self._shape(texts)
+        shape = self._shape()
         in_list = _item_list_rules(texts)
         if shape is None and not any(in_list):
             return
         # A line a chrome rule could claim (a disclaimer, a copyright footer), or an item of a dated list, is
         # no prose to build on.
-        weights = [-self.options.short_line_cost if found or listed else _prose_weight(t, self.options)
-                   for t, found, listed in zip(texts, self.candidates, in_list)]
+        weights = [-self.options.short_line_cost if listed else self._weight(i) for i, listed in enumerate(in_list)]
         start, end = _body_block(weights, self.options, self._article_ends())
         if end < start:
             return  # no prose at all: nothing to stand outside of, so only the rules judge the lines
@@ -540,6 +587,13 @@ class _Scanner:
             if outside[i] and self.verdict[i] is None:
                 self.verdict[i] = OUTSIDE_BLOCK
 
+    def _weight(self, i: int) -> int:
+        """Line i's prose weight (`_prose_weight`), or a line's cost when a chrome rule could claim it. A line
+        that costs as much anyway needs no rule asked."""
+        cost = -self.options.short_line_cost
+        weight = _prose_weight(self.lines[i].text, self.body_like[i], self.options)
+        return weight if weight == cost or not self.found(i) else cost
+
     def _mark_later_posts(self, texts: list[str], weights: list[int], in_list: list[str | None],
                           start: int, end: int) -> None:
         """On a block of posts one below the other (see `posts`), the posts after the first are chrome."""
@@ -548,22 +602,23 @@ class _Scanner:
                 self.verdict[i] = posts.RULE_ID
 
     def _article_ends(self) -> list[bool]:
-        """The lines a rule of ARTICLE_END_RULES matches: an editor's credit or an end mark. Only lines some
-        rule claims are tried (a credit always is), and a line's first rule may be another (`meta-fields`
-        takes `责任编辑：李四` first), so the two rules are asked themselves."""
+        """The lines a rule of ARTICLE_END_RULES matches on its own: an editor's credit or an end mark. The two
+        rules are asked themselves, through their gates: a line's first rule may be another (`meta-fields`
+        takes `责任编辑：李四` first), and most lines are asked nothing else (see `found`)."""
         enders = [rule for rule in self.rules.chrome_single if rule.id in ARTICLE_END_RULES]
-        return [bool(found) and (found[0][0].id in ARTICLE_END_RULES or self._any_matches(enders, line.text))
-                for found, line in zip(self.candidates, self.lines)]
+        return [self._any_matches(enders, line.text) for line in self.lines]
 
     def _any_matches(self, rules: list[ChromeRule], text: str) -> bool:
-        """One of `rules` matches the line on its own."""
-        return any(len(text) <= rule.max_chars and self._match(rule, text) for rule in rules)
+        """One of `rules` matches the line on its own (tried only where its length and gate allow, as the
+        sieve does)."""
+        return any(len(text) <= rule.max_chars and (rule.requires is None or not rule.requires.isdisjoint(text))
+                   and self._match(rule, text) for rule in rules)
 
-    def _shape(self, texts: list[str]) -> str | None:
+    def _shape(self) -> str | None:
         """The page shape of the text (see `_page_shape`); none for an article block extracted from HTML."""
         if self.doc.meta.get(EXTRACTOR_FIELD) == BLOCK_EXTRACTOR:
             return None
-        return _page_shape(texts, self.options)
+        return _page_shape(self.body_like, self.options)
 
     def _mark_item_lists(self, in_list: list[str | None], start: int, end: int) -> None:
         """The lines of item lists (dated items, excerpts) outside the body block are chrome, on any page or
@@ -588,7 +643,7 @@ class _Scanner:
         i, expected, last = end + 1, 1, end
         while i < len(self.lines):
             text = self.lines[i].text
-            if item_number(text) == expected and not self.candidates[i]:
+            if item_number(text) == expected and not self.found(i):
                 expected, last = expected + 1, i
             elif (expected == 1 or expected > 2) and self._announces_list(i):
                 expected = 1
@@ -602,11 +657,11 @@ class _Scanner:
     def _field_row(self, i: int) -> bool:
         """Line i is a row of a field list (`●处理器： Intel i5`, `发行日期：2001年12月14日`) no rule claims:
         two or more together below a body are its specifications or record, not a menu."""
-        return 0 <= i < len(self.lines) and not self.candidates[i] and bool(_FIELD_ROW.match(self.lines[i].text))
+        return 0 <= i < len(self.lines) and not self.found(i) and bool(_FIELD_ROW.match(self.lines[i].text))
 
     def _announces_list(self, i: int) -> bool:
         """Line i ends in a colon and the next line is item number one."""
-        return (bool(_INTRODUCES.search(self.lines[i].text)) and not self.candidates[i] and i + 1 < len(self.lines)
+        return (bool(_INTRODUCES.search(self.lines[i].text)) and not self.found(i) and i + 1 < len(self.lines)
                 and item_number(self.lines[i + 1].text) == 1)
 
     def _with_edges(self, start: int, end: int) -> tuple[int, int]:
@@ -621,16 +676,16 @@ class _Scanner:
         while i >= 0 and taken < o.title_lines:
             if _LIST_BULLET.match(self.lines[i].text):
                 break  # the last items of a list of headlines above the title, claimed by a rule or not
-            if not self.candidates[i]:
+            if not self.found(i):
                 if self._han(i) < o.title_min_han:
-                    if gapped or not (i > 0 and not self.candidates[i - 1]
+                    if gapped or not (i > 0 and not self.found(i - 1)
                                       and self._han(i - 1) >= o.gapped_title_min_han):
                         break
                     taken, gapped, i = taken + 1, True, i - 1
                 taken, start = taken + 1, i
             i -= 1
         taken, i = 0, end + 1
-        while i < len(self.lines) and taken < o.signoff_lines and not self.candidates[i]:
+        while i < len(self.lines) and taken < o.signoff_lines and not self.found(i):
             text = self.lines[i].text
             if not o.signoff_min_chars <= len(_WORD.findall(text)) <= o.signoff_max_chars:
                 break

@@ -41,11 +41,15 @@ class ExcerptListOptions:
     min_items: int = 3
 
 
+# The last character of every cut-short summary (`_CUT_SHORT`): a line ending otherwise is not searched.
+_CUT_SHORT_ENDS = ("…", ".", "。")
+
+
 def is_cut_short(text: str, options: ExcerptListOptions = ExcerptListOptions()) -> bool:
     """A line of prose cut short by a template's ellipsis."""
     text = text.rstrip()
-    return (len(text) >= options.summary_min_chars and _CUT_SHORT.search(text) is not None
-            and _WRITERS_ELLIPSIS.search(text) is None)
+    return (len(text) >= options.summary_min_chars and text.endswith(_CUT_SHORT_ENDS)
+            and _CUT_SHORT.search(text) is not None and _WRITERS_ELLIPSIS.search(text) is None)
 
 
 def excerpt_lists(texts: list[str], options: ExcerptListOptions = ExcerptListOptions()) -> list[tuple[int, int]]:

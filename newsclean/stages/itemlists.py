@@ -41,10 +41,14 @@ class ItemListOptions:
     min_items: int = 3
 
 
+# Every stamp holds one of these (a clock's colon, an age's 前): a line without any is not searched.
+_STAMP_NEEDS = (":", "：", "前")
+
+
 def is_stamp_line(text: str, options: ItemListOptions = ItemListOptions()) -> bool:
     """A short line with a time-of-day stamp and no sentence in it."""
-    return (len(text) <= options.stamp_max_chars and _STAMP.search(text) is not None
-            and _SENTENCE_END.search(text) is None)
+    return (len(text) <= options.stamp_max_chars and any(mark in text for mark in _STAMP_NEEDS)
+            and _STAMP.search(text) is not None and _SENTENCE_END.search(text) is None)
 
 
 def item_lists(texts: list[str], options: ItemListOptions = ItemListOptions()) -> list[tuple[int, int]]:

@@ -50,10 +50,8 @@ def find_gaps(text: str, rules: RuleSet, disabled: set[str] | None = None, warni
     (`周年`, `平方米`, `所`, `倍` are absent), and each call saved is the pattern's time-budget bookkeeping."""
     found: dict[int, tuple[int, str]] = {}
     disabled = disabled if disabled is not None else set()
-    # the gates' characters the text holds: a few dozen substring tests, cheaper than a set of a long text's characters
-    chars = {c for c in frozenset().union(*(r.requires for r in rules.gaps if r.requires)) if c in text}
-    for rule in rules.gaps:
-        if rule.id in disabled or (rule.requires is not None and chars.isdisjoint(rule.requires)):
+    for rule in rules.gap_gate().worth_trying(text):
+        if rule.id in disabled:
             continue
         try:
             for m in rule.pattern.finditer(text):

@@ -7,13 +7,14 @@ where a wrong gate would show)."""
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 import json
 from pathlib import Path
 
 import pytest
 import regex
 
-from newsclean.rulebook import RuleSet, RuleSieve, required_chars
+from newsclean.rulebook import GapGate, RuleSet, RuleSieve, required_chars
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["tests/stages/test_chrome.py", "tests/stages/test_chrome_wordings.py", "tests/stages/test_page_text.py",
@@ -162,8 +163,6 @@ def test_every_gap_rule_has_a_gate_that_keeps_its_matches():
 
 
 def test_find_gaps_with_the_gates_finds_what_every_pattern_run_finds():
-    from dataclasses import replace
-
     from newsclean.stages.numbers import find_gaps
 
     gated = RuleSet.load()
@@ -174,3 +173,26 @@ def test_find_gaps_with_the_gates_finds_what_every_pattern_run_finds():
     assert sum(bool(find_gaps(t, gated)) for t in texts) > 250
     for text in texts + joined:
         assert find_gaps(text, gated) == find_gaps(text, ungated), text
+
+
+def test_the_gap_gate_picks_the_rules_whose_gate_the_text_meets():
+    rules = RuleSet.load()
+    rule_list = rules.gaps[:]
+    rule_list[3] = replace(rule_list[3], requires=None)  # a rule without a gate is tried on every text
+    gate = GapGate(rule_list)
+    texts = _gap_corpus(rules, near=False)
+    joined = ["\n".join(texts[i:i + 7]) for i in range(0, len(texts), 7)]
+    for text in texts + joined + ["", "abc"]:
+        want = [r for r in rule_list if r.requires is None or not r.requires.isdisjoint(text)]
+        assert gate.worth_trying(text) == want, text
+    assert gate.worth_trying("abc") == [rule_list[3]]
+
+
+def test_gap_rules_whose_gates_change_get_a_new_gate():
+    rules = RuleSet.load()
+    text = "总投资约亿元"
+    rule = next(r for r in rules.gaps if r not in rules.gap_gate().worth_trying(text))
+    rule.requires = None  # now run on every text, as a rule without a gate is
+    assert rule in rules.gap_gate().worth_trying(text)
+    rules.gaps = [r for r in rules.gaps if r is not rule]
+    assert rule not in rules.gap_gate().worth_trying(text)

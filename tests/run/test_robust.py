@@ -273,7 +273,8 @@ def test_a_rule_just_under_the_call_limit_on_every_line_runs_out_of_the_document
     pipeline = Pipeline()
     text = "\n".join(f"第{i}段：园区新签约项目，总投资稳步增长。" for i in range(100))
     pipeline.clean(OTHER)  # the first call loads what the stages load lazily
-    rule = pipeline.rules.chrome[0]
+    # A rule of zone anywhere: inside the body only such rules are run (see the test below)
+    rule = next(r for r in pipeline.rules.chrome_single if r.zone == "anywhere")
     rule.pattern.compiled = slow = _Slow(rule.pattern.compiled, 0.03)
     rule.requires = None  # tried on every line, as a rule without a gate is
     result = pipeline.clean(text)
@@ -282,6 +283,20 @@ def test_a_rule_just_under_the_call_limit_on_every_line_runs_out_of_the_document
     # on two cores): the bound says the budget stopped the rule, not how exactly it was counted.
     assert slow.calls <= 50
     assert any(rule.id in w and "budget" in w for w in result.metadata.get("warnings", []))
+
+
+def test_a_rule_that_cannot_fire_inside_the_body_is_not_run_there():
+    from newsclean.pipeline import Pipeline
+
+    pipeline = Pipeline()
+    text = "\n".join(f"第{i}段：园区新签约项目，总投资稳步增长。" for i in range(100))
+    pipeline.clean(OTHER)
+    rule = pipeline.rules.chrome[0]
+    assert rule.zone == "edge"  # it may claim a line only above or below the body
+    rule.pattern.compiled = counted = _Slow(rule.pattern.compiled, 0.0)
+    rule.requires = None
+    assert pipeline.clean(text).text == text
+    assert counted.calls == 2  # the first and the last line, which the body's bounds ask about
 
 
 def test_a_rule_that_keeps_timing_out_is_disabled_for_the_run(monkeypatch):

@@ -50,4 +50,5 @@ def test_what_a_cut_short_summary_is():
     assert excerptlists.is_cut_short("阅读节期间，全市各图书馆将举办讲座、展览和亲子活动一百余场，市民可以通过..")
     assert not excerptlists.is_cut_short("父爱如山，父爱如海，父爱亦如天空一样辽阔而深远，让人久久不能忘怀……")
     assert not excerptlists.is_cut_short("江城图书馆推出夜间阅读服务…")  # a headline, too short for a summary
+    assert excerptlists.is_cut_short("夜间阅读服务推出三个月来，到馆读者比去年同期增加了三成，许多人表示。。。 ")
     assert not excerptlists.is_cut_short(BODY[0])

@@ -87,6 +87,8 @@ def test_stamp_lines_and_lists_found_by_the_module():
     assert itemlists.is_stamp_line("2024-05-1008:12")
     assert itemlists.is_stamp_line("新京报 ⋅ 80评论 ⋅ 2分钟前")
     assert itemlists.is_stamp_line("今天 08:14")
+    assert itemlists.is_stamp_line("昨天 21：05 江城网")  # a full-width colon
+    assert itemlists.is_stamp_line("海之声322 1小时前")
     assert not itemlists.is_stamp_line("10:30")
     assert not itemlists.is_stamp_line("2024-05-12 09:30，记者来到城南书房。开放第一天，书房里坐满了读者。")
     texts = [*BODY, *RECOMMENDED]
