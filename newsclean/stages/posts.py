@@ -75,9 +75,10 @@ def first_post_lines(texts: list[str], options: PostOptions = PostOptions()) -> 
     """How many of the lines of `texts`, one block of prose from its first line to its last (an extractor's
     article block), its first post takes: all of them unless the block lists posts. The lines are weighed and
     their lists of items found as the chrome stage weighs and finds them on a page."""
-    from .chrome import ChromeOptions, _item_list_rules, _prose_weight  # chrome imports this module
+    from .chrome import ChromeOptions, _is_body, _item_list_rules, _prose_weight  # chrome imports this module
 
     chrome = ChromeOptions()
     listed = _item_list_rules(texts)
-    weights = [-chrome.short_line_cost if rule else _prose_weight(text, chrome) for text, rule in zip(texts, listed)]
+    weights = [-chrome.short_line_cost if rule else _prose_weight(text, _is_body(text, chrome), chrome)
+               for text, rule in zip(texts, listed)]
     return first_post_end(texts, weights, listed, 0, len(texts) - 1, options) + 1
