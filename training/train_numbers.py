@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+from array import array
 import random
 import re
 import sys
@@ -93,20 +94,27 @@ def learn_units(articles: list[dict]) -> str:
     return "".join(sorted({c for c, n in counts.items() if n >= MIN_UNIT_COUNT} | set("%％‰")))
 
 
-def jieba_words() -> frozenset[str]:
-    """jieba's dictionary words of 2-MAX_WORD characters (the only lengths looked up)."""
+def jieba_words() -> dict[str, str]:
+    """jieba's dictionary words of 1-MAX_WORD characters (the only lengths looked up), each with its word class
+    (the part-of-speech tag of its line in jieba's dict.txt: `word count tag`)."""
     import jieba
     path = Path(jieba.__file__).parent / "dict.txt"
     with open(path, encoding="utf-8") as lines:
-        return frozenset(w for w in gapmodel.iter_words(lines) if 2 <= len(w) <= gapmodel.MAX_WORD)
+        return dict(gapmodel.iter_tagged_words(lines, gapmodel.MAX_WORD))
 
 
-def words_that_matter(rows, words: frozenset[str], min_count: int) -> list[str]:
-    """The dictionary words the features met at candidate places at least `min_count` times: what ships."""
+WORD_FEATURES = ("cw:", "sw:", "we:", "rw:")
+
+
+def words_that_matter(rows, words: dict[str, str], min_count: int) -> dict[str, str]:
+    """What ships of the dictionary, with each word's class: the words the features met at candidate places
+    at least `min_count` times, and every one-character word (the class of the character beside a unit when no
+    longer word stands there: a bounded set, jieba has 11,580)."""
     seen: Counter = Counter()
     for feats in rows:
-        seen.update(f[3:] for f in feats if f.startswith(("cw:", "sw:", "we:")))
-    return sorted(w for w, n in seen.items() if n >= min_count and w in words)
+        seen.update(f[3:] for f in feats if f.startswith(WORD_FEATURES))
+    kept = {w for w, n in seen.items() if n >= min_count and w in words} | {w for w in words if len(w) == 1}
+    return {w: words[w] for w in sorted(kept)}
 
 
 def rule_hits(text: str, rules: RuleSet) -> dict[int, str]:
@@ -122,30 +130,35 @@ def examples(text: str, gaps: list[int], model_parts: dict, rules: RuleSet):
         yield gapmodel.features(folded, p, model_parts["words"], hits.get(p)), p in gap_set
 
 
-def build(articles: list[dict], model_parts: dict, rules: RuleSet, with_clean: bool = False):
-    """All examples of `articles` under every seed; with `with_clean`, also the untouched articles (label 0)."""
+def build(articles: list[dict], model_parts: dict, rules: RuleSet, with_clean: bool = False, seeds=SEEDS):
+    """All examples of `articles` under every seed (an article's own `seeds`, else `seeds`); with `with_clean`,
+    also the untouched articles (label 0). Each feature name is held once (interned): millions of rows share
+    a few million names, where one string per occurrence took most of the trainer's memory."""
     rows, labels, kinds = [], [], []
+    names: dict[str, str] = {}
+    held = names.setdefault
     for a in articles:
-        for seed in a.get("seeds", SEEDS):
+        for seed in a.get("seeds", seeds):
             rng = random.Random(f"{seed}:{a['id']}")
             text, gaps = drop_digits(a["text"], rng)
             for feats, label in examples(text, gaps, model_parts, rules):
-                rows.append(feats); labels.append(label); kinds.append("dropped")
+                rows.append([held(f, f) for f in feats]); labels.append(label); kinds.append("dropped")
         if with_clean:
             for feats, label in examples(a["text"], [], model_parts, rules):
-                rows.append(feats); labels.append(False); kinds.append("clean")
+                rows.append([held(f, f) for f in feats]); labels.append(False); kinds.append("clean")
     return rows, labels, kinds
 
 
 def matrix(rows, vocab):
+    """The binary CSR matrix of `rows` over the columns of `vocab` (indices kept in a C array, not as Python
+    ints, which for millions of rows took gigabytes)."""
     import numpy as np
     from scipy.sparse import csr_matrix
-    indptr, indices = [0], []
+    indptr, indices = array("q", [0]), array("i")
     for feats in rows:
-        idx = sorted({vocab[f] for f in feats if f in vocab})
-        indices.extend(idx); indptr.append(len(indices))
+        indices.extend(sorted({vocab[f] for f in feats if f in vocab})); indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float64)
-    return csr_matrix((data, np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+    return csr_matrix((data, np.frombuffer(indices, dtype=np.int32), np.frombuffer(indptr, dtype=np.int64)),
                       shape=(len(rows), len(vocab)))
 
 
@@ -271,7 +284,7 @@ def train(articles: list[dict], out: str | Path, log=print, page_records: list[d
     del rows, X
     # Calibrate with exactly what ships (pruned weights, shipped words).
     pattern = gapmodel.candidate_pattern(units)
-    crows, clabels, ckinds = build(calib_docs, {"pattern": pattern, "words": frozenset(used_words)}, rules, True)
+    crows, clabels, ckinds = build(calib_docs, {"pattern": pattern, "words": used_words}, rules, True)
     logits = [-50.0 if ruled_out(feats, dead) else bias + sum(weights.get(f, 0.0) for f in feats)
               for feats in crows]
     trusted_features = {"r:" + rule_id for rule_id in trusted}
