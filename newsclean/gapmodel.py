@@ -37,9 +37,8 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:  # numpy is imported where the cascade first needs it, not by every start of the command
     import numpy as np
 
-FORMAT = "newsclean-gap-model/4"   # 4: each dictionary word's word class (a `tags` list beside `words`)
-FORMAT_3 = "newsclean-gap-model/3"   # 3: string lists split on a separator (one `str.split` each, not a slice per item)
-FORMATS_READ = (FORMAT, FORMAT_3, "newsclean-gap-model/2")   # 2: the cascade's first-stage pairs, lists with end offsets
+FORMAT = "newsclean-gap-model/3"   # 3: string lists split on a separator (one `str.split` each, not a slice per item)
+FORMATS_READ = (FORMAT, "newsclean-gap-model/2")   # 2: the cascade's first-stage pairs, lists with end offsets
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "numbers-gap.json.gz"
 
 # What may stand right before the digits of a number that a scraper can lose (as in shared/real/drops.py):
@@ -109,9 +108,8 @@ def cascade_keys(folded: str, p: int) -> tuple[str, str]:
     return (folded[p - 1] if p else "^") + folded[p], folded[p:p + 2]
 
 
-def features(folded: str, p: int, words: Mapping[str, str], rule: str | None) -> list[str]:
-    """The sparse features of the candidate place `p` of a folded text (see the module docstring); `words` maps
-    each dictionary word to its word class (jieba's part-of-speech tag, "" where the model file has none).
+def features(folded: str, p: int, words: frozenset[str] | set[str], rule: str | None) -> list[str]:
+    """The sparse features of the candidate place `p` of a folded text (see the module docstring).
 
     Written for speed (it runs for every place the cascade's first stage lets through): each slice is taken
     once, the character class once, no `max()` calls."""
@@ -155,41 +153,9 @@ def features(folded: str, p: int, words: Mapping[str, str], rule: str | None) ->
         if word in words:
             feats.append("sw:" + word)
             feats.append(f"sk:{j - p}|{u1}")
-    feats += word_classes(folded, p, words, u1)
     if rule is not None:
         feats.append("rule")
         feats.append("r:" + rule)
-    return feats
-
-
-# The longest word looked up right after the unit (at most three characters, so that a place with four
-# characters on either side, the fast path's, never needs an end check).
-MAX_RIGHT_WORD = 3
-
-
-def word_classes(folded: str, p: int, words: Mapping[str, str], u1: str) -> list[str]:
-    """What KIND of word stands on each side of the unit: the word class of the longest dictionary word ending
-    right before the place (`lt:v|名`, 移交|名), the longest word starting right after the unit (`rw:被俘`) and its
-    class (`rt:v|名`), and the pair (`tp:v|v|名`: a verb, a counter, then a verb or noun phrase is a count;
-    签约|台|大单 is a trap the pair alone cannot tell). A side with no word in `words` (or no class) has class `-`."""
-    left = right = "-"
-    for i in range(p - MAX_WORD if p >= MAX_WORD else 0, p):
-        tag = words.get(folded[i:p])
-        if tag is not None:
-            left = tag or "-"
-            break
-    feats = [] if left == "-" else ["lt:" + left + "|" + u1]
-    for n in range(MAX_RIGHT_WORD, 0, -1):
-        word = folded[p + 1:p + 1 + n]
-        tag = words.get(word) if len(word) == n else None
-        if tag is not None:
-            if n > 1:
-                feats.append("rw:" + word)
-            right = tag or "-"
-            if tag:
-                feats.append("rt:" + tag + "|" + u1)
-            break
-    feats.append("tp:" + left + "|" + right + "|" + u1)
     return feats
 
 
@@ -252,8 +218,7 @@ class Weights(Mapping):
 BULK_PLACES = 4000
 # The families `place_weights` looks up, in the order it unpacks them.
 FAMILIES = ("u1", "u2", "u3", "u4", "l1", "l2", "l3", "l1u1", "l2u1", "l1u2", "l2u2", "l3u1", "l1u3", "l2r", "l4",
-            "cu", "cu2", "cu3", "dl", "dr", "dn", "wel", "we", "cw", "ck", "sw", "sk", "lt", "rw", "rt", "tp",
-            "rule", "r")
+            "cu", "cu2", "cu3", "dl", "dr", "dn", "wel", "we", "cw", "ck", "sw", "sk", "rule", "r")
 # The spans of the words across a place, in the order `features` tries them: (characters before, after).
 ACROSS = ((3, 1), (2, 1), (2, 2), (1, 1), (1, 2), (1, 3))
 
@@ -278,8 +243,7 @@ def place_weights(families: WeightFamilies, folded: str, p: int, words, rule: st
     """The weights of `features(folded, p, words, rule)`, in the same order, 0.0 for a feature the model does not
     know, for a place with four characters on either side (4 <= p <= len(folded) - 4); so the sum is the same."""
     (u1w, u2w, u3w, u4w, l1w, l2w, l3w, l1u1w, l2u1w, l1u2w, l2u2w, l3u1w, l1u3w, l2rw, l4w, cuw, cu2w, cu3w,
-     dlw, drw, dnw, welw, wew, cww, ckw, sww, skw, ltw, rww, rtw, tpw, rulew, rw) = families.lookups
-    tag_of = words.get
+     dlw, drw, dnw, welw, wew, cww, ckw, sww, skw, rulew, rw) = families.lookups
     u1 = folded[p]
     u2 = folded[p:p + 2]
     u3 = folded[p:p + 3]
@@ -299,16 +263,12 @@ def place_weights(families: WeightFamilies, folded: str, p: int, words, rule: st
         ws.append(drw(u1, 0.0))
     if "0" in folded[p - 24 if p >= 24 else 0:p + 24]:
         ws.append(dnw(u1, 0.0))
-    left = None              # the class of the longest word ending before the place (`word_classes`)
     for n in (4, 3, 2):
         word = folded[p - n:p]
-        left = tag_of(word)
-        if left is not None:
+        if word in words:
             ws.append(welw(f"{n}|{u1}", 0.0))
             ws.append(wew(word, 0.0))
             break
-    else:
-        left = tag_of(l1)
     for a, b in ACROSS:
         word = folded[p - a:p + b]
         if word in words:
@@ -319,25 +279,6 @@ def place_weights(families: WeightFamilies, folded: str, p: int, words, rule: st
         if word in words:
             ws.append(sww(word, 0.0))
             ws.append(skw(f"{n}|{u1}", 0.0))
-    left = left or "-"
-    if left != "-":
-        ws.append(ltw(left + "|" + u1, 0.0))
-    right = "-"
-    word = folded[p + 1:p + 4]           # the longest word after the unit, MAX_RIGHT_WORD characters down to one
-    tag = tag_of(word)
-    if tag is None:
-        word = folded[p + 1:p + 3]
-        tag = tag_of(word)
-        if tag is None:
-            word = folded[p + 1]
-            tag = tag_of(word)
-    if tag is not None:
-        if len(word) > 1:
-            ws.append(rww(word, 0.0))
-        if tag:
-            right = tag
-            ws.append(rtw(tag + "|" + u1, 0.0))
-    ws.append(tpw(left + "|" + right + "|" + u1, 0.0))
     if rule is not None:
         ws.append(rulew("", 0.0))
         ws.append(rw(rule, 0.0))
@@ -349,9 +290,7 @@ class GapModel:
     """A trained detector: unit characters, dictionary words, feature weights and the default threshold."""
 
     units: str
-    # each dictionary word that matters at candidate places -> its word class (jieba's tag; "" in a file of
-    # format 3 or 2, which has none)
-    words: Mapping[str, str]
+    words: frozenset[str]
     # The first stage of the cascade: (before, unit) and (unit, after) pairs that, in training, stood at
     # almost no gap though seen often; a place with either is scored 0 without its full features.
     dead_left: frozenset[str]
@@ -409,8 +348,7 @@ class GapModel:
             if len(names) != len(values):
                 raise ValueError("features and weights differ in number")
             units = lists["units"]
-            tags = lists.get("tags") or repeat("")
-            return cls(units=units, words=dict(zip(lists["words"], tags)), dead_left=frozenset(lists["dead_left"]),
+            return cls(units=units, words=frozenset(lists["words"]), dead_left=frozenset(lists["dead_left"]),
                        dead_right=frozenset(lists["dead_right"]), weights=Weights(names, values),
                        bias=float(header["bias"]), threshold=float(header["threshold"]),
                        meta=dict(header.get("meta", {})), path=str(path), pattern=candidate_pattern(units))
@@ -523,11 +461,9 @@ def _sigmoid(z: float) -> float:
 # The payload's sections, in file order: the unit characters, each list of strings, the weights (float64 LE).
 # Format 3 stores a list as its items joined by the header's `separator` (a character no item holds);
 # format 2 stored its UTF-8 concatenation and the end offset (in characters) of each item as uint32 LE.
-# Format 4 adds `tags`, the word class of each item of `words` (in the same order).
-LISTS = ("words", "tags", "dead_left", "dead_right", "features")
+LISTS = ("words", "dead_left", "dead_right", "features")
 SECTIONS = ("units",) + LISTS + ("weights",)
-LISTS_3 = ("words", "dead_left", "dead_right", "features")
-SECTIONS_2 = ("units",) + tuple(f"{name}{part}" for name in LISTS_3 for part in ("", "_ends")) + ("weights",)
+SECTIONS_2 = ("units",) + tuple(f"{name}{part}" for name in LISTS for part in ("", "_ends")) + ("weights",)
 
 
 def _split_sections(body: memoryview, lengths: list[int], names: tuple[str, ...]) -> dict[str, memoryview]:
@@ -542,17 +478,16 @@ def _split_sections(body: memoryview, lengths: list[int], names: tuple[str, ...]
 
 
 def _read_lists(body: memoryview, header: dict) -> dict[str, str | list[str]]:
-    """The unit characters and the string lists of a format 4, 3 or 2 payload (LISTS; LISTS_3 before format 4)."""
-    if header["format"] not in (FORMAT, FORMAT_3):
+    """The unit characters and the string LISTS of a format 3 or format 2 payload."""
+    if header["format"] != FORMAT:
         parts = _split_sections(body, header["sections"], SECTIONS_2)
-        return {"units": str(parts["units"], "utf-8"), **{name: _unpack(parts, name) for name in LISTS_3}}
-    names = LISTS if header["format"] == FORMAT else LISTS_3
-    parts = _split_sections(body, header["sections"], ("units",) + names + ("weights",))
+        return {"units": str(parts["units"], "utf-8"), **{name: _unpack(parts, name) for name in LISTS}}
+    parts = _split_sections(body, header["sections"], SECTIONS)
     separator, counts = header["separator"], header["counts"]
     if len(separator) != 1:
         raise ValueError("the separator is not one character")
     lists = {"units": str(parts["units"], "utf-8")}
-    for name in names:
+    for name in LISTS:
         text = str(parts[name], "utf-8")
         items = text.split(separator) if counts[name] else []
         if len(items) != counts[name]:
@@ -593,16 +528,14 @@ def _unpack(parts: dict[str, memoryview], name: str) -> list[str]:
     return [text[i:j] for i, j in zip(starts, ends)]
 
 
-def write_model(path: str | Path, units: str, words: Mapping[str, str] | Iterable[str], weights: dict[str, float], bias: float,
+def write_model(path: str | Path, units: str, words: Iterable[str], weights: dict[str, float], bias: float,
                 threshold: float, meta: dict, dead_left: Iterable[str] = (), dead_right: Iterable[str] = ()) -> None:
     """Write a model file deterministically: gzip (no timestamp) of a JSON header line (format, bias, threshold,
     metadata, section lengths, list separator and lengths, SHA-256 of the payload) and the binary payload
     (SECTIONS: sorted lists as text, the weights of the sorted features as float64), which loads in a few
     hundredths of a second."""
     names = sorted(weights)
-    tags = words if isinstance(words, Mapping) else dict.fromkeys(words, "")   # a plain word list has no classes
-    words = sorted(tags)
-    lists = dict(zip(LISTS, (words, [tags[w] for w in words], sorted(dead_left), sorted(dead_right), names)))
+    lists = dict(zip(LISTS, (sorted(words), sorted(dead_left), sorted(dead_right), names)))
     separator = separator_for(lists.values())
     sections = [units.encode("utf-8")] + [separator.join(items).encode("utf-8") for items in lists.values()]
     sections.append(_little_endian(array("d", (float(weights[n]) for n in names))))
@@ -643,13 +576,12 @@ def shipped_model(path: str | Path | None = None) -> GapModel:
     return _loaded[key]
 
 
-def iter_tagged_words(lines: Iterable[str], max_length: int) -> Iterable[tuple[str, str]]:
-    """(word, word class) for the words of at most `max_length` characters of a jieba-format dictionary (`word
-    freq [tag]` per line; "" for a line without a tag)."""
+def iter_words(lines: Iterable[str]) -> Iterable[str]:
+    """The words of a jieba-format dictionary (`word freq [tag]` per line)."""
     for line in lines:
         parts = line.split()
-        if parts and len(parts[0]) <= max_length:
-            yield parts[0], parts[2] if len(parts) > 2 else ""
+        if parts:
+            yield parts[0]
 
 
 def describe_model(model: GapModel) -> str:

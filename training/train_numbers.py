@@ -94,27 +94,20 @@ def learn_units(articles: list[dict]) -> str:
     return "".join(sorted({c for c, n in counts.items() if n >= MIN_UNIT_COUNT} | set("%％‰")))
 
 
-def jieba_words() -> dict[str, str]:
-    """jieba's dictionary words of 1-MAX_WORD characters (the only lengths looked up), each with its word class
-    (the part-of-speech tag of its line in jieba's dict.txt: `word count tag`)."""
+def jieba_words() -> frozenset[str]:
+    """jieba's dictionary words of 2-MAX_WORD characters (the only lengths looked up)."""
     import jieba
     path = Path(jieba.__file__).parent / "dict.txt"
     with open(path, encoding="utf-8") as lines:
-        return dict(gapmodel.iter_tagged_words(lines, gapmodel.MAX_WORD))
+        return frozenset(w for w in gapmodel.iter_words(lines) if 2 <= len(w) <= gapmodel.MAX_WORD)
 
 
-WORD_FEATURES = ("cw:", "sw:", "we:", "rw:")
-
-
-def words_that_matter(rows, words: dict[str, str], min_count: int) -> dict[str, str]:
-    """What ships of the dictionary, with each word's class: the words the features met at candidate places
-    at least `min_count` times, and every one-character word (the class of the character beside a unit when no
-    longer word stands there: a bounded set, jieba has 11,580)."""
+def words_that_matter(rows, words: frozenset[str], min_count: int) -> list[str]:
+    """The dictionary words the features met at candidate places at least `min_count` times: what ships."""
     seen: Counter = Counter()
     for feats in rows:
-        seen.update(f[3:] for f in feats if f.startswith(WORD_FEATURES))
-    kept = {w for w, n in seen.items() if n >= min_count and w in words} | {w for w in words if len(w) == 1}
-    return {w: words[w] for w in sorted(kept)}
+        seen.update(f[3:] for f in feats if f.startswith(("cw:", "sw:", "we:")))
+    return sorted(w for w, n in seen.items() if n >= min_count and w in words)
 
 
 def rule_hits(text: str, rules: RuleSet) -> dict[int, str]:
@@ -284,7 +277,7 @@ def train(articles: list[dict], out: str | Path, log=print, page_records: list[d
     del rows, X
     # Calibrate with exactly what ships (pruned weights, shipped words).
     pattern = gapmodel.candidate_pattern(units)
-    crows, clabels, ckinds = build(calib_docs, {"pattern": pattern, "words": used_words}, rules, True)
+    crows, clabels, ckinds = build(calib_docs, {"pattern": pattern, "words": frozenset(used_words)}, rules, True)
     logits = [-50.0 if ruled_out(feats, dead) else bias + sum(weights.get(f, 0.0) for f in feats)
               for feats in crows]
     trusted_features = {"r:" + rule_id for rule_id in trusted}

@@ -16,7 +16,7 @@ out (the same for every decision). Decisions:
 - `linear+lightgbm`: the sum of the two logits.
 
 `--word-classes` compares round seven's decisions the same way (`compare_word_classes`): round six's features,
-each family of word classes added (`gapmodel.word_classes`: `lt` `rw` `rt` `tp`), and fits on `--more-seeds` drop
+each family of word classes added (`word_classes`: `lt` `rw` `rt` `tp`), and fits on `--more-seeds` drop
 copies besides seeds 1-3; `--more-validation N` also scores N fit-bucket articles outside the sample (more
 untouched text, so more false flags at each budget to place it by).
 
@@ -147,6 +147,50 @@ def compare(fit_docs: int, log=print) -> None:
 
 
 WORD_CLASS_PREFIXES = ("lt:", "rw:", "rt:", "tp:")
+# The longest word looked up right after the unit.
+MAX_RIGHT_WORD = 3
+
+
+def tagged_words() -> dict[str, str]:
+    """jieba's dictionary words of 1-MAX_WORD characters, each with its word class (the part-of-speech tag of
+    its line in dict.txt: `word count tag`)."""
+    import jieba
+    words = {}
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.split()
+            if parts and len(parts[0]) <= gapmodel.MAX_WORD:
+                words[parts[0]] = parts[2] if len(parts) > 2 else ""
+    return words
+
+
+def word_classes(folded: str, p: int, words: dict[str, str], u1: str) -> list[str]:
+    """What KIND of word stands on each side of the unit: the word class of the longest dictionary word ending
+    right before the place (`lt:v|名`, 移交|名), the longest word starting right after the unit (`rw:被俘`) and its
+    class (`rt:v|名`), and the pair (`tp:v|v|名`). A side with no word in `words` (or no class) has class `-`."""
+    left = right = "-"
+    for i in range(p - gapmodel.MAX_WORD if p >= gapmodel.MAX_WORD else 0, p):
+        tag = words.get(folded[i:p])
+        if tag is not None:
+            left = tag or "-"
+            break
+    feats = [] if left == "-" else ["lt:" + left + "|" + u1]
+    for n in range(MAX_RIGHT_WORD, 0, -1):
+        word = folded[p + 1:p + 1 + n]
+        tag = words.get(word) if len(word) == n else None
+        if tag is not None:
+            if n > 1:
+                feats.append("rw:" + word)
+            right = tag or "-"
+            if tag:
+                feats.append("rt:" + tag + "|" + u1)
+            break
+    feats.append("tp:" + left + "|" + right + "|" + u1)
+    return feats
+
+
+def with_word_classes(folded, p, words, rule):
+    return SHIPPED_FEATURES(folded, p, words, rule) + word_classes(folded, p, words, folded[p:p + 1])
 # The drop seeds of round six's fit: the baseline the word classes and more seeds are compared with.
 BASE_SEEDS = (1, 2, 3)
 
@@ -160,16 +204,20 @@ WORD_CLASS_DECISIONS = (("round six", (), False), ("+lt +rt", ("lt:", "rt:"), Fa
 def compare_word_classes(fit_docs: int, more_seeds: tuple[int, ...], more_validation: int = 0, log=print) -> None:
     """Round seven's decisions (WORD_CLASS_DECISIONS), each fitted with liblinear on the same sample and scored on
     the calibration bucket (and `more_validation` unsampled fit-bucket articles): the round-six features, each
-    word-class family of `gapmodel.word_classes` added, and fits on `more_seeds` drop copies besides
+    word-class family of `word_classes` added, and fits on `more_seeds` drop copies besides
     BASE_SEEDS (more training signal)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     fit, calib = split(fit_docs, more_validation)
-    units, words, rules = T.learn_units(fit), T.jieba_words(), RuleSet.load()
+    units, words, rules = T.learn_units(fit), tagged_words(), RuleSet.load()
     parts = {"pattern": gapmodel.candidate_pattern(units), "words": words}
-    rows, labels, _ = T.build(fit, parts, rules, seeds=BASE_SEEDS)
-    more_rows, more_labels, _ = T.build(fit, parts, rules, seeds=more_seeds) if more_seeds else ([], [], [])
-    crows, clabels, ckinds = T.build(calib, parts, rules, with_clean=True, seeds=BASE_SEEDS)
+    gapmodel.features = with_word_classes          # train_numbers.examples computes features through the module
+    try:
+        rows, labels, _ = T.build(fit, parts, rules, seeds=BASE_SEEDS)
+        more_rows, more_labels, _ = T.build(fit, parts, rules, seeds=more_seeds) if more_seeds else ([], [], [])
+        crows, clabels, ckinds = T.build(calib, parts, rules, with_clean=True, seeds=BASE_SEEDS)
+    finally:
+        gapmodel.features = SHIPPED_FEATURES
     dead_left, dead_right = T.dead_pairs(rows, labels)
     dead = {"l1u1:" + k for k in dead_left} | {"u2:" + k for k in dead_right}
     cy, cclean = np.array(clabels), np.array(ckinds) == "clean"

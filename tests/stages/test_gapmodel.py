@@ -80,7 +80,7 @@ def test_model_file_round_trips(tmp_path):
     gapmodel.write_model(path, "年%", ["享年", "去年"], {"u1:年": 1.5, "l1:达u1": -0.25}, -2.0, 0.7, {"k": 1})
     model = GapModel.load(path)
     assert (model.units, model.words, model.weights, model.bias, model.threshold, model.meta) == (
-        "年%", {"享年": "", "去年": ""}, {"u1:年": 1.5, "l1:达u1": -0.25}, -2.0, 0.7, {"k": 1})
+        "年%", frozenset({"享年", "去年"}), {"u1:年": 1.5, "l1:达u1": -0.25}, -2.0, 0.7, {"k": 1})
     assert model.dead_left == model.dead_right == frozenset()
     first = path.read_bytes()
     gapmodel.write_model(path, "年%", ["去年", "享年"], {"l1:达u1": -0.25, "u1:年": 1.5}, -2.0, 0.7, {"k": 1})
@@ -92,7 +92,7 @@ def write_format_2(path, units: str, lists: dict[str, list[str]], weights: list[
     """A model file in format 2 (each string list as UTF-8 and its items' end offsets as uint32 LE), which a
     model trained on another branch before format 3 still has."""
     sections = [units.encode()]
-    for name in gapmodel.LISTS_3:
+    for name in gapmodel.LISTS:
         items = lists[name]
         ends = [sum(len(item) for item in items[:k + 1]) for k in range(len(items))]
         sections += ["".join(items).encode(), array("I", ends).tobytes()]
@@ -110,7 +110,7 @@ def test_format_2_file_still_loads_and_converts_to_the_same_model(tmp_path):
     write_format_2(old, "年%", lists, [-0.25, 1.5, 0.5], -2.0, 0.7)
     model = GapModel.load(old)
     assert (model.units, model.words, model.dead_left, model.dead_right, model.weights, model.meta) == (
-        "年%", {"享年": "", "去年": ""}, frozenset({"的年"}), frozenset({"年\n"}),
+        "年%", frozenset({"享年", "去年"}), frozenset({"的年"}), frozenset({"年\n"}),
         {"l1:达u1": -0.25, "u1:年": 1.5, "u2:年\n": 0.5}, {"k": 2})
     new = tmp_path / "new.json.gz"
     gapmodel.rewrite_model(old, new)
@@ -129,13 +129,13 @@ def test_list_separator_is_a_character_no_item_holds(tmp_path):
     header = json.loads(gzip.decompress(path.read_bytes()).partition(b"\n")[0])
     assert header["separator"] == "\x02"
     model = GapModel.load(path)
-    assert model.weights == weights and model.words == {"\x00年": "", "去年": ""}
+    assert model.weights == weights and model.words == frozenset({"\x00年", "去年"})
 
 
 def test_empty_lists_and_a_wrong_item_count_are_told_apart(tmp_path):
     path = tmp_path / "m.json.gz"
     gapmodel.write_model(path, "年", [], {"u1:年": 1.0}, -1.0, 0.5, {})
-    assert GapModel.load(path).words == {}
+    assert GapModel.load(path).words == frozenset()
     raw = gzip.decompress(path.read_bytes())
     head, _, body = raw.partition(b"\n")
     header = json.loads(head)
@@ -253,7 +253,7 @@ def test_rules_command_explains_the_model():
 def test_features_never_see_digits_only_that_there_were_some():
     folded = gapmodel.fold("同比增长12.5%，达到3800万元")
     assert folded == "同比增长00.0%，达到0000万元" == gapmodel.fold("同比增长98.1%，达到4271万元")
-    words = {"增长": "v", "达到": "v"}
+    words = frozenset({"增长", "达到"})
     at = folded.index("万")
     assert gapmodel.features(folded, at, words, None) == gapmodel.features(gapmodel.fold("同比增长7.3%，达到1500万元"),
                                                                            len("同比增长7.3%，达到1500"), words, None)
@@ -322,6 +322,20 @@ WEAK_KIND_POSITIVES = [
     ("今年以来，全市新建充电桩个，覆盖所有街道。", "今年以来，全市新建充电桩", "个"),
     ("这条高速公路全长公里，沿线服务区已全部开放。", "这条高速公路全长", "公里"),
     pytest.param("这条高速公路沿线设有个服务区。", "这条高速公路沿线设有", "个", marks=MISSED_AT_DEFAULT),
+    # round seven: a verb, a counter, then a noun phrase (the shape word classes were to tell from words)
+    ("他先后次荣获全国劳动模范称号。", "他先后", "次"),
+    pytest.param("今年以来，该市已组织次联合执法行动。", "今年以来，该市已组织", "次", marks=MISSED_AT_DEFAULT),
+    pytest.param("双方当天交换了名被俘人员。", "双方当天交换了", "名", marks=MISSED_AT_DEFAULT),
+    ("这起事故造成人死亡、多人受伤。", "这起事故造成", "人"),
+    ("今年全市新增台新能源公交车。", "今年全市新增", "台"),
+    pytest.param("村里今年新建了座蔬菜大棚。", "村里今年新建了", "座", marks=MISSED_AT_DEFAULT),
+    pytest.param("本届音乐节共举办场演出，吸引游客数万人。", "本届音乐节共举办", "场", marks=MISSED_AT_DEFAULT),
+    pytest.param("全市新开通条公交线路，方便市民出行。", "全市新开通", "条", marks=MISSED_AT_DEFAULT),
+    pytest.param("患者张某，男，岁，因持续发热入院治疗。", "患者张某，男，", "岁", marks=MISSED_AT_DEFAULT),
+    ("列车运行时间缩短至小时，比原来快了一半。", "列车运行时间缩短至", "小"),
+    ("该县目前共有家养老机构，床位逐年增加。", "该县目前共有", "家"),
+    pytest.param("展会吸引了多家企业参展。", "展会吸引了", "多", marks=MISSED_AT_DEFAULT),
+    pytest.param("每吨原油的价格上涨了美元。", "每吨原油的价格上涨了", "美元", marks=MISSED_AT_DEFAULT),
 ]
 
 
@@ -338,6 +352,17 @@ WEAK_KIND_TRAPS = [
     "获奖名单公布后，知名企业纷纷报名参加下一届比赛。",
     "这艘货轮的吨位名列前茅，一条条乡村公路连通了千家万户。",
     "记者在现场看到，几台挖掘机正在作业，仓库里堆放着一箱箱水果。",
+    # round seven: counters that stand in words (每次, 一场, 这条, 家人, 名单)
+    "每次开会他都提前到场，这次也不例外。",
+    "他人生中第一次登上领奖台，场面十分感人。",
+    "一场大雨过后，这座城市的空气格外清新。",
+    "这条路是村民出行的必经之路，条件亟待改善。",
+    "这家人的日子越过越红火，全家人都很满意。",
+    "参加活动的人员名单已经公布，请大家留意。",
+    # a counter that is a word's end or start (签约台 a signing table, 单名 a single one): flagged by the shipped
+    # model and by round seven's retrain alike
+    pytest.param("会场中央的签约台布置得庄重大方。", marks=pytest.mark.xfail(strict=True, reason="flagged at 0.95")),
+    pytest.param("航空公司规定，单名旅客最多可托运两件行李。", marks=pytest.mark.xfail(strict=True, reason="flagged at 1.0")),
 ]
 
 
@@ -468,77 +493,6 @@ def test_place_weights_read_keys_that_hold_the_separators(tmp_path):
             want = [model.weights.get(n, 0.0) for n in gapmodel.features(folded, p, model.words, rule)]
             assert gapmodel.place_weights(families, folded, p, model.words, rule) == want
             assert sum(want) > 0.0
-
-
-# Word classes as jieba's dictionary gives them, for the tests of the word-class features (written here: the
-# run-time code never reads jieba).
-CLASSES = {"移交": "v", "被俘": "v", "人员": "n", "签约": "v", "大单": "n", "单": "n", "名": "q", "被": "p",
-           "旅客": "n", "企业": "n", "增长": "v", "达到": "v", "超过": "v", "近": "a", "多": "m", "国家": "n",
-           "共有": "v", "招聘": "v", "教师": "n", "了": "ul", "的": "uj", "全市": "n", "新增": "v"}
-
-
-def test_word_classes_name_the_kind_of_word_on_each_side_of_the_unit():
-    folded = gapmodel.fold("双方移交名被俘人员。")
-    at = folded.index("名")
-    feats = gapmodel.features(folded, at, CLASSES, None)
-    # a verb before the counter, a verb phrase after it: the shape of a count
-    assert {"lt:v|名", "rw:被俘", "rt:v|名", "tp:v|v|名"} <= set(feats)
-    trap = gapmodel.fold("签约台大单")
-    assert "tp:v|n|台" in gapmodel.features(trap, trap.index("台"), CLASSES, None)
-    # a one-character word stands in where no longer one does (单 before 名 in 单名旅客); no word: class `-`
-    lone = gapmodel.fold("单名旅客")
-    assert {"lt:n|名", "rw:旅客", "tp:n|n|名"} <= set(gapmodel.features(lone, 1, CLASSES, None))
-    none = gapmodel.fold("（名）")
-    assert "tp:-|-|名" in gapmodel.features(none, 1, CLASSES, None)
-    # a word list without classes (a model file of format 3) gives the words but no class features
-    plain = dict.fromkeys(CLASSES, "")
-    feats = gapmodel.features(folded, at, plain, None)
-    assert "rw:被俘" in feats and "tp:-|-|名" in feats and not any(f.startswith(("lt:", "rt:")) for f in feats)
-
-
-def test_word_classes_are_read_back_from_the_model_file(tmp_path):
-    path = tmp_path / "m.json.gz"
-    gapmodel.write_model(path, "名台", CLASSES, {"tp:v|v|名": 3.0, "u1:名": -1.0}, -2.0, 0.5, {})
-    model = GapModel.load(path)
-    assert model.words == CLASSES
-    header = json.loads(gzip.decompress(path.read_bytes()).partition(b"\n")[0])
-    assert header["format"] == FORMAT and header["counts"]["tags"] == len(CLASSES)
-    (at, score), = [(p, s) for p, s in model.score_text("双方移交名被俘人员。", ruled_out=False)]
-    assert at == 4 and score == pytest.approx(1 / (1 + 2.718281828459045 ** -(-2.0 + 3.0 - 1.0)))
-
-
-def test_place_weights_give_the_word_classes_weights_of_the_features(tmp_path):
-    """With a model that knows the word-class features (and words with their classes), the fast path gives the
-    reference's weights at every candidate place of the tests' own sentences."""
-    from newsclean.rulebook import RuleSet
-    from newsclean.stages.numbers import find_gaps
-
-    texts = _own_sentences()
-    base, rules = shipped_model(), RuleSet.load()
-    words = {**{w: ("v" if len(w) % 2 else "n") for w in base.words}, **CLASSES}
-    weights = dict(base.weights.items())
-    for text in texts:          # a weight for every word-class feature these sentences give
-        folded = gapmodel.fold(text)
-        for p in base.places(text):
-            for n, f in enumerate(gapmodel.word_classes(folded, p, words, folded[p])):
-                weights.setdefault(f, 0.25 + n / 8)
-    path = tmp_path / "m.json.gz"
-    gapmodel.write_model(path, base.units, words, weights, base.bias, base.threshold, {})
-    model = GapModel.load(path)
-    families = gapmodel.WeightFamilies(model.weights)
-    checked = classed = 0
-    for text in texts:
-        hits = {start: rule for start, _, rule in find_gaps(text, rules)}
-        folded = gapmodel.fold(text)
-        for p in model.places(text):
-            if not 4 <= p <= len(folded) - 4:
-                continue
-            names = gapmodel.features(folded, p, model.words, hits.get(p))
-            want = [model.weights.get(name, 0.0) for name in names]
-            assert gapmodel.place_weights(families, folded, p, model.words, hits.get(p)) == want, (text, p)
-            checked += 1
-            classed += any(n.startswith(("lt:", "rt:")) for n in names)
-    assert checked > 3000 and classed > 0.5 * checked
 
 
 def test_scores_are_the_same_before_and_after_the_process_splits_the_weights(monkeypatch):
