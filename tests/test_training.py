@@ -117,3 +117,17 @@ def test_cross_fitting_scores_every_train_bucket_out_of_fold_and_chooses_as_trai
     assert all(fold["recall"] > 0.5 for fold in first["folds"].values())
     stats = first["stats"]
     assert stats["precision"] >= 0.97 and stats["false_flags_per_10k"] <= 0.15 and stats["recall"] > 0.6
+
+
+def test_word_classes_of_the_validation_name_the_kind_of_word_on_each_side_of_the_unit():
+    """validate_numbers.word_classes (round seven's candidate features): the class of the word before the place
+    and after the unit, the word after it, and the pair; `-` for a side with no dictionary word."""
+    validate = load_script(SCRIPT.with_name("validate_numbers.py"))
+    classes = {"移交": "v", "被俘": "v", "人员": "n", "签约": "v", "大单": "n", "单": "n", "旅客": "n", "被": "p"}
+    folded = gapmodel.fold("双方移交名被俘人员。")
+    assert validate.word_classes(folded, folded.index("名"), classes, "名") == ["lt:v|名", "rw:被俘", "rt:v|名",
+                                                                              "tp:v|v|名"]
+    assert validate.word_classes(gapmodel.fold("签约台大单"), 2, classes, "台")[-1] == "tp:v|n|台"
+    assert validate.word_classes(gapmodel.fold("单名旅客"), 1, classes, "名") == ["lt:n|名", "rw:旅客", "rt:n|名",
+                                                                           "tp:n|n|名"]
+    assert validate.word_classes(gapmodel.fold("（名）"), 1, classes, "名") == ["tp:-|-|名"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+from array import array
 import random
 import re
 import sys
@@ -122,30 +123,35 @@ def examples(text: str, gaps: list[int], model_parts: dict, rules: RuleSet):
         yield gapmodel.features(folded, p, model_parts["words"], hits.get(p)), p in gap_set
 
 
-def build(articles: list[dict], model_parts: dict, rules: RuleSet, with_clean: bool = False):
-    """All examples of `articles` under every seed; with `with_clean`, also the untouched articles (label 0)."""
+def build(articles: list[dict], model_parts: dict, rules: RuleSet, with_clean: bool = False, seeds=SEEDS):
+    """All examples of `articles` under every seed (an article's own `seeds`, else `seeds`); with `with_clean`,
+    also the untouched articles (label 0). Each feature name is held once (interned): millions of rows share
+    a few million names, where one string per occurrence took most of the trainer's memory."""
     rows, labels, kinds = [], [], []
+    names: dict[str, str] = {}
+    held = names.setdefault
     for a in articles:
-        for seed in a.get("seeds", SEEDS):
+        for seed in a.get("seeds", seeds):
             rng = random.Random(f"{seed}:{a['id']}")
             text, gaps = drop_digits(a["text"], rng)
             for feats, label in examples(text, gaps, model_parts, rules):
-                rows.append(feats); labels.append(label); kinds.append("dropped")
+                rows.append([held(f, f) for f in feats]); labels.append(label); kinds.append("dropped")
         if with_clean:
             for feats, label in examples(a["text"], [], model_parts, rules):
-                rows.append(feats); labels.append(False); kinds.append("clean")
+                rows.append([held(f, f) for f in feats]); labels.append(False); kinds.append("clean")
     return rows, labels, kinds
 
 
 def matrix(rows, vocab):
+    """The binary CSR matrix of `rows` over the columns of `vocab` (indices kept in a C array, not as Python
+    ints, which for millions of rows took gigabytes)."""
     import numpy as np
     from scipy.sparse import csr_matrix
-    indptr, indices = [0], []
+    indptr, indices = array("q", [0]), array("i")
     for feats in rows:
-        idx = sorted({vocab[f] for f in feats if f in vocab})
-        indices.extend(idx); indptr.append(len(indices))
+        indices.extend(sorted({vocab[f] for f in feats if f in vocab})); indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float64)
-    return csr_matrix((data, np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+    return csr_matrix((data, np.frombuffer(indices, dtype=np.int32), np.frombuffer(indptr, dtype=np.int64)),
                       shape=(len(rows), len(vocab)))
 
 

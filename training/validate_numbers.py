@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare decisions for the missing-number detector on the validation slice of the TRAIN part, never the test part.
 
-    python training/validate_numbers.py [--fit-docs 1500] [--read 50]
+    python training/validate_numbers.py [--fit-docs 1500] [--read 50] [--word-classes --more-validation 2000]
 
 Each decision is fitted on the same random sample of `--fit-docs` articles of the fit buckets (0-5 of
 `real_data.clean_news("train")`, dropped with train_numbers.SEEDS) and scored on every article of the calibration
@@ -14,6 +14,11 @@ out (the same for every decision). Decisions:
 - `conjunctions`: the same plus conjunctions the linear model cannot form itself (`conjunctions`);
 - `lightgbm`: gradient-boosted trees on the shipped features, fitted on the places the cascade keeps;
 - `linear+lightgbm`: the sum of the two logits.
+
+`--word-classes` compares round seven's decisions the same way (`compare_word_classes`): round six's features,
+each family of word classes added (`word_classes`: `lt` `rw` `rt` `tp`), and fits on `--more-seeds` drop
+copies besides seeds 1-3; `--more-validation N` also scores N fit-bucket articles outside the sample (more
+untouched text, so more false flags at each budget to place it by).
 
 `--rules-through` scores the shipped model on bucket 6 (seeds 1-3) with the rules of `--rules DIR` (default: the
 shipped ones) and lists recall / precision / false flags when places a pattern fired at are flagged from a lower
@@ -73,13 +78,16 @@ def with_conjunctions(folded, p, words, rule):
 SHIPPED_FEATURES = gapmodel.features
 
 
-def split(fit_docs: int) -> tuple[list[dict], list[dict]]:
-    """A fixed random sample of fit-bucket articles and all calibration-bucket articles, sorted by id."""
+def split(fit_docs: int, more_validation: int = 0) -> tuple[list[dict], list[dict]]:
+    """A fixed random sample of fit-bucket articles and all calibration-bucket articles (with `more_validation`,
+    also that many fit-bucket articles outside the sample: more untouched text to count false flags on, where
+    one bucket lets only about ten through at each budget), sorted by id."""
     articles = sorted(clean_news("train"), key=lambda a: a["id"])
     bucket = {a["id"]: zlib.crc32(a["id"].encode("utf-8")) % 10 for a in articles}
     fit = [a for a in articles if bucket[a["id"]] != T.CALIBRATION_BUCKET]
     random.Random(0).shuffle(fit)
-    return sorted(fit[:fit_docs], key=lambda a: a["id"]), [a for a in articles if bucket[a["id"]] == T.CALIBRATION_BUCKET]
+    held = fit[fit_docs:fit_docs + more_validation] + [a for a in articles if bucket[a["id"]] == T.CALIBRATION_BUCKET]
+    return sorted(fit[:fit_docs], key=lambda a: a["id"]), sorted(held, key=lambda a: a["id"])
 
 
 def budget_line(name: str, z, labels, clean, dead, chars: int) -> str:
@@ -136,6 +144,99 @@ def compare(fit_docs: int, log=print) -> None:
     logits["linear+lightgbm"] = logits["linear"] + logits["lightgbm"]
     for name in ("linear", "conjunctions", "lightgbm", "linear+lightgbm"):
         log(budget_line(name, logits[name], cy, cclean, cdead, chars))
+
+
+WORD_CLASS_PREFIXES = ("lt:", "rw:", "rt:", "tp:")
+# The longest word looked up right after the unit.
+MAX_RIGHT_WORD = 3
+
+
+def tagged_words() -> dict[str, str]:
+    """jieba's dictionary words of 1-MAX_WORD characters, each with its word class (the part-of-speech tag of
+    its line in dict.txt: `word count tag`)."""
+    import jieba
+    words = {}
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.split()
+            if parts and len(parts[0]) <= gapmodel.MAX_WORD:
+                words[parts[0]] = parts[2] if len(parts) > 2 else ""
+    return words
+
+
+def word_classes(folded: str, p: int, words: dict[str, str], u1: str) -> list[str]:
+    """What KIND of word stands on each side of the unit: the word class of the longest dictionary word ending
+    right before the place (`lt:v|名`, 移交|名), the longest word starting right after the unit (`rw:被俘`) and its
+    class (`rt:v|名`), and the pair (`tp:v|v|名`). A side with no word in `words` (or no class) has class `-`."""
+    left = right = "-"
+    for i in range(p - gapmodel.MAX_WORD if p >= gapmodel.MAX_WORD else 0, p):
+        tag = words.get(folded[i:p])
+        if tag is not None:
+            left = tag or "-"
+            break
+    feats = [] if left == "-" else ["lt:" + left + "|" + u1]
+    for n in range(MAX_RIGHT_WORD, 0, -1):
+        word = folded[p + 1:p + 1 + n]
+        tag = words.get(word) if len(word) == n else None
+        if tag is not None:
+            if n > 1:
+                feats.append("rw:" + word)
+            right = tag or "-"
+            if tag:
+                feats.append("rt:" + tag + "|" + u1)
+            break
+    feats.append("tp:" + left + "|" + right + "|" + u1)
+    return feats
+
+
+def with_word_classes(folded, p, words, rule):
+    return SHIPPED_FEATURES(folded, p, words, rule) + word_classes(folded, p, words, folded[p:p + 1])
+# The drop seeds of round six's fit: the baseline the word classes and more seeds are compared with.
+BASE_SEEDS = (1, 2, 3)
+
+
+# Round seven's decisions: (name, the word-class families it adds to round six's features, fitted on more seeds)
+WORD_CLASS_DECISIONS = (("round six", (), False), ("+lt +rt", ("lt:", "rt:"), False), ("+rw", ("rw:",), False),
+                        ("+tp", ("tp:",), False), ("+all four", WORD_CLASS_PREFIXES, False),
+                        ("round six, more seeds", (), True), ("+all four, more seeds", WORD_CLASS_PREFIXES, True))
+
+
+def compare_word_classes(fit_docs: int, more_seeds: tuple[int, ...], more_validation: int = 0, log=print) -> None:
+    """Round seven's decisions (WORD_CLASS_DECISIONS), each fitted with liblinear on the same sample and scored on
+    the calibration bucket (and `more_validation` unsampled fit-bucket articles): the round-six features, each
+    word-class family of `word_classes` added, and fits on `more_seeds` drop copies besides
+    BASE_SEEDS (more training signal)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    fit, calib = split(fit_docs, more_validation)
+    units, words, rules = T.learn_units(fit), tagged_words(), RuleSet.load()
+    parts = {"pattern": gapmodel.candidate_pattern(units), "words": words}
+    gapmodel.features = with_word_classes          # train_numbers.examples computes features through the module
+    try:
+        rows, labels, _ = T.build(fit, parts, rules, seeds=BASE_SEEDS)
+        more_rows, more_labels, _ = T.build(fit, parts, rules, seeds=more_seeds) if more_seeds else ([], [], [])
+        crows, clabels, ckinds = T.build(calib, parts, rules, with_clean=True, seeds=BASE_SEEDS)
+    finally:
+        gapmodel.features = SHIPPED_FEATURES
+    dead_left, dead_right = T.dead_pairs(rows, labels)
+    dead = {"l1u1:" + k for k in dead_left} | {"u2:" + k for k in dead_right}
+    cy, cclean = np.array(clabels), np.array(ckinds) == "clean"
+    cdead = np.array([T.ruled_out(f, dead) for f in crows])
+    chars = sum(len(a["text"]) for a in calib)
+    log(f"{len(fit)} fit articles ({len(rows)} places, {sum(labels)} gaps; seeds {BASE_SEEDS} + {more_seeds}: "
+        f"{len(more_rows)} more places), {len(calib)} calibration articles ({chars} characters)")
+    for name, added, more in WORD_CLASS_DECISIONS:
+        if more and not more_seeds:
+            continue
+        left_out = tuple(f for f in WORD_CLASS_PREFIXES if f not in added)
+        fit_rows, fit_labels = (rows + more_rows, labels + more_labels) if more else (rows, labels)
+        seeds = len(BASE_SEEDS) + (len(more_seeds) if more else 0)
+        counts = Counter(f for feats in fit_rows for f in set(feats) if not f.startswith(left_out))
+        vocab = {f: n for n, f in enumerate(sorted(f for f, c in counts.items() if c >= T.MIN_FEATURE_COUNT * seeds))}
+        del counts
+        clf = LogisticRegression(C=T.C, solver="liblinear", max_iter=200, random_state=0)
+        clf.fit(T.matrix(fit_rows, vocab), fit_labels)
+        log(budget_line(name, clf.decision_function(T.matrix(crows, vocab)), cy, cclean, cdead, chars))
 
 
 def read_by_eye(n: int, log=print) -> None:
@@ -201,8 +302,16 @@ def main() -> None:
     ap.add_argument("--read", type=int, default=0, help="only print N misses and the false flags of the shipped model")
     ap.add_argument("--rules-through", action="store_true", help="only compare thresholds for rule-backed places")
     ap.add_argument("--rules", default=None, help="with --rules-through: a folder of rule files replacing the shipped")
+    ap.add_argument("--word-classes", action="store_true", help="compare round seven's decisions: the word "
+                    "classes, and more drop seeds (--more-seeds)")
+    ap.add_argument("--more-seeds", default="4,5,6", help="with --word-classes: drop seeds fitted besides 1-3")
+    ap.add_argument("--more-validation", type=int, default=0, help="with --word-classes: also validate on N "
+                    "fit-bucket articles outside the sample")
     args = ap.parse_args()
-    if args.rules_through:
+    if args.word_classes:
+        compare_word_classes(args.fit_docs, tuple(int(s) for s in args.more_seeds.split(",") if s),
+                             args.more_validation)
+    elif args.rules_through:
         rules_through(args.rules)
     elif args.read:
         read_by_eye(args.read)

@@ -322,6 +322,20 @@ WEAK_KIND_POSITIVES = [
     ("今年以来，全市新建充电桩个，覆盖所有街道。", "今年以来，全市新建充电桩", "个"),
     ("这条高速公路全长公里，沿线服务区已全部开放。", "这条高速公路全长", "公里"),
     pytest.param("这条高速公路沿线设有个服务区。", "这条高速公路沿线设有", "个", marks=MISSED_AT_DEFAULT),
+    # round seven: a verb, a counter, then a noun phrase (the shape word classes were to tell from words)
+    ("他先后次荣获全国劳动模范称号。", "他先后", "次"),
+    pytest.param("今年以来，该市已组织次联合执法行动。", "今年以来，该市已组织", "次", marks=MISSED_AT_DEFAULT),
+    pytest.param("双方当天交换了名被俘人员。", "双方当天交换了", "名", marks=MISSED_AT_DEFAULT),
+    ("这起事故造成人死亡、多人受伤。", "这起事故造成", "人"),
+    ("今年全市新增台新能源公交车。", "今年全市新增", "台"),
+    pytest.param("村里今年新建了座蔬菜大棚。", "村里今年新建了", "座", marks=MISSED_AT_DEFAULT),
+    pytest.param("本届音乐节共举办场演出，吸引游客数万人。", "本届音乐节共举办", "场", marks=MISSED_AT_DEFAULT),
+    pytest.param("全市新开通条公交线路，方便市民出行。", "全市新开通", "条", marks=MISSED_AT_DEFAULT),
+    pytest.param("患者张某，男，岁，因持续发热入院治疗。", "患者张某，男，", "岁", marks=MISSED_AT_DEFAULT),
+    ("列车运行时间缩短至小时，比原来快了一半。", "列车运行时间缩短至", "小"),
+    ("该县目前共有家养老机构，床位逐年增加。", "该县目前共有", "家"),
+    pytest.param("展会吸引了多家企业参展。", "展会吸引了", "多", marks=MISSED_AT_DEFAULT),
+    pytest.param("每吨原油的价格上涨了美元。", "每吨原油的价格上涨了", "美元", marks=MISSED_AT_DEFAULT),
 ]
 
 
@@ -338,6 +352,17 @@ WEAK_KIND_TRAPS = [
     "获奖名单公布后，知名企业纷纷报名参加下一届比赛。",
     "这艘货轮的吨位名列前茅，一条条乡村公路连通了千家万户。",
     "记者在现场看到，几台挖掘机正在作业，仓库里堆放着一箱箱水果。",
+    # round seven: counters that stand in words (每次, 一场, 这条, 家人, 名单)
+    "每次开会他都提前到场，这次也不例外。",
+    "他人生中第一次登上领奖台，场面十分感人。",
+    "一场大雨过后，这座城市的空气格外清新。",
+    "这条路是村民出行的必经之路，条件亟待改善。",
+    "这家人的日子越过越红火，全家人都很满意。",
+    "参加活动的人员名单已经公布，请大家留意。",
+    # a counter that is a word's end or start (签约台 a signing table, 单名 a single one): flagged by the shipped
+    # model and by round seven's retrain alike
+    pytest.param("会场中央的签约台布置得庄重大方。", marks=pytest.mark.xfail(strict=True, reason="flagged at 0.95")),
+    pytest.param("航空公司规定，单名旅客最多可托运两件行李。", marks=pytest.mark.xfail(strict=True, reason="flagged at 1.0")),
 ]
 
 
