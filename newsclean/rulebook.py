@@ -963,7 +963,7 @@ def _deferred(rid: str, path: str, gate: "Gate", expanded: str, budget: RegexBud
 # ~/.cache/newsclean; NEWSCLEAN_CACHE_DIR set to nothing turns the cache off.
 CACHE_DIR_ENV = "NEWSCLEAN_CACHE_DIR"
 # The shape of a cached rules set; another number is another key, so an old file is parsed over, never misread.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def cache_dir() -> Path | None:
@@ -1019,7 +1019,13 @@ class RulesCache:
     def read(self, label: str) -> "RuleSet | None":
         """The cached rules set (named `label`), or None when there is none for this key or it cannot be read."""
         try:
-            key, normalize, lexicons, chrome, gaps = marshal.loads(self.path.read_bytes())
+            stored = self.path.read_bytes()
+            # the engine code goes to `regex` unchecked at first use: a file changed on disk by anything but
+            # `write` (a bad sector, a copy cut short) is refused whole, before marshal reads it
+            digest, body = stored[:_DIGEST_BYTES], stored[_DIGEST_BYTES:]
+            if hashlib.sha256(body).digest() != digest:
+                return None
+            key, normalize, lexicons, chrome, gaps = marshal.loads(body)
             if key != self.key:
                 return None
             return self._rules(label, normalize, lexicons, chrome, gaps)
@@ -1061,16 +1067,25 @@ class RulesCache:
             data = marshal.dumps((self.key, rules.normalize, rules.chrome_lexicons, chrome, gaps))
         except ValueError:  # a value marshal cannot write (a TOML date in normalize.toml): not cached
             return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        import tempfile  # only a run that writes the cache needs it
+
+        temporary = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(data)
+            # a name no other writer has (processes of other hosts or containers may share the folder)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+            with os.fdopen(handle, "wb") as out:
+                out.write(hashlib.sha256(data).digest() + data)
             os.replace(temporary, self.path)  # whole or not at all, whoever else writes it at the same time
         except OSError:
-            try:
-                temporary.unlink()
-            except OSError:
-                pass
+            if temporary is not None:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+
+
+_DIGEST_BYTES = 32  # a cached form starts with the SHA-256 of the rest
 
 
 def _shared_names(parts: list[tuple[str, dict]], known: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[str]]]:

@@ -106,6 +106,23 @@ def test_a_damaged_cached_form_costs_only_the_parse(cache):
         assert stored.read_bytes() not in (damage,)  # written again whole
 
 
+
+def test_a_cached_form_changed_past_its_key_is_refused_before_any_pattern_is_rebuilt(cache, monkeypatch):
+    """Bits flipped in the engine code (a bad sector, a copy cut short and padded) must not reach `regex`
+    (invalid code crashes or hangs it at first use): the whole file is checked against its digest."""
+    expected = _described(RuleSet.load())
+    [stored] = cache.iterdir()
+    whole = stored.read_bytes()
+    for position in (len(whole) // 3, len(whole) // 2, len(whole) - 5):
+        damaged = bytearray(whole)
+        damaged[position] ^= 0x10
+        stored.write_bytes(bytes(damaged))
+        cached = rulebook.RulesCache.of([(p, p.read_bytes()) for p in RuleSource().files()], ())
+        assert cached.read("x") is None
+        assert _described(RuleSet.load()) == expected
+        assert cached.read("x") is not None  # written again whole
+    assert [p.name for p in cache.iterdir()] == [stored.name]  # no temporary file left behind
+
 def test_a_cache_folder_that_cannot_be_made_costs_only_the_parse(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
