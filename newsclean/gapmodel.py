@@ -199,6 +199,8 @@ class JoinedNames:
     def index(self, name: str) -> int | None:
         """The position of `name` among the strings, or None if it is not one of them."""
         key = name.encode("utf-8", "surrogatepass")
+        if self._sep in key:  # it would match across two stored strings; no stored string holds the separator
+            return None
         k = bisect_right(self._firsts, key) - 1
         if k < 0:
             return None
@@ -543,7 +545,8 @@ SECTIONS_2 = ("units",) + tuple(f"{name}{part}" for name in LISTS for part in ("
 
 def gunzip(data: bytes) -> bytes:
     """`gzip.decompress(data)`, by ISA-L's inflate where the `fast` extra's `isal` is installed: the same bytes and
-    the same errors (`BadGzipFile`, `EOFError`), in about 0.01 s instead of 0.025 s for the model's 4 MB, which
+    the same kinds of error (`BadGzipFile` or `EOFError`, each caught by `load` as a `ModelError`; on a given
+    damage the two libraries may raise a different one of them), in about 0.01 s instead of 0.025 s for the model's 4 MB, which
     every start of the command unpacks."""
     try:
         from isal.igzip import decompress

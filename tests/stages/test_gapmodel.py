@@ -428,7 +428,8 @@ def test_joined_names_find_every_name_at_its_position_and_no_other(monkeypatch, 
     names = sorted({"u1:年", "u1:亿", "u2:年底", "l1:去u1", "cu:H年", "a", "ab", "abc", "b", "\U0001f600x", "é", "zz"})
     joined = gapmodel.JoinedNames("\x00".join(names).encode("utf-8"), "\x00", len(names))
     assert [joined.index(n) for n in names] == list(range(len(names))) and joined.split() == names
-    for absent in ("", "0", "aa", "abcd", "u1:", "u1:年x", "u2:年", "\U0010ffff", "zzz", "\ud800"):
+    for absent in ("", "0", "aa", "abcd", "u1:", "u1:年x", "u2:年", "\U0010ffff", "zzz", "\ud800",
+                   "a\x00ab", "ab\x00abc", "b\x00"):  # across two stored names
         assert joined.index(absent) is None, absent
     empty = gapmodel.JoinedNames(b"", "\x00", 0)
     assert empty.index("a") is None and empty.split() == [] and len(empty) == 0
