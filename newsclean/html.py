@@ -302,8 +302,9 @@ def is_item_headline(line: str, density: float) -> bool:
 def _small(element: Any) -> bool:
     """An element of at most ITEM_BOX_CHARS visible characters and ITEM_BOX_ELEMENTS elements: worth reading
     line by line as an item's box."""
-    return (len(element.text_content()) <= ITEM_BOX_CHARS
-            and sum(1 for _ in islice(element.iter(), ITEM_BOX_ELEMENTS + 1)) <= ITEM_BOX_ELEMENTS)
+    # the bounded count first: the text of a large ancestor is never built (set_apart asks for each line)
+    return (sum(1 for _ in islice(element.iter(), ITEM_BOX_ELEMENTS + 1)) <= ITEM_BOX_ELEMENTS
+            and len(element.text_content()) <= ITEM_BOX_CHARS)
 
 
 def _unlinked_chars(element: Any) -> int:
