@@ -475,17 +475,23 @@ class RuleSieve:
             chars = set(text)
             return [r for r in fitting if r.requires is None or not r.requires.isdisjoint(chars)]
         mask = reduce(or_, map(self.by_char.get, set(text), repeat(0)), self.ungated) & self.fits[size]
-        chosen = self.chosen.get(mask)
-        if chosen is None:
-            if len(self.chosen) >= self.CHOSEN_LIMIT:
-                self.chosen.clear()
-            chosen = self.chosen[mask] = [r for n, r in enumerate(self.rules) if mask >> n & 1]
-        return chosen
+        return rules_of_mask(self.chosen, self.rules, mask, self.CHOSEN_LIMIT)
 
     @staticmethod
     def key(rules: list[ChromeRule]) -> tuple:
         """What a sieve is built from: a rule list whose gates or limits changed needs another sieve."""
         return tuple((id(r), r.requires, r.max_chars) for r in rules)
+
+
+def rules_of_mask(chosen: dict[int, list], rules: list, mask: int, limit: int) -> list:
+    """The rules whose bits `mask` sets, in rule order, remembered in `chosen` (at most `limit` masks: a bound
+    on memory) so that each mask's list is built once."""
+    found = chosen.get(mask)
+    if found is None:
+        if len(chosen) >= limit:
+            chosen.clear()
+        found = chosen[mask] = [r for n, r in enumerate(rules) if mask >> n & 1]
+    return found
 
 
 class GapGate:
@@ -514,12 +520,7 @@ class GapGate:
         for char, rules in self.chars:  # a few dozen substring tests: cheaper than a set of a long text's characters
             if char in text:
                 mask |= rules
-        chosen = self.chosen.get(mask)
-        if chosen is None:
-            if len(self.chosen) >= self.CHOSEN_LIMIT:
-                self.chosen.clear()
-            chosen = self.chosen[mask] = [r for n, r in enumerate(self.rules) if mask >> n & 1]
-        return chosen
+        return rules_of_mask(self.chosen, self.rules, mask, self.CHOSEN_LIMIT)
 
     @staticmethod
     def key(rules: list[GapRule]) -> tuple:
