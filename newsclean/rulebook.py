@@ -438,6 +438,20 @@ class ChromeRule:
         return bool(self.pattern.search(text) if self.search else self.pattern.fullmatch(text))
 
 
+def gate_masks(rules: list) -> tuple[dict[str, int], int]:
+    """For rules with gates (`requires`: characters a match needs, or None): each gate character's bit mask of
+    the rules whose gate holds it, and the mask of the rules without a gate (always worth trying)."""
+    by_char: dict[str, int] = {}
+    ungated = 0
+    for n, rule in enumerate(rules):
+        if rule.requires is None:
+            ungated |= 1 << n
+            continue
+        for char in rule.requires:
+            by_char[char] = by_char.get(char, 0) | 1 << n
+    return by_char, ungated
+
+
 class RuleSieve:
     """Which rules of a list could match a text, found in one pass over the text's characters: each character
     maps to the bit mask of the rules whose gate (`ChromeRule.requires`) holds it, the masks of a text's
@@ -450,14 +464,7 @@ class RuleSieve:
 
     def __init__(self, rules: list[ChromeRule]):
         self.rules = list(rules)
-        self.by_char: dict[str, int] = {}
-        self.ungated = 0
-        for n, rule in enumerate(self.rules):
-            if rule.requires is None:
-                self.ungated |= 1 << n
-                continue
-            for char in rule.requires:
-                self.by_char[char] = self.by_char.get(char, 0) | 1 << n
+        self.by_char, self.ungated = gate_masks(self.rules)
         # fits[k]: the rules whose max_chars is at least limits[k] (a text of up to limits[k] characters fits them)
         self.limits = sorted({rule.max_chars for rule in self.rules})
         self.longest = self.limits[-1] if self.limits else 0  # the most characters any of the rules allows
@@ -505,13 +512,7 @@ class GapGate:
 
     def __init__(self, rules: list[GapRule]):
         self.rules = list(rules)
-        self.by_char: dict[str, int] = {}
-        self.ungated = 0
-        for n, rule in enumerate(self.rules):
-            if rule.requires is None:
-                self.ungated |= 1 << n
-            for char in rule.requires or ():
-                self.by_char[char] = self.by_char.get(char, 0) | 1 << n
+        self.by_char, self.ungated = gate_masks(self.rules)
         self.chars = list(self.by_char.items())
         self.chosen: dict[int, list[GapRule]] = {}
 
