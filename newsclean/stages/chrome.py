@@ -605,14 +605,8 @@ class _Scanner:
         """The lines a rule of ARTICLE_END_RULES matches on its own: an editor's credit or an end mark. The two
         rules are asked themselves, through their gates: a line's first rule may be another (`meta-fields`
         takes `责任编辑：李四` first), and most lines are asked nothing else (see `found`)."""
-        enders = [rule for rule in self.rules.chrome_single if rule.id in ARTICLE_END_RULES]
-        return [self._any_matches(enders, line.text) for line in self.lines]
-
-    def _any_matches(self, rules: list[ChromeRule], text: str) -> bool:
-        """One of `rules` matches the line on its own (tried only where its length and gate allow, as the
-        sieve does)."""
-        return any(len(text) <= rule.max_chars and (rule.requires is None or not rule.requires.isdisjoint(text))
-                   and self._match(rule, text) for rule in rules)
+        enders = self.rules.sieve([rule for rule in self.rules.chrome_single if rule.id in ARTICLE_END_RULES])
+        return [any(self._match(rule, line.text) for rule in enders.worth_trying(line.text)) for line in self.lines]
 
     def _shape(self) -> str | None:
         """The page shape of the text (see `_page_shape`); none for an article block extracted from HTML."""
