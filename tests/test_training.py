@@ -131,3 +131,39 @@ def test_word_classes_of_the_validation_name_the_kind_of_word_on_each_side_of_th
     assert validate.word_classes(gapmodel.fold("单名旅客"), 1, classes, "名") == ["lt:n|名", "rw:旅客", "rt:n|名",
                                                                            "tp:n|n|名"]
     assert validate.word_classes(gapmodel.fold("（名）"), 1, classes, "名") == ["tp:-|-|名"]
+
+
+def test_the_network_of_round_eight_sees_folded_windows_and_is_fitted_deterministically():
+    """training/train_gapnet.py (issue 10, round eight, not shipped): each place is the window of folded characters
+    around it (digits as 0, outside the text padded), rare characters share one id, the budget line counts recall
+    at a fixed number of flags on untouched text, and two fits of the network give the same weights."""
+    import numpy as np
+    net_script = load_script(SCRIPT.with_name("train_gapnet.py"))
+    W = net_script.WINDOW
+    text = "截至3月底，共有家企业"
+    folded = gapmodel.fold(text)
+    (window,) = net_script.windows(folded, [text.index("家")])
+    assert len(window) == 2 * W + 1 and window[W] == ord("家")
+    assert window[W - 6] == ord("0") and window[:W - 8] == [-1] * (W - 8) and window[-1] == -1
+    x = np.array([[ord("家")] * 30 + [ord("名")] * 2 + [-1]])
+    vocab = net_script.vocabulary(x)
+    assert vocab == {ord("家"): 2}
+    assert net_script.encode(x, vocab)[0].tolist() == [2] * 30 + [net_script.RARE] * 2 + [net_script.PAD]
+    # 10k characters of untouched text and a budget of 0.2 flags per 10k lets no clean place through: only the
+    # gaps scored above every clean place count (2 of 4), and the one non-gap of the dropped copy above them
+    z = np.array([5.0, 4.0, 3.5, 1.0, 0.5, 3.0, 0.0])
+    y = np.array([True, True, False, True, True, False, False])
+    clean = np.array([False, False, False, False, False, True, True])
+    kinds = np.array(["家", "名", "名", "家", "名", "家", "名"])
+    lines = []
+    by_kind = net_script.budget_report("t", z, y, clean, kinds, 4, 10_000, {"家": 2, "名": 2}, log=lines.append)
+    assert "ff<=0.2: 0.500/0.667" in lines[0] and by_kind[0.2] == {"家": 0.5, "名": 0.5}
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    xs = rng.integers(0, 6, size=(3000, 2 * W + 1))
+    ys = xs[:, W] == 3
+    fits = [net_script.fit_net(xs, ys, 6, 2, 8, 8, 4, log=lambda _: None) for _ in range(2)]
+    first, second = (f.state_dict() for f in fits)
+    assert all(np.array_equal(first[k].numpy(), second[k].numpy()) for k in first)
+    z = net_script.net_logits(fits[0], xs)
+    assert z[ys].mean() > z[~ys].mean()
