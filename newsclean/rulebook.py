@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import regex
 
@@ -367,14 +367,18 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-@dataclass(slots=True)
 class Pattern:
-    """A compiled pattern that remembers where it came from and runs within its rule set's time budget."""
+    """A compiled pattern that remembers where it came from and runs within its rule set's time budget. (A
+    plain class with slots, like `Gates`; `Gate`, `RuleSource` and `RulesCache` are named tuples: the
+    dataclass decorator compiled each class's methods at every start.)"""
 
-    rule_id: str
-    path: str
-    compiled: Any
-    budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
+    __slots__ = ("rule_id", "path", "compiled", "budget")
+
+    def __init__(self, rule_id: str, path: str, compiled: Any, budget: RegexBudget | None = None):
+        self.rule_id = rule_id
+        self.path = path
+        self.compiled = compiled
+        self.budget = RegexBudget() if budget is None else budget
 
     # Each method tests inline whether its call runs under the document's watchdog (armed, and this is its
     # thread: the main thread, inside a document): they run on every line (every text) a gate lets by.
@@ -804,8 +808,7 @@ def gate_key(use: str, flags: int, expanded: str) -> str:
     return hashlib.sha256(f"{use}\0{flags}\0{expanded}".encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class Gate:
+class Gate(NamedTuple):
     """What the table keeps of one pattern: its gate (`required_chars`) and the engine code `regex` compiled
     it to (the state its compiled patterns pickle to, less the pattern text), or None where the code cannot be
     kept (named lists). Rebuilding a pattern from its code takes about 0.2 ms; parsing and compiling it again
@@ -853,7 +856,6 @@ class Gate:
         return cls(None if requires is None else frozenset(requires), engine)
 
 
-@dataclass(slots=True)
 class Gates:
     """Patterns known without parsing them again: gate key -> `Gate`. Built by compiling and checking each
     pattern with one version of `regex` (`regex_version`): under another version the table is not used (its
@@ -861,8 +863,11 @@ class Gates:
     load as without a table: slower, the same output. `learned` is filled by a load: every pattern it read,
     for writing a new table."""
 
-    known: dict[str, Gate] = field(default_factory=dict)
-    learned: dict[str, Gate] = field(default_factory=dict)
+    __slots__ = ("known", "learned")
+
+    def __init__(self, known: dict[str, Gate] | None = None, learned: dict[str, Gate] | None = None):
+        self.known = {} if known is None else known
+        self.learned = {} if learned is None else learned
 
     def to_bytes(self) -> bytes:
         """The learned entries as the table's file: JSON, one pattern a line, sorted, gzip without a time
@@ -907,8 +912,7 @@ def build_gates(directory: "str | Path | RuleSource | None" = None) -> Gates:
     return RuleSet.load(directory, gates=Gates()).gates
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSource:
+class RuleSource(NamedTuple):
     """Where the rules come from: the shipped files (each replaced by a file of the same name in `directory`),
     the files of `extra` adding rules, words and pattern pieces to them, and the rule ids left out."""
 
@@ -977,8 +981,7 @@ def cache_dir() -> Path | None:
     return None if base.startswith("~") else Path(base) / "newsclean"
 
 
-@dataclass(frozen=True, slots=True)
-class RulesCache:
+class RulesCache(NamedTuple):
     """A rules set as its load left it, kept in a file of `cache_dir()` for the next run: every field of every
     rule and each pattern's engine code (`Gate`), written with `marshal` and read back in a few milliseconds
     where a load parses the TOML (about 0.03 s of CPU), expands, hashes and checks the patterns and reads the

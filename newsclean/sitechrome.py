@@ -23,8 +23,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 from urllib.parse import urlsplit
 
 import regex
@@ -36,8 +35,7 @@ _SPACE = regex.compile(r"\s+")
 _SENTENCE_END = regex.compile(r"[。！？!?…”」』）)]$")
 
 
-@dataclass(frozen=True, slots=True)
-class LearnOptions:
+class LearnOptions(NamedTuple):  # a named tuple: a frozen dataclass's decorator costs start-up time
     # A site needs at least min_docs documents before anything is learned from it; see the module docstring.
     min_docs: int = 5
     min_share: float = 0.1
@@ -82,19 +80,20 @@ def is_sentence(text: str) -> bool:
     return _SENTENCE_END.search(text.rstrip()) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Learned:
+class Learned(NamedTuple):  # a named tuple: a frozen dataclass's decorator costs start-up time
     """A recurring line of a site: in `docs` of the site's `site_docs` documents."""
 
     docs: int
     site_docs: int
 
 
-@dataclass(slots=True)
 class SiteChrome:
     """The recurring lines of each site, learned from one batch; `for_url` gives one site's table."""
 
-    sites: dict[str, dict[bytes, Learned]] = field(default_factory=dict)
+    __slots__ = ("sites",)
+
+    def __init__(self, sites: dict[str, dict[bytes, Learned]] | None = None):
+        self.sites = {} if sites is None else sites
 
     @classmethod
     def learn(cls, documents: Iterable[tuple[str, object]], options: LearnOptions = LearnOptions()) -> "SiteChrome":

@@ -25,7 +25,6 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from itertools import islice
 from typing import Any, BinaryIO, Callable, Iterator
 
@@ -287,7 +286,7 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
     if progress.total is None:
         on_bytes = None
     job = _Job(config, sources)
-    read = replace(config.read, defer_extraction=True)  # pages are extracted in the workers
+    read = config.read._replace(defer_extraction=True)  # pages are extracted in the workers
     site, learn_note, spool = learn_site_chrome(config, sources, read)
     cleaner: Cleaner | None = Cleaner(config, site)
     try:
