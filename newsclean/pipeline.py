@@ -78,7 +78,8 @@ class _Switches(NamedTuple):
 
 
 class Options(_Switches):
-    """Every switch of the pipeline, with the defaults the CLI uses: immutable and hashable, checked when made.
+    """Every switch of the pipeline, with the defaults the CLI uses: immutable and hashable, checked when made
+    (`_replace` too).
 
     A named tuple rather than a frozen dataclass, whose decorator compiled its methods at every start.
 
@@ -99,6 +100,9 @@ class Options(_Switches):
         if switches.gap_threshold is not None and not 0.0 <= switches.gap_threshold <= 1.0:
             raise ValueError(f"gap_threshold must lie in [0, 1], not {switches.gap_threshold}")
         return super().__new__(cls, *switches._replace(stages=stages))
+
+    def _replace(self, **changes: Any) -> "Options":
+        return type(self)(**{**self._asdict(), **changes})
 
 
 class Pipeline:

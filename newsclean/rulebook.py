@@ -26,7 +26,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple
 
@@ -369,8 +368,8 @@ def default_rules_dir() -> Path:
 
 class Pattern:
     """A compiled pattern that remembers where it came from and runs within its rule set's time budget. (A
-    plain class with slots, like `Gates`; `Gate`, `RuleSource` and `RulesCache` are named tuples: the
-    dataclass decorator compiled each class's methods at every start.)"""
+    plain class with slots, like `ChromeRule`, `GapRule`, `RuleSet` and `Gates`; `Gate`, `RuleSource` and
+    `RulesCache` are named tuples: the dataclass decorator compiled each class's methods at every start.)"""
 
     __slots__ = ("rule_id", "path", "compiled", "budget")
 
@@ -412,21 +411,27 @@ def _all_matches(compiled: Any, text: str) -> list:
     return list(compiled.finditer(text))
 
 
-@dataclass(slots=True)
 class ChromeRule:
-    id: str
-    description: str
-    pattern: Pattern
-    zone: str = "edge"
-    max_chars: int = 200
-    join_next: bool = False
-    search: bool = False  # match = "search": the pattern may occur anywhere in the line
-    # Characters of which every match holds at least one (`required_chars`); a line with none of them is
-    # not tried. None: the pattern guarantees no such set (it is tried on every line).
-    requires: frozenset | None = None
+    """A chrome rule as loaded."""
 
-    examples: tuple[str, ...] = ()  # lines it removes (a join_next rule's: two lines, split by a newline)
-    keeps: tuple[str, ...] = ()  # look-alike lines it must not remove
+    __slots__ = ("id", "description", "pattern", "zone", "max_chars", "join_next", "search", "requires",
+                 "examples", "keeps")
+
+    def __init__(self, id: str, description: str, pattern: Pattern, zone: str = "edge", max_chars: int = 200,
+                 join_next: bool = False, search: bool = False, requires: frozenset | None = None,
+                 examples: tuple[str, ...] = (), keeps: tuple[str, ...] = ()):
+        self.id = id
+        self.description = description
+        self.pattern = pattern
+        self.zone = zone
+        self.max_chars = max_chars
+        self.join_next = join_next
+        self.search = search  # match = "search": the pattern may occur anywhere in the line
+        # Characters of which every match holds at least one (`required_chars`); a line with none of them is
+        # not tried. None: the pattern guarantees no such set (it is tried on every line).
+        self.requires = requires
+        self.examples = examples  # lines it removes (a join_next rule's: two lines, split by a newline)
+        self.keeps = keeps  # look-alike lines it must not remove
 
     def takes(self, line: str) -> bool:
         """Whether the pattern claims `line` (a join_next rule: the line and the next, split by a newline),
@@ -600,16 +605,22 @@ def _union(sets: list[frozenset | None]) -> frozenset | None:
     return frozenset().union(*sets)
 
 
-@dataclass(slots=True)
 class GapRule:
-    id: str
-    description: str
-    pattern: Pattern
-    kind: str
-    examples: tuple[str, ...] = ()  # texts with the gap marked: `总投资⟨亿元⟩，` (GAP_MARKS)
-    keeps: tuple[str, ...] = ()  # look-alike texts where it finds no gap
-    # Characters every match holds one of (`required_chars`), or None: a text holding none of them is not searched.
-    requires: frozenset | None = None
+    """A gap rule as loaded."""
+
+    __slots__ = ("id", "description", "pattern", "kind", "examples", "keeps", "requires")
+
+    def __init__(self, id: str, description: str, pattern: Pattern, kind: str, examples: tuple[str, ...] = (),
+                 keeps: tuple[str, ...] = (), requires: frozenset | None = None):
+        self.id = id
+        self.description = description
+        self.pattern = pattern
+        self.kind = kind
+        self.examples = examples  # texts with the gap marked: `总投资⟨亿元⟩，` (GAP_MARKS)
+        self.keeps = keeps  # look-alike texts where it finds no gap
+        # Characters every match holds one of (`required_chars`), or None: a text holding none of them is not
+        # searched.
+        self.requires = requires
 
     def gaps(self, text: str) -> list[tuple[int, int]]:
         """The (start, end) of the unit of every gap the pattern finds in `text`.
@@ -637,30 +648,35 @@ def marked_gap(example: str) -> tuple[str, tuple[int, int]]:
     return example.replace(open_, "").replace(close, ""), (start, end)
 
 
-@dataclass(slots=True)
 class RuleSet:
     """Everything the stages read from `rules/`."""
 
-    source: str
-    normalize: dict[str, Any] = field(default_factory=dict)
-    chrome: list[ChromeRule] = field(default_factory=list)
-    chrome_lexicons: dict[str, list[str]] = field(default_factory=dict)
-    gaps: list[GapRule] = field(default_factory=list)
-    # The chrome rules that look at one line, those that look at a line joined with the next, and each
-    # rule's position (candidates are reported in rule order).
-    chrome_single: list[ChromeRule] = field(default_factory=list)
-    chrome_joined: list[ChromeRule] = field(default_factory=list)
-    chrome_order: dict[str, int] = field(default_factory=dict)
-    # line text -> the single-line rules that match it (filled by the chrome stage; never part of equality)
-    line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
-    # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
-    sieves: dict[tuple, "RuleSieve"] = field(default_factory=dict, repr=False, compare=False)
-    # GapGate.key of the gap rules and their gate (built by `gap_gate` on first use)
-    gap_gates: tuple = field(default=((), None), repr=False, compare=False)
-    # the time every pattern of this rule set may take (per call, per document, per run)
-    budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
-    # what is known of each pattern without compiling it (the shipped gate table), and what this load learned
-    gates: "Gates" = field(default_factory=lambda: shipped_gates(), repr=False, compare=False)
+    __slots__ = ("source", "normalize", "chrome", "chrome_lexicons", "gaps", "chrome_single", "chrome_joined",
+                 "chrome_order", "line_matches", "sieves", "gap_gates", "budget", "gates")
+
+    def __init__(self, source: str, normalize: dict[str, Any] | None = None, chrome: list[ChromeRule] | None = None,
+                 chrome_lexicons: dict[str, list[str]] | None = None, gaps: list[GapRule] | None = None,
+                 gates: "Gates | None" = None):
+        self.source = source
+        self.normalize = {} if normalize is None else normalize
+        self.chrome = [] if chrome is None else chrome
+        self.chrome_lexicons = {} if chrome_lexicons is None else chrome_lexicons
+        self.gaps = [] if gaps is None else gaps
+        # The chrome rules that look at one line, those that look at a line joined with the next, and each
+        # rule's position (candidates are reported in rule order): `_index_chrome`.
+        self.chrome_single: list[ChromeRule] = []
+        self.chrome_joined: list[ChromeRule] = []
+        self.chrome_order: dict[str, int] = {}
+        # line text -> the single-line rules that match it (filled by the chrome stage)
+        self.line_matches: dict[str, tuple] = {}
+        # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
+        self.sieves: dict[tuple, RuleSieve] = {}
+        # GapGate.key of the gap rules and their gate (built by `gap_gate` on first use)
+        self.gap_gates: tuple = ((), None)
+        # the time every pattern of this rule set may take (per call, per document, per run)
+        self.budget = RegexBudget()
+        # what is known of each pattern without compiling it (the shipped gate table), and what this load learned
+        self.gates = shipped_gates() if gates is None else gates
 
     @classmethod
     def load(cls, directory: "str | Path | RuleSource | None" = None, gates: "Gates | None" = None) -> "RuleSet":
