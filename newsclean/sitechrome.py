@@ -75,6 +75,21 @@ def site_of(url: object) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def document_keys(text: str) -> list[tuple[bytes, bool]]:
+    """The distinct lines of a document as the count sees them: each line's `line_key` where it first occurs,
+    and whether that line is sentence-like (`is_sentence`), in text order; blank lines are left out."""
+    keys: list[tuple[bytes, bool]] = []
+    seen: set[bytes] = set()
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        key = line_key(line)
+        if key not in seen:
+            seen.add(key)
+            keys.append((key, is_sentence(line)))
+    return keys
+
+
 def is_sentence(text: str) -> bool:
     """A line that ends a sentence (。！？…) reads as prose, whatever it says."""
     return _SENTENCE_END.search(text.rstrip()) is not None
@@ -98,9 +113,16 @@ class SiteChrome:
     @classmethod
     def learn(cls, documents: Iterable[tuple[str, object]], options: LearnOptions = LearnOptions()) -> "SiteChrome":
         """Count lines over `(text, url)` pairs and keep those that recur often enough in their site."""
+        return cls.learn_keyed(((site_of(url), document_keys(text)) for text, url in documents), options)
+
+    @classmethod
+    def learn_keyed(cls, documents: Iterable[tuple[str, list[tuple[bytes, bool]]]],
+                    options: LearnOptions = LearnOptions()) -> "SiteChrome":
+        """The same from `(site, document_keys(text))` pairs, in input order: the keys may be made elsewhere
+        (a run's worker processes make them, `run.workers.key_block`), the counting is this process's."""
         counter = _Counter(options)
-        for text, url in documents:
-            counter.add(text, url)
+        for site, keys in documents:
+            counter.add(site, keys)
         return counter.learned()
 
     def for_url(self, url: object) -> dict[bytes, Learned] | None:
@@ -119,21 +141,14 @@ class _Counter:
         self.sentences: dict[str, set[bytes]] = {}
         self.docs: Counter = Counter()
 
-    def add(self, text: str, url: object) -> None:
-        site = site_of(url)
+    def add(self, site: str, keys: list[tuple[bytes, bool]]) -> None:
+        """One document of `site`, as `document_keys` gives it."""
         self.docs[site] += 1
         counts = self.lines.setdefault(site, Counter())
         sentences = self.sentences.setdefault(site, set())
-        seen = set()
-        for line in text.split("\n"):
-            if not line.strip():
-                continue
-            key = line_key(line)
-            if key in seen:
-                continue
-            seen.add(key)
+        for key, sentence in keys:
             counts[key] += 1
-            if is_sentence(line):
+            if sentence:
                 sentences.add(key)
         if len(counts) > self.options.max_lines_per_site:
             self._prune(site)
