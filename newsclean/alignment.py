@@ -12,7 +12,6 @@ span. Raw text that was deleted has no segment; it sits between two segments.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import Iterable, NamedTuple
 
@@ -25,13 +24,18 @@ class Edit(NamedTuple):
     replacement: str
 
 
-@dataclass(slots=True)
 class _Segment:
-    clean_start: int
-    clean_end: int
-    raw_start: int
-    raw_end: int
-    linear: bool
+    """A clean span and the raw span it came from (a plain class with slots: `_append` widens the last one in
+    place, and a dataclass would cost its decorator's compiles at every start)."""
+
+    __slots__ = ("clean_start", "clean_end", "raw_start", "raw_end", "linear")
+
+    def __init__(self, clean_start: int, clean_end: int, raw_start: int, raw_end: int, linear: bool):
+        self.clean_start = clean_start
+        self.clean_end = clean_end
+        self.raw_start = raw_start
+        self.raw_end = raw_end
+        self.linear = linear
 
 
 class AlignedText:

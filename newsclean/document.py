@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .alignment import AlignedText, Edit
@@ -13,43 +12,58 @@ from .findings import Count, Warning
 MISSING_NUMBER = "missing_number"
 
 
-@dataclass(slots=True)
+def is_missing_number(annotation: Any) -> bool:
+    """Whether an annotation (from a record that may be malformed) is a missing_number flag."""
+    return isinstance(annotation, dict) and annotation.get("type") == MISSING_NUMBER
+
+
+# Removal, Annotation and Line are plain classes with slots, not dataclasses: the dataclass decorator
+# compiles each generated method at import (1-4 ms a class), and nothing here needs more than their fields.
 class Removal:
     """A span of the raw input that is not in the clean text, and why.
 
     The offsets are raw; `Result` adds the clean position (`start` = `end`) where the span used to be.
     """
 
-    raw_start: int
-    raw_end: int
-    reason: str  # "chrome", "repeat", ...
-    rule: str  # the rule id that decided it
-    text: str
-    duplicate_of: int | None = None  # for repeats: raw offset of the kept copy
-    info: dict[str, Any] | None = None  # what justified it, where the rule id alone does not say (a count)
+    __slots__ = ("raw_start", "raw_end", "reason", "rule", "text", "duplicate_of", "info")
+
+    def __init__(self, raw_start: int, raw_end: int, reason: str, rule: str, text: str,
+                 duplicate_of: int | None = None, info: dict[str, Any] | None = None):
+        self.raw_start = raw_start
+        self.raw_end = raw_end
+        self.reason = reason  # "chrome", "repeat", ...
+        self.rule = rule  # the rule id that decided it
+        self.text = text
+        self.duplicate_of = duplicate_of  # for repeats: raw offset of the kept copy
+        self.info = info  # what justified it, where the rule id alone does not say (a count)
 
 
-@dataclass(slots=True)
 class Annotation:
     """A finding that stays in the text: `text[start:end]` (clean) came from `raw[raw_start:raw_end]`."""
 
-    type: str
-    start: int
-    end: int
-    raw_start: int
-    raw_end: int
-    rule: str
-    info: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("type", "start", "end", "raw_start", "raw_end", "rule", "info")
+
+    def __init__(self, type: str, start: int, end: int, raw_start: int, raw_end: int, rule: str,
+                 info: dict[str, Any] | None = None):
+        self.type = type
+        self.start = start
+        self.end = end
+        self.raw_start = raw_start
+        self.raw_end = raw_end
+        self.rule = rule
+        self.info = {} if info is None else info
 
 
-@dataclass(slots=True)
 class Line:
     """One line (paragraph) of the current text: its clean span and its text."""
 
-    index: int
-    start: int
-    end: int
-    text: str
+    __slots__ = ("index", "start", "end", "text")
+
+    def __init__(self, index: int, start: int, end: int, text: str):
+        self.index = index
+        self.start = start
+        self.end = end
+        self.text = text
 
 
 class Document:

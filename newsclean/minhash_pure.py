@@ -13,9 +13,8 @@ from __future__ import annotations
 import random
 import sys
 from array import array
-from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, NamedTuple, Sequence
 
 # Characters dropped by normalisation: whitespace, C0 controls, and the invisible
 # format characters scrapers leave behind, so reposts that differ only in layout
@@ -34,10 +33,7 @@ _IGNORED_RANGES = (
 )
 
 
-@dataclass(frozen=True)
-class MinHashConfig:
-    """How a text becomes a signature: n-gram size, permutations, seed and normalisation."""
-
+class _MinHashFields(NamedTuple):
     ngram: int = 5
     num_perm: int = 128
     seed: int = 1
@@ -48,15 +44,27 @@ class MinHashConfig:
     # that differ only in their figures get identical signatures.
     zero_digits: bool = False
 
-    def __post_init__(self) -> None:
-        if self.ngram < 1:
+
+class MinHashConfig(_MinHashFields):
+    """How a text becomes a signature: n-gram size, permutations, seed and normalisation. Immutable and checked
+    when made (`_replace` too); a named tuple, not a frozen dataclass, whose decorator cost start-up time."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "MinHashConfig":
+        fields = _MinHashFields(*args, **kwargs)
+        if fields.ngram < 1:
             raise ValueError("ngram must be at least 1")
-        if not 2 <= self.num_perm <= 4096:
+        if not 2 <= fields.num_perm <= 4096:
             raise ValueError("num_perm must be between 2 and 4096")
+        return super().__new__(cls, *fields)
+
+    def _replace(self, **changes: Any) -> "MinHashConfig":
+        return type(self)(**{**self._asdict(), **changes})
 
     def to_dict(self) -> dict:
         """The config as a plain JSON-able dict."""
-        return asdict(self)
+        return self._asdict()
 
 
 MASK32 = 0xFFFFFFFF  # also datasketch's "empty" value of a signature slot

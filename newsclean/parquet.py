@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .io import RAW_LIMIT, ReadOptions, Record, Reject, record_from
+from .io.records import PARQUET_SUFFIX, is_parquet_name
 from .io.cloud import is_uri
 from .io.read import open_binary
 from .io.write import atomic_path
 
 BATCH_ROWS = 4096
 MAGIC = b"PAR1"
-SUFFIX = ".parquet"
+SUFFIX = PARQUET_SUFFIX
 
 
 def require_pyarrow():
@@ -37,11 +38,6 @@ def require_pyarrow():
     except ImportError:
         raise ImportError("parquet needs pyarrow: pip install 'newsclean[parquet]'") from None
     return pyarrow
-
-
-def is_parquet_name(path: str | Path) -> bool:
-    """Whether an input or output file is parquet by its name (`.parquet`)."""
-    return str(path).lower().endswith(SUFFIX)
 
 
 # ----------------------------------------------------------------------------- reading

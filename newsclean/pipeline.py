@@ -5,9 +5,8 @@
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from .document import Document
 from .findings import Count, Warning
@@ -15,19 +14,24 @@ from .rulebook import RuleSet
 from .stages import REGISTRY, STAGES, chrome, normalize, rejoin, repeats
 
 
-@dataclass(slots=True)
 class Result:
     """What cleaning one document produced. All offsets are code points; `start`/`end` index `text`,
-    `raw_start`/`raw_end` index the input."""
+    `raw_start`/`raw_end` index the input. (A plain class with slots: a dataclass's decorator would compile
+    its methods at every start.)"""
 
-    id: str | None
-    text: str
-    annotations: list[dict[str, Any]]
-    removed: list[dict[str, Any]]
-    metadata: dict[str, Any]
-    counts: dict[str, int] = field(default_factory=dict)  # `counted` rendered as "kind:rule" keys
-    counted: dict[Count, int] = field(default_factory=dict)  # what the stages counted, for the run's books
-    warnings: list[Warning] = field(default_factory=list)  # typed; `metadata["warnings"]` has their messages
+    __slots__ = ("id", "text", "annotations", "removed", "metadata", "counts", "counted", "warnings")
+
+    def __init__(self, id: str | None, text: str, annotations: list[dict[str, Any]], removed: list[dict[str, Any]],
+                 metadata: dict[str, Any], counts: dict[str, int] | None = None,
+                 counted: dict[Count, int] | None = None, warnings: list[Warning] | None = None):
+        self.id = id
+        self.text = text
+        self.annotations = annotations
+        self.removed = removed
+        self.metadata = metadata
+        self.counts = {} if counts is None else counts  # `counted` rendered as "kind:rule" keys
+        self.counted = {} if counted is None else counted  # what the stages counted, for the run's books
+        self.warnings = [] if warnings is None else warnings  # typed; `metadata["warnings"]` has their messages
 
     def to_record(self, fields: dict[str, Any] | None = None, text_field: str = "text") -> dict[str, Any]:
         """The output JSON object: the input's fields, the clean text in `text_field`, and the findings.
@@ -63,10 +67,7 @@ def clash_warning(names: list[str]) -> Warning:
                    "values are kept under newsclean.input_fields")
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
-    """Every switch of the pipeline, with the defaults the CLI uses."""
-
+class _Switches(NamedTuple):
     t2s: bool = True
     mark: bool = False
     gap_threshold: float | None = None      # missing-number score needed to flag; None: the model's default
@@ -75,14 +76,33 @@ class Options:
     repeats: repeats.RepeatOptions = repeats.RepeatOptions()
     rejoin: rejoin.RejoinOptions = rejoin.RejoinOptions()
 
-    def __post_init__(self):
-        if isinstance(self.stages, str):  # "chrome" or "normalize,chrome": names, not characters
-            object.__setattr__(self, "stages", tuple(s.strip() for s in self.stages.split(",") if s.strip()))
-        unknown = [s for s in self.stages if s not in STAGES]
+
+class Options(_Switches):
+    """Every switch of the pipeline, with the defaults the CLI uses: immutable and hashable, checked when made
+    (`_replace` too).
+
+    A named tuple rather than a frozen dataclass, whose decorator compiled its methods at every start.
+
+    >>> Options(stages="normalize,chrome").stages
+    ('normalize', 'chrome')
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Options":
+        switches = _Switches(*args, **kwargs)
+        stages = switches.stages
+        if isinstance(stages, str):  # "chrome" or "normalize,chrome": names, not characters
+            stages = tuple(s.strip() for s in stages.split(",") if s.strip())
+        unknown = [s for s in stages if s not in STAGES]
         if unknown:
             raise ValueError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
-        if self.gap_threshold is not None and not 0.0 <= self.gap_threshold <= 1.0:
-            raise ValueError(f"gap_threshold must lie in [0, 1], not {self.gap_threshold}")
+        if switches.gap_threshold is not None and not 0.0 <= switches.gap_threshold <= 1.0:
+            raise ValueError(f"gap_threshold must lie in [0, 1], not {switches.gap_threshold}")
+        return super().__new__(cls, *switches._replace(stages=stages))
+
+    def _replace(self, **changes: Any) -> "Options":
+        return type(self)(**{**self._asdict(), **changes})
 
 
 class Pipeline:

@@ -26,9 +26,8 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import regex
 
@@ -367,14 +366,18 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-@dataclass(slots=True)
 class Pattern:
-    """A compiled pattern that remembers where it came from and runs within its rule set's time budget."""
+    """A compiled pattern that remembers where it came from and runs within its rule set's time budget. (A
+    plain class with slots, like `ChromeRule`, `GapRule`, `RuleSet` and `Gates`; `Gate`, `RuleSource` and
+    `RulesCache` are named tuples: the dataclass decorator compiled each class's methods at every start.)"""
 
-    rule_id: str
-    path: str
-    compiled: Any
-    budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
+    __slots__ = ("rule_id", "path", "compiled", "budget")
+
+    def __init__(self, rule_id: str, path: str, compiled: Any, budget: RegexBudget | None = None):
+        self.rule_id = rule_id
+        self.path = path
+        self.compiled = compiled
+        self.budget = RegexBudget() if budget is None else budget
 
     # Each method tests inline whether its call runs under the document's watchdog (armed, and this is its
     # thread: the main thread, inside a document): they run on every line (every text) a gate lets by.
@@ -408,21 +411,27 @@ def _all_matches(compiled: Any, text: str) -> list:
     return list(compiled.finditer(text))
 
 
-@dataclass(slots=True)
 class ChromeRule:
-    id: str
-    description: str
-    pattern: Pattern
-    zone: str = "edge"
-    max_chars: int = 200
-    join_next: bool = False
-    search: bool = False  # match = "search": the pattern may occur anywhere in the line
-    # Characters of which every match holds at least one (`required_chars`); a line with none of them is
-    # not tried. None: the pattern guarantees no such set (it is tried on every line).
-    requires: frozenset | None = None
+    """A chrome rule as loaded."""
 
-    examples: tuple[str, ...] = ()  # lines it removes (a join_next rule's: two lines, split by a newline)
-    keeps: tuple[str, ...] = ()  # look-alike lines it must not remove
+    __slots__ = ("id", "description", "pattern", "zone", "max_chars", "join_next", "search", "requires",
+                 "examples", "keeps")
+
+    def __init__(self, id: str, description: str, pattern: Pattern, zone: str = "edge", max_chars: int = 200,
+                 join_next: bool = False, search: bool = False, requires: frozenset | None = None,
+                 examples: tuple[str, ...] = (), keeps: tuple[str, ...] = ()):
+        self.id = id
+        self.description = description
+        self.pattern = pattern
+        self.zone = zone
+        self.max_chars = max_chars
+        self.join_next = join_next
+        self.search = search  # match = "search": the pattern may occur anywhere in the line
+        # Characters of which every match holds at least one (`required_chars`); a line with none of them is
+        # not tried. None: the pattern guarantees no such set (it is tried on every line).
+        self.requires = requires
+        self.examples = examples  # lines it removes (a join_next rule's: two lines, split by a newline)
+        self.keeps = keeps  # look-alike lines it must not remove
 
     def takes(self, line: str) -> bool:
         """Whether the pattern claims `line` (a join_next rule: the line and the next, split by a newline),
@@ -596,16 +605,22 @@ def _union(sets: list[frozenset | None]) -> frozenset | None:
     return frozenset().union(*sets)
 
 
-@dataclass(slots=True)
 class GapRule:
-    id: str
-    description: str
-    pattern: Pattern
-    kind: str
-    examples: tuple[str, ...] = ()  # texts with the gap marked: `总投资⟨亿元⟩，` (GAP_MARKS)
-    keeps: tuple[str, ...] = ()  # look-alike texts where it finds no gap
-    # Characters every match holds one of (`required_chars`), or None: a text holding none of them is not searched.
-    requires: frozenset | None = None
+    """A gap rule as loaded."""
+
+    __slots__ = ("id", "description", "pattern", "kind", "examples", "keeps", "requires")
+
+    def __init__(self, id: str, description: str, pattern: Pattern, kind: str, examples: tuple[str, ...] = (),
+                 keeps: tuple[str, ...] = (), requires: frozenset | None = None):
+        self.id = id
+        self.description = description
+        self.pattern = pattern
+        self.kind = kind
+        self.examples = examples  # texts with the gap marked: `总投资⟨亿元⟩，` (GAP_MARKS)
+        self.keeps = keeps  # look-alike texts where it finds no gap
+        # Characters every match holds one of (`required_chars`), or None: a text holding none of them is not
+        # searched.
+        self.requires = requires
 
     def gaps(self, text: str) -> list[tuple[int, int]]:
         """The (start, end) of the unit of every gap the pattern finds in `text`.
@@ -633,30 +648,35 @@ def marked_gap(example: str) -> tuple[str, tuple[int, int]]:
     return example.replace(open_, "").replace(close, ""), (start, end)
 
 
-@dataclass(slots=True)
 class RuleSet:
     """Everything the stages read from `rules/`."""
 
-    source: str
-    normalize: dict[str, Any] = field(default_factory=dict)
-    chrome: list[ChromeRule] = field(default_factory=list)
-    chrome_lexicons: dict[str, list[str]] = field(default_factory=dict)
-    gaps: list[GapRule] = field(default_factory=list)
-    # The chrome rules that look at one line, those that look at a line joined with the next, and each
-    # rule's position (candidates are reported in rule order).
-    chrome_single: list[ChromeRule] = field(default_factory=list)
-    chrome_joined: list[ChromeRule] = field(default_factory=list)
-    chrome_order: dict[str, int] = field(default_factory=dict)
-    # line text -> the single-line rules that match it (filled by the chrome stage; never part of equality)
-    line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
-    # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
-    sieves: dict[tuple, "RuleSieve"] = field(default_factory=dict, repr=False, compare=False)
-    # GapGate.key of the gap rules and their gate (built by `gap_gate` on first use)
-    gap_gates: tuple = field(default=((), None), repr=False, compare=False)
-    # the time every pattern of this rule set may take (per call, per document, per run)
-    budget: RegexBudget = field(default_factory=RegexBudget, repr=False, compare=False)
-    # what is known of each pattern without compiling it (the shipped gate table), and what this load learned
-    gates: "Gates" = field(default_factory=lambda: shipped_gates(), repr=False, compare=False)
+    __slots__ = ("source", "normalize", "chrome", "chrome_lexicons", "gaps", "chrome_single", "chrome_joined",
+                 "chrome_order", "line_matches", "sieves", "gap_gates", "budget", "gates")
+
+    def __init__(self, source: str, normalize: dict[str, Any] | None = None, chrome: list[ChromeRule] | None = None,
+                 chrome_lexicons: dict[str, list[str]] | None = None, gaps: list[GapRule] | None = None,
+                 gates: "Gates | None" = None):
+        self.source = source
+        self.normalize = {} if normalize is None else normalize
+        self.chrome = [] if chrome is None else chrome
+        self.chrome_lexicons = {} if chrome_lexicons is None else chrome_lexicons
+        self.gaps = [] if gaps is None else gaps
+        # The chrome rules that look at one line, those that look at a line joined with the next, and each
+        # rule's position (candidates are reported in rule order): `_index_chrome`.
+        self.chrome_single: list[ChromeRule] = []
+        self.chrome_joined: list[ChromeRule] = []
+        self.chrome_order: dict[str, int] = {}
+        # line text -> the single-line rules that match it (filled by the chrome stage)
+        self.line_matches: dict[str, tuple] = {}
+        # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
+        self.sieves: dict[tuple, RuleSieve] = {}
+        # GapGate.key of the gap rules and their gate (built by `gap_gate` on first use)
+        self.gap_gates: tuple = ((), None)
+        # the time every pattern of this rule set may take (per call, per document, per run)
+        self.budget = RegexBudget()
+        # what is known of each pattern without compiling it (the shipped gate table), and what this load learned
+        self.gates = shipped_gates() if gates is None else gates
 
     @classmethod
     def load(cls, directory: "str | Path | RuleSource | None" = None, gates: "Gates | None" = None) -> "RuleSet":
@@ -804,8 +824,7 @@ def gate_key(use: str, flags: int, expanded: str) -> str:
     return hashlib.sha256(f"{use}\0{flags}\0{expanded}".encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class Gate:
+class Gate(NamedTuple):
     """What the table keeps of one pattern: its gate (`required_chars`) and the engine code `regex` compiled
     it to (the state its compiled patterns pickle to, less the pattern text), or None where the code cannot be
     kept (named lists). Rebuilding a pattern from its code takes about 0.2 ms; parsing and compiling it again
@@ -853,7 +872,6 @@ class Gate:
         return cls(None if requires is None else frozenset(requires), engine)
 
 
-@dataclass(slots=True)
 class Gates:
     """Patterns known without parsing them again: gate key -> `Gate`. Built by compiling and checking each
     pattern with one version of `regex` (`regex_version`): under another version the table is not used (its
@@ -861,8 +879,11 @@ class Gates:
     load as without a table: slower, the same output. `learned` is filled by a load: every pattern it read,
     for writing a new table."""
 
-    known: dict[str, Gate] = field(default_factory=dict)
-    learned: dict[str, Gate] = field(default_factory=dict)
+    __slots__ = ("known", "learned")
+
+    def __init__(self, known: dict[str, Gate] | None = None, learned: dict[str, Gate] | None = None):
+        self.known = {} if known is None else known
+        self.learned = {} if learned is None else learned
 
     def to_bytes(self) -> bytes:
         """The learned entries as the table's file: JSON, one pattern a line, sorted, gzip without a time
@@ -907,8 +928,7 @@ def build_gates(directory: "str | Path | RuleSource | None" = None) -> Gates:
     return RuleSet.load(directory, gates=Gates()).gates
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSource:
+class RuleSource(NamedTuple):
     """Where the rules come from: the shipped files (each replaced by a file of the same name in `directory`),
     the files of `extra` adding rules, words and pattern pieces to them, and the rule ids left out."""
 
@@ -977,8 +997,7 @@ def cache_dir() -> Path | None:
     return None if base.startswith("~") else Path(base) / "newsclean"
 
 
-@dataclass(frozen=True, slots=True)
-class RulesCache:
+class RulesCache(NamedTuple):
     """A rules set as its load left it, kept in a file of `cache_dir()` for the next run: every field of every
     rule and each pattern's engine code (`Gate`), written with `marshal` and read back in a few milliseconds
     where a load parses the TOML (about 0.03 s of CPU), expands, hashes and checks the patterns and reads the

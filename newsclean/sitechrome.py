@@ -23,8 +23,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 from urllib.parse import urlsplit
 
 import regex
@@ -36,8 +35,7 @@ _SPACE = regex.compile(r"\s+")
 _SENTENCE_END = regex.compile(r"[。！？!?…”」』）)]$")
 
 
-@dataclass(frozen=True, slots=True)
-class LearnOptions:
+class LearnOptions(NamedTuple):  # a named tuple: a frozen dataclass's decorator costs start-up time
     # A site needs at least min_docs documents before anything is learned from it; see the module docstring.
     min_docs: int = 5
     min_share: float = 0.1
@@ -77,31 +75,54 @@ def site_of(url: object) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def document_keys(text: str) -> list[tuple[bytes, bool]]:
+    """The distinct lines of a document as the count sees them: each line's `line_key` where it first occurs,
+    and whether that line is sentence-like (`is_sentence`), in text order; blank lines are left out."""
+    keys: list[tuple[bytes, bool]] = []
+    seen: set[bytes] = set()
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        key = line_key(line)
+        if key not in seen:
+            seen.add(key)
+            keys.append((key, is_sentence(line)))
+    return keys
+
+
 def is_sentence(text: str) -> bool:
     """A line that ends a sentence (。！？…) reads as prose, whatever it says."""
     return _SENTENCE_END.search(text.rstrip()) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Learned:
+class Learned(NamedTuple):  # a named tuple: a frozen dataclass's decorator costs start-up time
     """A recurring line of a site: in `docs` of the site's `site_docs` documents."""
 
     docs: int
     site_docs: int
 
 
-@dataclass(slots=True)
 class SiteChrome:
     """The recurring lines of each site, learned from one batch; `for_url` gives one site's table."""
 
-    sites: dict[str, dict[bytes, Learned]] = field(default_factory=dict)
+    __slots__ = ("sites",)
+
+    def __init__(self, sites: dict[str, dict[bytes, Learned]] | None = None):
+        self.sites = {} if sites is None else sites
 
     @classmethod
     def learn(cls, documents: Iterable[tuple[str, object]], options: LearnOptions = LearnOptions()) -> "SiteChrome":
         """Count lines over `(text, url)` pairs and keep those that recur often enough in their site."""
+        return cls.learn_keyed(((site_of(url), document_keys(text)) for text, url in documents), options)
+
+    @classmethod
+    def learn_keyed(cls, documents: Iterable[tuple[str, list[tuple[bytes, bool]]]],
+                    options: LearnOptions = LearnOptions()) -> "SiteChrome":
+        """The same from `(site, document_keys(text))` pairs, in input order: the keys may be made elsewhere
+        (a run's worker processes make them, `run.workers.key_block`), the counting is this process's."""
         counter = _Counter(options)
-        for text, url in documents:
-            counter.add(text, url)
+        for site, keys in documents:
+            counter.add(site, keys)
         return counter.learned()
 
     def for_url(self, url: object) -> dict[bytes, Learned] | None:
@@ -120,21 +141,14 @@ class _Counter:
         self.sentences: dict[str, set[bytes]] = {}
         self.docs: Counter = Counter()
 
-    def add(self, text: str, url: object) -> None:
-        site = site_of(url)
+    def add(self, site: str, keys: list[tuple[bytes, bool]]) -> None:
+        """One document of `site`, as `document_keys` gives it."""
         self.docs[site] += 1
         counts = self.lines.setdefault(site, Counter())
         sentences = self.sentences.setdefault(site, set())
-        seen = set()
-        for line in text.split("\n"):
-            if not line.strip():
-                continue
-            key = line_key(line)
-            if key in seen:
-                continue
-            seen.add(key)
+        for key, sentence in keys:
             counts[key] += 1
-            if is_sentence(line):
+            if sentence:
                 sentences.add(key)
         if len(counts) > self.options.max_lines_per_site:
             self._prune(site)

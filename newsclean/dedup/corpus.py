@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
+from ..document import is_missing_number
 from ..io import Record, Reject, dumps, publish
 from ..parquet import is_parquet_name, write_parquet
 from ..paths import PathError
 from .batch import dedup_records
 from .config import DedupConfig
 from .light import Light
-from .repair import is_missing_number
 from .result import DedupResult
 from .stream import Deduplicator
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from ..document import is_missing_number
 from ..io.records import record_id
-from .repair import is_missing_number
 
 
 class Light(NamedTuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
-from ..document import MISSING_NUMBER
+from ..document import is_missing_number
 from .result import DedupResult
 
 # A figure: digits with decimal points, thousands separators, times or dates inside.
@@ -15,10 +15,6 @@ REPAIR_WINDOW = 12
 REPAIR_MIN_SIDE = 3
 REPAIR_MIN_TOTAL = 10
 
-
-def is_missing_number(annotation: Any) -> bool:
-    """Whether an annotation (from a record that may be malformed) is a missing_number flag."""
-    return isinstance(annotation, dict) and annotation.get("type") == MISSING_NUMBER
 
 
 def missing_count(record: dict[str, Any]) -> int:

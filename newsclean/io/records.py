@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 DEFAULT_MAX_CHARS = 2_000_000
@@ -13,6 +12,14 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")  # one page per file (newsclean.html
 WARC_SUFFIXES = (".warc",)  # .warc.gz too: the compressed suffix is taken off first
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
 PARQUET_SUFFIX = ".parquet"  # read by newsclean.parquet
+
+
+def is_parquet_name(path: Any) -> bool:
+    """Whether an input or output file is parquet by its name (`.parquet`): asked of every run's output, so it
+    lives here and not in newsclean.parquet, which a JSONL run never imports."""
+    return str(path).lower().endswith(PARQUET_SUFFIX)
+
+
 # How much of a rejected unit's raw text the rejects file keeps (the rest is counted in `raw_bytes`).
 RAW_LIMIT = 100_000
 CHUNK_BYTES = 1 << 16
@@ -24,27 +31,35 @@ class InputError(Exception):
     """An input path that cannot be read at all (missing, unreadable, unknown kind)."""
 
 
-@dataclass(slots=True)
+# Record and Reject are plain classes with slots and ReadOptions a named tuple, not dataclasses: the dataclass
+# decorator compiles each generated method at import (1-4 ms a class), and every start imports these.
 class Record:
     """One input document: its id, text and the other fields of its JSON object."""
 
-    id: str
-    text: str
-    fields: dict[str, Any]
-    source: str  # "path:line" or "path"
-    encoding: str = "utf-8"
-    meta: dict[str, Any] = field(default_factory=dict)  # what the input says about the document (HTML: title, url...)
+    __slots__ = ("id", "text", "fields", "source", "encoding", "meta")
+
+    def __init__(self, id: str, text: str, fields: dict[str, Any], source: str, encoding: str = "utf-8",
+                 meta: dict[str, Any] | None = None):
+        self.id = id
+        self.text = text
+        self.fields = fields
+        self.source = source  # "path:line" or "path"
+        self.encoding = encoding
+        self.meta = {} if meta is None else meta  # what the input says about the document (HTML: title, url...)
 
 
-@dataclass(slots=True)
 class Reject:
     """An input unit that did not become a document, kept with its reason."""
 
-    source: str
-    reason: str
-    raw: str  # the raw line or the start of the file, decoded leniently for the rejects file
-    id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("source", "reason", "raw", "id", "extra")
+
+    def __init__(self, source: str, reason: str, raw: str, id: str | None = None,
+                 extra: dict[str, Any] | None = None):
+        self.source = source
+        self.reason = reason
+        self.raw = raw  # the raw line or the start of the file, decoded leniently for the rejects file
+        self.id = id
+        self.extra = {} if extra is None else extra
 
     def to_json(self) -> dict[str, Any]:
         out = {"source": self.source, "reason": self.reason, "raw": self.raw}
@@ -54,8 +69,7 @@ class Reject:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class ReadOptions:
+class ReadOptions(NamedTuple):
     text_field: str = "text"
     id_field: str = "id"
     max_chars: int = DEFAULT_MAX_CHARS

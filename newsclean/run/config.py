@@ -1,8 +1,7 @@
 """What a run is asked to do (`RunConfig`), and the error of a run that cannot start."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from ..io import ReadOptions
 from ..pipeline import Options
@@ -18,8 +17,9 @@ class RunError(Exception):
 
 
 
-@dataclass(frozen=True, slots=True)
-class RunConfig:
+class RunConfig(NamedTuple):
+    """What a run is asked to do (a named tuple: a frozen dataclass's decorator costs start-up time)."""
+
     inputs: tuple[str, ...]
     output: str  # a path, or "-" for standard output
     rules_dir: "str | RuleSource | None" = None  # a RuleSource adds extra rule files or disables rules

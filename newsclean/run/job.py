@@ -25,7 +25,6 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from itertools import islice
 from typing import Any, BinaryIO, Callable, Iterator
 
@@ -287,8 +286,8 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
     if progress.total is None:
         on_bytes = None
     job = _Job(config, sources)
-    read = replace(config.read, defer_extraction=True)  # pages are extracted in the workers
-    site, learn_note, spool = learn_site_chrome(config, sources, read)
+    read = config.read._replace(defer_extraction=True)  # pages are extracted in the workers
+    site, learn_note, spool = learn_site_chrome(config, sources, read, pool=True)
     cleaner: Cleaner | None = Cleaner(config, site)
     try:
         stats, skip = job.start()
@@ -335,29 +334,34 @@ def run(config: RunConfig, on_progress: Callable[[int], None] | None = None,
 
 
 
-def learn_site_chrome(config: RunConfig, sources: list[Source], read: ReadOptions
+def learn_site_chrome(config: RunConfig, sources: list[Source], read: ReadOptions, pool: bool = False
                       ) -> tuple[SiteChrome | None, str | None, PageSpool | None]:
     """A first pass over the inputs: the lines each site repeats on many of its pages. The pass reads the
     same inputs in the same order, so a resumed run (or any --jobs) learns exactly the same lines. With
     `read.defer_extraction` its HTML pages are extracted in worker processes and kept in the returned spool
-    for the cleaning pass."""
+    for the cleaning pass; with `pool` (the local engine's runs) and `config.jobs` of 2 or more, the workers
+    also fingerprint the lines (`workers.key_block`), which this process counts in input order."""
     if config.learn is None or "chrome" not in config.options.stages:
         return None, None, None
     if any(s.kind in ("stdin", "stream") for s in sources):
         return None, "site chrome not learned: standard input or a pipe cannot be read twice", None
     units = read_records(list(config.inputs), read, sources=sources)
     spool = PageSpool()
-    extractor = Cleaner(config) if read.defer_extraction and _may_hold_pages(config, sources) else None
+    keyed_by_workers = pool and config.jobs > 1
+    workers = (Cleaner(config) if keyed_by_workers or (read.defer_extraction and _may_hold_pages(config, sources))
+               else None)
     try:
-        extracted = _spooled(extractor, blocks_of(units, config.block_size), spool)
-        site = SiteChrome.learn(((u.text, page_url(u.fields, u.meta)) for u in extracted if isinstance(u, Record)),
-                                config.learn)
+        if workers is None:
+            site = SiteChrome.learn(((u.text, page_url(u.fields, u.meta)) for u in units if isinstance(u, Record)),
+                                    config.learn)
+        else:
+            site = SiteChrome.learn_keyed(_keyed(workers, blocks_of(units, config.block_size), spool), config.learn)
     except BaseException:
         spool.close()
         raise
     finally:
-        if extractor is not None:
-            extractor.close()
+        if workers is not None:
+            workers.close()
     if not spool.pages:
         spool.close()
         spool = None
@@ -372,18 +376,15 @@ def _may_hold_pages(config: RunConfig, sources: list[Source]) -> bool:
     return bool(config.read.html_field) or any(s.kind in ("html", "warc") for s in sources)
 
 
-def _spooled(extractor: Cleaner | None, blocks: Iterator[list], spool: PageSpool) -> Iterator[Record | Reject]:
-    """Every unit of `blocks` with its pages extracted (by `extractor`'s workers), each extracted page also
-    added to `spool`."""
-    if extractor is None:  # no input can hold a page
-        for block in blocks:
-            yield from block
-        return
-    for block, extracted in extractor.extract(blocks):
-        for unit, out in zip(block, extracted):
-            if is_pending(unit):
-                spool.add(out)
-            yield out
+def _keyed(workers: Cleaner, blocks: Iterator[list], spool: PageSpool) -> Iterator[tuple[str, list]]:
+    """Each record's site and line keys (`sitechrome.document_keys`), made by `workers`, in input order; each
+    page they extracted is added to `spool`."""
+    for block, (extracted, keys) in workers.keys(blocks):
+        if extracted is not None:
+            for unit, out in zip(block, extracted):
+                if is_pending(unit):
+                    spool.add(out)
+        yield from (k for k in keys if k is not None)
 
 
 def _account(unit: Record | Reject, results: Iterator[Cleaned], stats: RunStats, job: _Job) -> None:

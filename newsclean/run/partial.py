@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..io import compression_of_name, keep_mode, publish
+from ..io.records import is_parquet_name
 from .config import RunError
 
 try:
@@ -58,10 +59,10 @@ class Partial:
         os.fsync(self.fh.fileno())
 
     def commit(self) -> None:
-        from ..parquet import file_lines, is_parquet_name, write_parquet  # its imports only for the run's end
-
         self.sync()
         if is_parquet_name(self.path):  # the partial file stays JSONL (resumable); converted once, at the end
+            from ..parquet import file_lines, write_parquet  # imported by the runs that write parquet only
+
             write_parquet(self.path, file_lines(self.partial))
             self.partial.unlink()
             return

@@ -2,37 +2,39 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from ..findings import Count, Warning
 from ..stages import BOOKS
 
-@dataclass(slots=True)
 class RunStats:
-    """The books of one run."""
+    """The books of one run: its numbers (`_NUMBERS`, each given by keyword or 0), its counters (`_COUNTERS`,
+    by rule, reason or message, in order of first appearance) and its notes.
 
-    records_in: int = 0
-    written: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    rejects_by_reason: Counter = field(default_factory=Counter)
-    flags: Counter = field(default_factory=Counter)  # missing_number annotations per rule
-    chrome_removed: Counter = field(default_factory=Counter)  # chrome lines per rule
-    repeats_removed: Counter = field(default_factory=Counter)
-    repeats_kept: Counter = field(default_factory=Counter)  # lines that look repeated but stay, by why
-    rejoined: Counter = field(default_factory=Counter)  # line breaks removed inside cut paragraphs, per rule
-    normalized: Counter = field(default_factory=Counter)
-    rule_timeouts: Counter = field(default_factory=Counter)  # rule id -> documents where it ran out of time
-    chars_in: int = 0
-    chars_out: int = 0
-    warnings: Counter = field(default_factory=Counter)  # message -> documents, in order of first appearance
-    # The warnings shown by a line of their own in the summary (a timeout has the rule_timeouts line instead).
-    timeout_messages: set[str] = field(default_factory=set)
-    encodings: Counter = field(default_factory=Counter)
-    resumed_at: int = 0  # input units a previous, interrupted run had already written
-    notes: list[str] = field(default_factory=list)  # about the run itself ("nothing to resume", ...)
-    dedup: dict[str, int] = field(default_factory=dict)  # with --dedup: clusters, suggestions, figure conflicts
+    A plain class with slots: a dataclass of its 21 fields cost its decorator's compiles at every start."""
+
+    # The checkpoint keeps the books exactly (every warning, counters in their order).
+    _NUMBERS = ("records_in", "written", "duplicates", "rejected", "chars_in", "chars_out",
+                "resumed_at")  # resumed_at: input units a previous, interrupted run had already written
+    # flags: missing_number annotations per rule; chrome_removed: chrome lines per rule; repeats_kept: lines that
+    # look repeated but stay, by why; rejoined: line breaks removed inside cut paragraphs, per rule;
+    # rule_timeouts: rule id -> documents where it ran out of time; warnings: message -> documents.
+    _COUNTERS = ("rejects_by_reason", "flags", "chrome_removed", "repeats_removed", "repeats_kept", "rejoined",
+                 "normalized", "rule_timeouts", "warnings", "encodings")
+    __slots__ = _NUMBERS + _COUNTERS + ("timeout_messages", "notes", "dedup")
+
+    def __init__(self, **numbers: int):
+        unknown = set(numbers) - set(self._NUMBERS)
+        if unknown:
+            raise TypeError(f"RunStats has no number {', '.join(sorted(unknown))}")
+        for name in self._NUMBERS:
+            setattr(self, name, numbers.get(name, 0))
+        for name in self._COUNTERS:
+            setattr(self, name, Counter())
+        # The warnings shown by a line of their own in the summary (a timeout has the rule_timeouts line instead).
+        self.timeout_messages: set[str] = set()
+        self.notes: list[str] = []  # about the run itself ("nothing to resume", ...)
+        self.dedup: dict[str, int] = {}  # with --dedup: clusters, suggestions, figure conflicts
 
     def balanced(self) -> bool:
         return self.records_in == self.written + self.duplicates + self.rejected
@@ -81,11 +83,6 @@ class RunStats:
             "warnings": [{"message": m, "documents": n} for m, n in list(self.warnings.items())[:100]],
             "resumed_at": self.resumed_at, "notes": list(self.notes), "dedup": dict(self.dedup),
         }
-
-    # The checkpoint keeps the books exactly (every warning, counters in their order).
-    _COUNTERS = ("rejects_by_reason", "flags", "chrome_removed", "repeats_removed", "repeats_kept", "rejoined",
-                 "normalized", "rule_timeouts", "warnings", "encodings")
-    _NUMBERS = ("records_in", "written", "duplicates", "rejected", "chars_in", "chars_out", "resumed_at")
 
     def state(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in self._NUMBERS}

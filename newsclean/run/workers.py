@@ -14,7 +14,7 @@ from ..findings import Count, Warning
 from ..io import ReadOptions, Record, Reject, dumps
 from ..pipeline import Options, Pipeline, clash_warning, clashing_fields
 from ..rulebook import RuleSource
-from ..sitechrome import SiteChrome
+from ..sitechrome import SiteChrome, document_keys, site_of
 from .config import RunConfig, RunError
 
 if TYPE_CHECKING:  # the process pool's modules (about 0.04 s to import) only for a run with --jobs 2 or more
@@ -115,6 +115,16 @@ def extract_pages(units: list) -> list[Record | Reject]:
     return extract_block(units, _worker["read"])
 
 
+def key_block(units: list) -> tuple[list[Record | Reject] | None, list[tuple[str, list] | None]]:
+    """The learning pass's share of a block, in a worker: the block with its HTML pages extracted (None when
+    it holds no page), and each unit's site and `sitechrome.document_keys` (None for a reject). Fingerprinting
+    the lines (NFKC, simplified characters, a hash a line) is most of that pass; the counting stays with the
+    main process, in input order, so any --jobs learns the same lines."""
+    extracted = extract_pages(units) if any(map(is_pending, units)) else None
+    return extracted, [(site_of(page_url(u.fields, u.meta)), document_keys(u.text)) if isinstance(u, Record) else None
+                       for u in (units if extracted is None else extracted)]
+
+
 def encode_line(line: str) -> bytes:
     try:
         return line.encode("utf-8")
@@ -146,38 +156,33 @@ class Cleaner:
 
     def map(self, blocks: Iterator[list[Record | Reject]]) -> Iterator[tuple[list[Record | Reject], list[Cleaned]]]:
         """(block, cleaned records of the block) for every block, in input order."""
-        if self.pool is None:
-            for block in blocks:
-                yield block, clean_block(payload(block))
-            return
-        pending: deque[tuple[list[Record | Reject], Future]] = deque()
-        window = 2 * self.config.jobs  # blocks in flight: enough to keep the workers busy, never the whole input
-        for block in blocks:
-            pending.append((block, submit(self.pool, block)))
-            if len(pending) >= window:
-                done, future = pending.popleft()
-                yield done, result_of_block(future)
-        while pending:
-            done, future = pending.popleft()
-            yield done, result_of_block(future)
+        return self._in_order(blocks, lambda block: None)
 
     def extract(self, blocks: Iterator[list]) -> Iterator[tuple[list, list[Record | Reject]]]:
         """(block, the block with its HTML pages extracted) for every block, in input order: the pages are
         extracted in the workers, as many blocks at a time as `map` cleans."""
+        return self._in_order(blocks, lambda block: extract_pages if any(map(is_pending, block)) else _as_it_is)
+
+    def keys(self, blocks: Iterator[list]) -> Iterator[tuple[list, tuple[list | None, list]]]:
+        """(block, `key_block(block)`) for every block, in input order, made in the workers."""
+        return self._in_order(blocks, lambda block: key_block)
+
+    def _in_order(self, blocks: Iterator[list], work_of: Callable[[list], Callable | None]) -> Iterator[tuple[list, Any]]:
+        """(block, what `work_of(block)` makes of it; None: the block cleaned) for every block, in input order;
+        with a pool, 2 x jobs blocks in flight (enough to keep the workers busy, never the whole input)."""
         if self.pool is None:
             for block in blocks:
-                yield block, extract_pages(block) if any(map(is_pending, block)) else block
+                work = work_of(block)
+                yield block, clean_block(payload(block)) if work is None else work(block)
             return
         pending: deque[tuple[list, Future | None]] = deque()
         for block in blocks:
-            work = submit(self.pool, block, extract_pages) if any(map(is_pending, block)) else None
-            pending.append((block, work))
+            work = work_of(block)
+            pending.append((block, None if work is _as_it_is else submit(self.pool, block, work)))
             if len(pending) >= 2 * self.config.jobs:
-                done, future = pending.popleft()
-                yield done, done if future is None else result_of_block(future)
+                yield _done(pending.popleft())
         while pending:
-            done, future = pending.popleft()
-            yield done, done if future is None else result_of_block(future)
+            yield _done(pending.popleft())
 
     def close(self) -> None:
         if self.pool is not None:
@@ -190,6 +195,17 @@ class Cleaner:
 
 
 _WORKER_DIED = "a worker process died (out of memory, or killed); the run can be resumed with --resume"
+
+
+def _as_it_is(block: list) -> list:
+    """The work of a block that needs none (`Cleaner.extract` of a block without pages): done in this process."""
+    return block
+
+
+def _done(sent: tuple[list, Future | None]) -> tuple[list, Any]:
+    """A block sent to the pool and what its worker made of it (a block kept here: itself)."""
+    block, future = sent
+    return block, block if future is None else result_of_block(future)
 
 
 def submit(pool: ProcessPoolExecutor, block: list[Record | Reject], work: Callable | None = None) -> Future:

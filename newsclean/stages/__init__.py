@@ -5,8 +5,8 @@ Adding a stage is writing its module with those two declarations and naming it i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 if TYPE_CHECKING:
     from ..document import Document
@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from ..rulebook import RuleSet
 
 
-@dataclass(frozen=True)
-class Stage:
-    """What the pipeline needs to know of a stage: its name, its options, and how to run it."""
+class Stage(NamedTuple):
+    """What the pipeline needs to know of a stage: its name, its options, and how to run it. (A named tuple:
+    a frozen dataclass's decorator compiles its methods at every start.)"""
 
     name: str
     # The stage's options taken from the pipeline's `Options`.
@@ -26,7 +26,7 @@ class Stage:
     bind: Callable[[RuleSet, Any], Callable[[Document], None]]
     # The kinds of `findings.Count` the stage makes -> the book of the run's `RunStats` each is added to (a
     # counter attribute: "chrome_removed", "flags"...); a kind named nowhere is kept in `Result.counts` only.
-    books: dict[str, str] = field(default_factory=dict)
+    books: Mapping[str, str] = MappingProxyType({})
 
 
 def _registry() -> dict[str, Stage]:

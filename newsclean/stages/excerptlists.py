@@ -13,7 +13,7 @@ list outside the body block are chrome (rule `excerpt-list`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -30,8 +30,7 @@ _CUT_SHORT = regex.compile(r"[\p{Han}\p{L}\p{N}，、,&;](?:…|\.{2,}|。{3})$"
 _WRITERS_ELLIPSIS = regex.compile(r"……$")
 
 
-@dataclass(frozen=True, slots=True)
-class ExcerptListOptions:
+class ExcerptListOptions(NamedTuple):  # a named tuple: a frozen dataclass's decorator costs start-up time
     # A summary is prose of at least this many characters (shorter ones are headlines cut short).
     summary_min_chars: int = 30
     # Between one summary and the next: the next item's headline and perhaps a line of its own (a byline,

@@ -19,7 +19,7 @@ keeps the lines of its first post (`newsclean.html`).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -34,8 +34,7 @@ DESCRIPTION = ("On a full page whose body block holds two or more stamp lines of
 _MAKE_FREE = regex.compile(r"[\p{L}\p{N}\s]+")
 
 
-@dataclass(frozen=True, slots=True)
-class PostOptions:
+class PostOptions(NamedTuple):  # a named tuple: a frozen dataclass's decorator costs start-up time
     # A post is a body's worth of prose: at least this many Han characters of prose lines, on each side.
     post_min_han: int = 100
     # A make of stamp line must stand this many times in the block for the block to be a list of posts.

@@ -15,7 +15,7 @@ one.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -53,8 +53,7 @@ RULES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RejoinOptions:
+class RejoinOptions(NamedTuple):  # a named tuple: a frozen dataclass's decorator costs start-up time
     # A line cut by the layout ran the width of a column: shorter unfinished lines are headings or labels.
     min_cut_chars: int = 30
     # ... and the sentence it leaves unfinished is at least this long.

@@ -17,8 +17,8 @@ if len(sys.argv) > 1:
         main(sys.argv[1:], standalone_mode=False)
     except SystemExit:
         pass
-imported["run"] = sorted(m for m in ("numpy", "datasketch", "newsclean.dedup.batch", "newsclean.minhash", "ftfy", "rapidfuzz")
-                         if m in sys.modules)
+imported["run"] = sorted(m for m in ("numpy", "datasketch", "newsclean.dedup.batch", "newsclean.dedup.repair", "newsclean.minhash",
+                                     "newsclean.parquet", "ftfy", "rapidfuzz") if m in sys.modules)
 print(json.dumps(imported))
 """
 
@@ -33,8 +33,9 @@ def test_importing_the_command_loads_no_numpy_and_no_other_command():
 
 
 def test_a_short_clean_without_the_numbers_stage_imports_no_numpy(tmp_path):
-    """Its small page is signed in pure Python by the repeats stage (`minhash_pure`); the dedup machinery is
-    imported only by a run that dedups, rapidfuzz only for a pair of near lines (its exact repeat needs none).
+    """Its small page is signed in pure Python by the repeats stage (`minhash_pure`); the dedup machinery (its
+    repair too) is imported only by a run that dedups, parquet only by a run that reads or writes it, rapidfuzz
+    only for a pair of near lines (its exact repeat needs none).
     (The numbers stage's cascade imports numpy where it runs.)"""
     page = "\n".join(["首页 > 新闻 > 本地", "▲市民在城南农贸市场选购新鲜蔬菜。", "春节前夕，市区各大商超人头攒动，年货销售迎来高峰。",
                       "▲市民在城南农贸市场选购新鲜蔬菜。", "市商务局表示，将持续做好节日期间市场保供稳价工作。"])

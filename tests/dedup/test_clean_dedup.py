@@ -184,7 +184,7 @@ def test_an_interrupted_dedup_run_resumes_to_the_same_bytes(tmp_path):
     with pytest.raises(Stop):
         run(cfg, on_progress=stop)
     assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "cl.jsonl").exists()
-    stats = run(RunConfig(**{**_fields(cfg), "resume": True}))
+    stats = run(cfg._replace(resume=True))
     assert stats.resumed_at > 0 and (stats.written, stats.duplicates, stats.rejected) == (4, 3, 1)
     assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
     assert (tmp_path / "cl.jsonl").read_bytes() == (tmp_path / "ref-cl.jsonl").read_bytes()
@@ -216,15 +216,11 @@ def test_the_run_hands_its_documents_to_the_dedup_pass_and_reads_back_only_an_in
 
     with pytest.raises(Stop):
         run(cfg, on_progress=stop)
-    stats = run(RunConfig(**{**_fields(cfg), "resume": True}))
+    stats = run(cfg._replace(resume=True))
     # The interrupted run checkpointed after 4 input units (one of them the broken line): its 3 documents are
     # read back from the partial output, the other 4 are handed over.
     assert stats.resumed_at == 4 and calls == [(0, 3)]
     assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
-
-
-def _fields(cfg: RunConfig) -> dict:
-    return {name: getattr(cfg, name) for name in cfg.__dataclass_fields__}
 
 
 def test_the_dedup_pass_reads_texts_from_the_cleaned_file_and_decides_as_in_memory(tmp_path):

@@ -7,14 +7,14 @@ where a wrong gate would show)."""
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
+from copy import copy
 import json
 from pathlib import Path
 
 import pytest
 import regex
 
-from newsclean.rulebook import GapGate, RuleSet, RuleSieve, required_chars
+from newsclean.rulebook import GapGate, GapRule, RuleSet, RuleSieve, required_chars
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["tests/stages/test_chrome.py", "tests/stages/test_chrome_wordings.py", "tests/stages/test_page_text.py",
@@ -162,12 +162,19 @@ def test_every_gap_rule_has_a_gate_that_keeps_its_matches():
     assert matched_rules == len(rules.gaps)  # the corpus does exercise every rule
 
 
+def _ungated(rule: GapRule) -> GapRule:
+    """A copy of `rule` without its gate."""
+    bare = copy(rule)
+    bare.requires = None
+    return bare
+
+
 def test_find_gaps_with_the_gates_finds_what_every_pattern_run_finds():
     from newsclean.stages.numbers import find_gaps
 
     gated = RuleSet.load()
     ungated = RuleSet.load()
-    ungated.gaps = [replace(r, requires=None) for r in ungated.gaps]
+    ungated.gaps = [_ungated(r) for r in ungated.gaps]
     texts = _gap_corpus(gated, near=False)
     joined = ["\n".join(texts[i:i + 7]) for i in range(0, len(texts), 7)]  # documents of several lines too
     assert sum(bool(find_gaps(t, gated)) for t in texts) > 250
@@ -178,7 +185,7 @@ def test_find_gaps_with_the_gates_finds_what_every_pattern_run_finds():
 def test_the_gap_gate_picks_the_rules_whose_gate_the_text_meets():
     rules = RuleSet.load()
     rule_list = rules.gaps[:]
-    rule_list[3] = replace(rule_list[3], requires=None)  # a rule without a gate is tried on every text
+    rule_list[3] = _ungated(rule_list[3])  # a rule without a gate is tried on every text
     gate = GapGate(rule_list)
     texts = _gap_corpus(rules, near=False)
     joined = ["\n".join(texts[i:i + 7]) for i in range(0, len(texts), 7)]

@@ -207,7 +207,7 @@ def test_outputs_named_gz_or_zst_are_compressed_and_resume_to_the_same_bytes(tmp
         with pytest.raises(Stop):
             run(packed, on_progress=stop_after(50))
         assert not out.exists() or out.read_bytes() == first  # never a half-written archive
-        run(RunConfig(**{**{f: getattr(packed, f) for f in packed.__dataclass_fields__}, "resume": True}))
+        run(packed._replace(resume=True))
         assert out.read_bytes() == first
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 

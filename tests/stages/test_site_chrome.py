@@ -109,6 +109,21 @@ def test_a_run_learns_the_batch_first_the_same_for_any_jobs(tmp_path):
     assert PROMO not in first["text"]
 
 
+def test_lines_keyed_by_workers_block_by_block_are_counted_in_input_order(tmp_path):
+    """With --jobs 2 the workers fingerprint the lines and this process counts them: blocks of four documents,
+    several in flight, and a table bounded to 40 lines (whose pruning depends on the order of the counts)
+    learn what one process learns."""
+    write_dump(tmp_path / "in.jsonl", site_docs())
+    outputs, learned = [], []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}.jsonl"
+        stats = run(RunConfig(inputs=(str(tmp_path / "in.jsonl"),), output=str(out), jobs=jobs, block_size=4,
+                              learn=LearnOptions(max_lines_per_site=40)))
+        outputs.append(out.read_bytes())
+        learned.append(stats.chrome_removed["site-recurring-line"])
+    assert outputs[0] == outputs[1] and learned == [48, 48]
+
+
 def test_a_run_without_learning_keeps_the_lines(tmp_path):
     write_dump(tmp_path / "in.jsonl", site_docs())
     out = tmp_path / "out.jsonl"
