@@ -70,9 +70,34 @@ def _fold_table() -> dict[int, str]:
 FOLD = _fold_table()
 
 
+def _fold_steps(table: dict[int, str]) -> tuple[tuple[re.Pattern, str], ...]:
+    """FOLD as substitutions, one per target character: a regex class of its sources (`[1-9０-９]` -> `0`), or a
+    `str.replace` of one. `str.translate` looks every character of the text up in the table's dict (about
+    0.18 microseconds a character, Han text included); these run in C over the text and act only where a
+    source stands. Their order does not matter because no target is another step's source."""
+    sources: dict[str, list[str]] = {}
+    for code, target in table.items():
+        if chr(code) != target:
+            sources.setdefault(target, []).append(chr(code))
+    if not set(sources).isdisjoint(c for chars in sources.values() for c in chars):
+        raise ValueError("a fold target is also a fold source: the substitutions would depend on their order")
+    return tuple((re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]") if len(chars) > 1 else chars[0],
+                  target) for target, chars in sorted(sources.items()))
+
+
+FOLD_STEPS = _fold_steps(FOLD)
+
+
 def fold(text: str) -> str:
-    """`text` with the context folding applied; same length, so offsets stay valid."""
-    return text.translate(FOLD)
+    """`text` with the context folding applied (`text.translate(FOLD)`, the same string); same length, so
+    offsets stay valid."""
+    for source, target in FOLD_STEPS:
+        if type(source) is str:
+            if source in text:
+                text = text.replace(source, target)
+        else:
+            text = source.sub(target, text)
+    return text
 
 
 def candidate_pattern(units: str) -> re.Pattern:

@@ -259,6 +259,20 @@ def test_features_never_see_digits_only_that_there_were_some():
                                                                            len("同比增长7.3%，达到1500"), words, None)
 
 
+def test_fold_is_the_fold_table_applied_character_by_character():
+    # fold() runs the table as a few substitutions; it must be text.translate(FOLD) on any mix of the
+    # characters it folds, the characters beside them and the targets themselves.
+    import random
+
+    folded_chars = "".join(map(chr, gapmodel.FOLD))
+    alphabet = folded_chars + "".join(gapmodel.FOLD.values()) + "中文年月%万，。ａｚ\n"
+    rng = random.Random(7)
+    texts = ["", "年", "Ａ股上涨5.2%（约3000万元）,\t其中ｂ类:12项", "２０２３年（全年）"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(3000)]
+    for text in texts:
+        assert gapmodel.fold(text) == text.translate(gapmodel.FOLD)
+
+
 def test_no_candidate_right_after_a_number_a_letter_or_in_a_code():
     pattern = shipped_model().pattern
     text = "增长12%，A股，v2.0版，https://a.cn/%E9%87，'%Y-%m-%d'，12.5亿，5000 万英镑，小说txt 天心"
