@@ -533,6 +533,21 @@ def test_place_weights_read_keys_that_hold_the_separators(tmp_path):
             assert sum(want) > 0.0
 
 
+def test_place_weights_ask_the_word_set_they_are_given():
+    """The families remember the shapes of the words they were last asked with (`word_shapes`): a place weighed
+    with another word set (a word across the place, one ending before it, one starting at it) gets that set's
+    word features, as `features` lists them."""
+    model = shipped_model()
+    families = gapmodel.WeightFamilies(model.weights)
+    folded = gapmodel.fold("去年同期共有家企业参加")
+    p = folded.index("家")
+    for words in (frozenset(), frozenset({"共有", "有家", "家企", "家企业"}), model.words, frozenset({"期共有"})):
+        want = [model.weights.get(n, 0.0) for n in gapmodel.features(folded, p, words, None)]
+        assert gapmodel.place_weights(families, folded, p, words, None) == want
+    assert gapmodel.features(folded, p, frozenset({"共有", "有家", "家企"}), None) != \
+        gapmodel.features(folded, p, frozenset(), None)
+
+
 def test_scores_are_the_same_before_and_after_the_process_splits_the_weights(monkeypatch):
     model = GapModel.load(gapmodel.MODEL_PATH)  # a model of its own: it has scored nothing yet
     texts = _own_sentences()
