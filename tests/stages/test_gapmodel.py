@@ -560,6 +560,25 @@ def test_scores_are_the_same_before_and_after_the_process_splits_the_weights(mon
     assert fast == reference and sum(map(len, fast)) > 3000
 
 
+def test_scores_without_the_ruled_out_places_are_the_rest_of_the_full_list():
+    """With `ruled_out=False` the list is the full one without the places the cascade rules out: a place it
+    rules out where a pattern fired is weighed, in its place in text order."""
+    from newsclean.rulebook import RuleSet
+    from newsclean.stages.numbers import find_gaps
+
+    model, rules = shipped_model(), RuleSet.load()
+    revived = 0
+    for text in _own_sentences():
+        hits = {start: rule for start, _, rule in find_gaps(text, rules)}
+        places = model.places(text)
+        ruled = {p for p, dead in zip(places, model._ruled_out(gapmodel.fold(text), places)) if dead}
+        full = model.score_text(text, hits)
+        assert model.score_text(text, hits, ruled_out=False) == [(p, s) for p, s in full
+                                                                  if p not in ruled or p in hits]
+        revived += len(ruled & set(hits))
+    assert revived > 10  # 16 places of the sentences
+
+
 def test_the_cascade_on_short_texts_needs_no_numpy_and_agrees_with_it_on_long_ones(monkeypatch):
     """Short texts take the first stage in Python (set lookups of `cascade_keys`), so a short run never loads
     numpy for it; a text of NUMPY_PLACES places or more takes it in numpy, with the same answers."""
