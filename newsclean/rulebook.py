@@ -15,7 +15,7 @@ import gzip
 from bisect import bisect_left
 from functools import lru_cache, reduce
 from itertools import repeat
-from operator import or_
+from operator import attrgetter, is_, or_
 import hashlib
 import json
 import marshal
@@ -521,6 +521,7 @@ class GapGate:
 
     def __init__(self, rules: list[GapRule]):
         self.rules = list(rules)
+        self.requires = [rule.requires for rule in self.rules]  # the gates it was built from (`fits`)
         self.by_char, self.ungated = gate_masks(self.rules)
         self.chars = list(self.by_char.items())
         self.chosen: dict[int, list[GapRule]] = {}
@@ -532,10 +533,15 @@ class GapGate:
                 mask |= rules
         return rules_of_mask(self.chosen, self.rules, mask, self.CHOSEN_LIMIT)
 
-    @staticmethod
-    def key(rules: list[GapRule]) -> tuple:
-        """What a gate is built from: a rule list whose rules or gates changed needs another gate."""
-        return tuple((id(r), r.requires) for r in rules)
+    def fits(self, rules: list[GapRule]) -> bool:
+        """Whether this gate was built from these very rules with these very gates (a rule list whose rules or
+        gates changed needs another gate). Asked per document, so in C: building a key of the 71 rules and
+        their gates cost about as much as the gate's own tests."""
+        return (len(rules) == len(self.rules) and all(map(is_, rules, self.rules))
+                and all(map(is_, map(_REQUIRES, rules), self.requires)))
+
+
+_REQUIRES = attrgetter("requires")
 
 
 def required_chars(compiled: Any) -> frozenset | None:
@@ -671,8 +677,8 @@ class RuleSet:
         self.line_matches: dict[str, tuple] = {}
         # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
         self.sieves: dict[tuple, RuleSieve] = {}
-        # GapGate.key of the gap rules and their gate (built by `gap_gate` on first use)
-        self.gap_gates: tuple = ((), None)
+        # the gate of the gap rules (built by `gap_gate` on first use, again when they change: `GapGate.fits`)
+        self.gap_gates: "GapGate | None" = None
         # the time every pattern of this rule set may take (per call, per document, per run)
         self.budget = RegexBudget()
         # what is known of each pattern without compiling it (the shipped gate table), and what this load learned
@@ -733,10 +739,10 @@ class RuleSet:
 
     def gap_gate(self) -> GapGate:
         """The gate of the gap rules, built once for as long as the rules and their gates stay."""
-        key = GapGate.key(self.gaps)
-        if self.gap_gates[0] != key:
-            self.gap_gates = (key, GapGate(self.gaps))
-        return self.gap_gates[1]
+        gate = self.gap_gates
+        if gate is None or not gate.fits(self.gaps):
+            gate = self.gap_gates = GapGate(self.gaps)
+        return gate
 
     def _load_chrome(self, parts: list[tuple[str, dict]]) -> None:
         names, self.chrome_lexicons = _shared_names(parts, ("define", "lexicon", "rule"))

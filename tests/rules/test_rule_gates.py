@@ -203,3 +203,15 @@ def test_gap_rules_whose_gates_change_get_a_new_gate():
     assert rule in rules.gap_gate().worth_trying(text)
     rules.gaps = [r for r in rules.gaps if r is not rule]
     assert rule not in rules.gap_gate().worth_trying(text)
+
+
+def test_a_rule_set_without_gap_rules_finds_no_gaps():
+    # A rule list emptied and filled again gets a gate of its own each time (`GapGate.fits`).
+    from newsclean.stages.numbers import find_gaps
+
+    rules = RuleSet.load()
+    rules.gaps = []
+    assert rules.gap_gate().worth_trying("总投资约亿元") == []
+    assert find_gaps("总投资约亿元", rules) == []
+    rules.gaps = RuleSet.load().gaps
+    assert find_gaps("总投资约亿元，", rules)

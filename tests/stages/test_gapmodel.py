@@ -259,6 +259,20 @@ def test_features_never_see_digits_only_that_there_were_some():
                                                                            len("同比增长7.3%，达到1500"), words, None)
 
 
+def test_fold_is_the_fold_table_applied_character_by_character():
+    # fold() runs the table as a few substitutions; it must be text.translate(FOLD) on any mix of the
+    # characters it folds, the characters beside them and the targets themselves.
+    import random
+
+    folded_chars = "".join(map(chr, gapmodel.FOLD))
+    alphabet = folded_chars + "".join(gapmodel.FOLD.values()) + "中文年月%万，。ａｚ\n"
+    rng = random.Random(7)
+    texts = ["", "年", "Ａ股上涨5.2%（约3000万元）,\t其中ｂ类:12项", "２０２３年（全年）"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(3000)]
+    for text in texts:
+        assert gapmodel.fold(text) == text.translate(gapmodel.FOLD)
+
+
 def test_no_candidate_right_after_a_number_a_letter_or_in_a_code():
     pattern = shipped_model().pattern
     text = "增长12%，A股，v2.0版，https://a.cn/%E9%87，'%Y-%m-%d'，12.5亿，5000 万英镑，小说txt 天心"
@@ -519,6 +533,21 @@ def test_place_weights_read_keys_that_hold_the_separators(tmp_path):
             assert sum(want) > 0.0
 
 
+def test_place_weights_ask_the_word_set_they_are_given():
+    """The families remember the shapes of the words they were last asked with (`word_shapes`): a place weighed
+    with another word set (a word across the place, one ending before it, one starting at it) gets that set's
+    word features, as `features` lists them."""
+    model = shipped_model()
+    families = gapmodel.WeightFamilies(model.weights)
+    folded = gapmodel.fold("去年同期共有家企业参加")
+    p = folded.index("家")
+    for words in (frozenset(), frozenset({"共有", "有家", "家企", "家企业"}), model.words, frozenset({"期共有"})):
+        want = [model.weights.get(n, 0.0) for n in gapmodel.features(folded, p, words, None)]
+        assert gapmodel.place_weights(families, folded, p, words, None) == want
+    assert gapmodel.features(folded, p, frozenset({"共有", "有家", "家企"}), None) != \
+        gapmodel.features(folded, p, frozenset(), None)
+
+
 def test_scores_are_the_same_before_and_after_the_process_splits_the_weights(monkeypatch):
     model = GapModel.load(gapmodel.MODEL_PATH)  # a model of its own: it has scored nothing yet
     texts = _own_sentences()
@@ -529,6 +558,25 @@ def test_scores_are_the_same_before_and_after_the_process_splits_the_weights(mon
     fast = [model.score_text(t) for t in texts]
     assert model.families is not None
     assert fast == reference and sum(map(len, fast)) > 3000
+
+
+def test_scores_without_the_ruled_out_places_are_the_rest_of_the_full_list():
+    """With `ruled_out=False` the list is the full one without the places the cascade rules out: a place it
+    rules out where a pattern fired is weighed, in its place in text order."""
+    from newsclean.rulebook import RuleSet
+    from newsclean.stages.numbers import find_gaps
+
+    model, rules = shipped_model(), RuleSet.load()
+    revived = 0
+    for text in _own_sentences():
+        hits = {start: rule for start, _, rule in find_gaps(text, rules)}
+        places = model.places(text)
+        ruled = {p for p, dead in zip(places, model._ruled_out(gapmodel.fold(text), places)) if dead}
+        full = model.score_text(text, hits)
+        assert model.score_text(text, hits, ruled_out=False) == [(p, s) for p, s in full
+                                                                  if p not in ruled or p in hits]
+        revived += len(ruled & set(hits))
+    assert revived > 10  # 16 places of the sentences
 
 
 def test_the_cascade_on_short_texts_needs_no_numpy_and_agrees_with_it_on_long_ones(monkeypatch):
