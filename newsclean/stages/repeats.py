@@ -19,7 +19,6 @@ below the body they are menus and link lists, and collapse.
 from __future__ import annotations
 
 import sys
-import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import regex
 from .. import minhash_pure
 from ..document import Document, Line
 from ..minhash_pure import MinHashConfig
+from ..nfkc import nfkc
 from . import Stage
 
 if TYPE_CHECKING:  # numpy is imported by the pages that need it (see `_near_pairs`)
@@ -124,7 +124,7 @@ class RepeatOptions:
 @lru_cache(maxsize=1 << 14)
 def _key(text: str) -> str:
     """What two copies of one paragraph share: NFKC text without spaces, punctuation and symbols."""
-    return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text))
+    return _NOT_TEXT.sub("", nfkc(text))
 
 
 def line_kind(text: str) -> str:
@@ -170,7 +170,7 @@ def _same_figures(a: str, b: str) -> bool:
 @lru_cache(maxsize=1 << 14)
 def _compared(text: str) -> str:
     """The form two copies are compared in: NFKC, no spaces, no leading caption marker."""
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    text = _SPACES.sub("", nfkc(text))
     return CAPTION_MARK.sub("", text, count=1)
 
 
@@ -305,7 +305,7 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
     first_seen: dict[str, int] = {}
     candidates: list[int] = []
     # Captions such as "（毛毛）。" are almost all punctuation: their exact key keeps the punctuation.
-    exacts = [key if len(key) >= options.near_min_chars else _SPACES.sub("", unicodedata.normalize("NFKC", line.text))
+    exacts = [key if len(key) >= options.near_min_chars else _SPACES.sub("", nfkc(line.text))
               for key, line in zip(keys, lines)]
     for i, key in enumerate(keys):
         exact = exacts[i]
