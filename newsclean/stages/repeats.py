@@ -254,9 +254,10 @@ def _candidate_pairs(sigs: np.ndarray, options: RepeatOptions) -> tuple[np.ndarr
 
     n, num_perm = sigs.shape
     if n <= options.direct_max_lines:  # a page of ordinary size: every pair at once is cheaper than banding
-        estimates = (sigs[:, None, :] == sigs[None, :, :]).mean(axis=2)
-        later, earlier = np.nonzero(np.tril(estimates >= options.jaccard_threshold, k=-1))
-        return later.astype(np.int64), earlier.astype(np.int64)
+        later, earlier = _lower_pairs(n)
+        equal = np.count_nonzero(sigs[later] == sigs[earlier], axis=1)
+        keep = equal >= _equal_slots_needed(num_perm, options.jaccard_threshold)
+        return later[keep], earlier[keep]
     rows = options.lsh_rows
     bands = num_perm // rows
     values = sigs[:, :bands * rows].astype(np.uint64).reshape(n, bands, rows)
@@ -290,6 +291,25 @@ def _candidate_pairs(sigs: np.ndarray, options: RepeatOptions) -> tuple[np.ndarr
         estimates[start:end] = (sigs[later[start:end]] == sigs[earlier[start:end]]).mean(axis=1)
     keep = estimates >= options.jaccard_threshold
     return later[keep], earlier[keep]
+
+
+@lru_cache(maxsize=32)
+def _lower_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (later, earlier) of n positions, sorted by later then earlier (numpy's `tril_indices`, which
+    costs more than comparing a small page's signatures: remembered for the last few page sizes)."""
+    import numpy as np
+
+    later, earlier = np.tril_indices(n, -1)
+    for positions in (later, earlier):
+        positions.flags.writeable = False
+    return later, earlier
+
+
+@lru_cache(maxsize=8)
+def _equal_slots_needed(num_perm: int, threshold: float) -> int:
+    """The fewest equal signature slots whose share (an estimated Jaccard) reaches the threshold: the share
+    compared as `equal / num_perm >= threshold` (numpy's mean of the equal slots made the same division)."""
+    return next((k for k in range(num_perm + 1) if k / num_perm >= threshold), num_perm + 1)
 
 
 def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
@@ -466,11 +486,11 @@ def _near_pairs(keys: list[str], options: RepeatOptions) -> list[tuple[int, list
 
 def _pairs_in_python(sigs: list[tuple[int, ...]], options: RepeatOptions) -> list[tuple[int, list[int]]]:
     """`_near_pairs` of a small page (at most `direct_max_lines`) from every pair of signatures, as the numpy
-    path compares them: the share of equal slots (an exact count over num_perm) against the threshold."""
+    path compares them: the count of equal slots against the fewest whose share reaches the threshold."""
     grouped = []
+    needed = _equal_slots_needed(options.num_perm, options.jaccard_threshold)
     for i, later in enumerate(sigs):
-        earlier = [j for j in range(i)
-                   if sum(x == y for x, y in zip(later, sigs[j])) / len(later) >= options.jaccard_threshold]
+        earlier = [j for j in range(i) if sum(x == y for x, y in zip(later, sigs[j])) >= needed]
         if earlier:
             grouped.append((i, earlier))
     return grouped
