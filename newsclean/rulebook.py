@@ -649,8 +649,9 @@ class RuleSet:
     chrome_order: dict[str, int] = field(default_factory=dict)
     # line text -> the single-line rules that match it (filled by the chrome stage; never part of equality)
     line_matches: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
-    # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
-    sieves: dict[tuple, "RuleSieve"] = field(default_factory=dict, repr=False, compare=False)
+    # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use); the chrome stage keeps its
+    # bundle of sieves here too, under a key of its own (`chrome._stage_sieves`)
+    sieves: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
     # GapGate.key of the gap rules and their gate (built by `gap_gate` on first use)
     gap_gates: tuple = field(default=((), None), repr=False, compare=False)
     # the time every pattern of this rule set may take (per call, per document, per run)
