@@ -276,6 +276,8 @@ def signatures(
     texts = list(texts)
     compute = _signatures_numba if backend == "numba" else _signatures_numpy
     size = chunk_size(len(texts), jobs)
+    if jobs <= 1 and 0 < len(texts) <= size:  # one chunk (a page's lines): no split, no concatenation
+        return compute(texts, config)
     parts = [texts[start : start + size] for start in range(0, len(texts), size)]
     if not parts:
         return np.empty((0, config.num_perm), dtype=np.uint32)

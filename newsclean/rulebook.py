@@ -675,8 +675,9 @@ class RuleSet:
         self.chrome_order: dict[str, int] = {}
         # line text -> the single-line rules that match it (filled by the chrome stage)
         self.line_matches: dict[str, tuple] = {}
-        # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use)
-        self.sieves: dict[tuple, RuleSieve] = {}
+        # RuleSieve.key of a rule list -> its sieve (built by `sieve` on first use); the chrome stage keeps its
+        # bundle of sieves here too, under a key of its own (`chrome._stage_sieves`)
+        self.sieves: dict[tuple, Any] = {}
         # the gate of the gap rules (built by `gap_gate` on first use, again when they change: `GapGate.fits`)
         self.gap_gates: "GapGate | None" = None
         # the time every pattern of this rule set may take (per call, per document, per run)

@@ -21,12 +21,13 @@ size, which keeps memory bounded and, the input order being fixed, the result de
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections import Counter
 from typing import Iterable, NamedTuple
 from urllib.parse import urlsplit
 
 import regex
+
+from .nfkc import nfkc
 
 RULE_ID = "site-recurring-line"
 CORPUS = ""  # the site of records without a URL
@@ -52,7 +53,7 @@ def line_key(text: str) -> bytes:
     >>> line_key(" 分享到:微信 ") == line_key("分享到：微信"), line_key("網站首頁") == line_key("网站首页")
     (True, True)
     """
-    folded = _SPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    folded = _SPACE.sub("", nfkc(text)).casefold()
     if not folded.isascii():
         folded = _simplified(folded)
     return hashlib.blake2b(folded.encode("utf-8", "surrogatepass"), digest_size=8).digest()

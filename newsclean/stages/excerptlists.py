@@ -40,8 +40,9 @@ class ExcerptListOptions(NamedTuple):  # a named tuple: a frozen dataclass's dec
     min_items: int = 3
 
 
-# The last character of every cut-short summary (`_CUT_SHORT`): a line ending otherwise is not searched.
-_CUT_SHORT_ENDS = ("…", ".", "。")
+# How every cut-short summary ends (`_CUT_SHORT`: `…`, two dots or more, three full stops): a line ending
+# otherwise is not searched (a paragraph's one full stop is not enough to ask).
+_CUT_SHORT_ENDS = ("…", "..", "。。。")
 
 
 def is_cut_short(text: str, options: ExcerptListOptions = ExcerptListOptions()) -> bool:

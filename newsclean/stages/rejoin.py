@@ -22,7 +22,7 @@ import regex
 from ..alignment import Edit
 from ..document import Document, Removal
 from . import Stage
-from .chrome import enough_han as _enough_han
+from .chrome import Ending, enough_han as _enough_han
 from .repeats import CAPTION_MARK, SENTENCE_MARK, line_kind  # a photo caption is a paragraph of its own, full stop or not
 
 NAME = "rejoin"
@@ -30,15 +30,15 @@ NAME = "rejoin"
 # A line that starts with one of these cannot start a paragraph: it is the end of the sentence above.
 _CONTINUES_ABOVE = regex.compile(r"^[”’」』）)》〉】，,、。；;：:！!？?]")
 # A line that ends with one of these ends a sentence (or a heading, a list item, a quotation, a teaser `...`).
-_ENDS_SENTENCE = regex.compile(r"[。！？!?…；;：:”’」』）)》〉】\].]$")
+_ENDS_SENTENCE = Ending(r"[。！？!?…；;：:”’」』）)》〉】\].]$", 1)
 # The unfinished sentence a line ends with: everything after its last full stop (and the quote closing it).
 _LAST_SENTENCE = regex.compile(r"[^。！？!?…]*$")
 _TAIL_CLAUSE = regex.compile(r"[，,、；;]")
 _NOT_PROSE = regex.compile(r"[\s\[\]【】|｜]")
 # A line ending in one of these stops inside a sentence by its own punctuation: a paragraph never ends so.
-_ENDS_MID_CLAUSE = regex.compile(r"(?:[，,、]|——|—)$")
+_ENDS_MID_CLAUSE = Ending(r"(?:[，,、]|——|—)$", 2)
 # A teaser cut off by the site (`…有46人因参…`, `…进行了解。...`): what follows is the next item, not its rest.
-_TEASER_END = regex.compile(r"(?:…|\.{3})$")
+_TEASER_END = Ending(r"(?:…|\.{3})$", 3)
 # Marks of running prose that titles and link lists rarely carry.
 _RUNNING_PROSE = regex.compile(r"[，。；,;]")
 # The next line must begin like running text: a character, a digit or an opening quote or bracket.

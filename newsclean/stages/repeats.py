@@ -19,7 +19,6 @@ below the body they are menus and link lists, and collapse.
 from __future__ import annotations
 
 import sys
-import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import regex
 from .. import minhash_pure
 from ..document import Document, Line
 from ..minhash_pure import MinHashConfig
+from ..nfkc import nfkc
 from . import Stage
 
 if TYPE_CHECKING:  # numpy is imported by the pages that need it (see `_near_pairs`)
@@ -124,7 +124,7 @@ class RepeatOptions:
 @lru_cache(maxsize=1 << 14)
 def _key(text: str) -> str:
     """What two copies of one paragraph share: NFKC text without spaces, punctuation and symbols."""
-    return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text))
+    return _NOT_TEXT.sub("", nfkc(text))
 
 
 def line_kind(text: str) -> str:
@@ -170,7 +170,7 @@ def _same_figures(a: str, b: str) -> bool:
 @lru_cache(maxsize=1 << 14)
 def _compared(text: str) -> str:
     """The form two copies are compared in: NFKC, no spaces, no leading caption marker."""
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    text = _SPACES.sub("", nfkc(text))
     return CAPTION_MARK.sub("", text, count=1)
 
 
@@ -254,9 +254,10 @@ def _candidate_pairs(sigs: np.ndarray, options: RepeatOptions) -> tuple[np.ndarr
 
     n, num_perm = sigs.shape
     if n <= options.direct_max_lines:  # a page of ordinary size: every pair at once is cheaper than banding
-        estimates = (sigs[:, None, :] == sigs[None, :, :]).mean(axis=2)
-        later, earlier = np.nonzero(np.tril(estimates >= options.jaccard_threshold, k=-1))
-        return later.astype(np.int64), earlier.astype(np.int64)
+        later, earlier = _lower_pairs(n)
+        equal = np.count_nonzero(sigs[later] == sigs[earlier], axis=1)
+        keep = equal >= _equal_slots_needed(num_perm, options.jaccard_threshold)
+        return later[keep], earlier[keep]
     rows = options.lsh_rows
     bands = num_perm // rows
     values = sigs[:, :bands * rows].astype(np.uint64).reshape(n, bands, rows)
@@ -292,6 +293,25 @@ def _candidate_pairs(sigs: np.ndarray, options: RepeatOptions) -> tuple[np.ndarr
     return later[keep], earlier[keep]
 
 
+@lru_cache(maxsize=32)
+def _lower_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (later, earlier) of n positions, sorted by later then earlier (numpy's `tril_indices`, which
+    costs more than comparing a small page's signatures: remembered for the last few page sizes)."""
+    import numpy as np
+
+    later, earlier = np.tril_indices(n, -1)
+    for positions in (later, earlier):
+        positions.flags.writeable = False
+    return later, earlier
+
+
+@lru_cache(maxsize=8)
+def _equal_slots_needed(num_perm: int, threshold: float) -> int:
+    """The fewest equal signature slots whose share (an estimated Jaccard) reaches the threshold: the share
+    compared as `equal / num_perm >= threshold` (numpy's mean of the equal slots made the same division)."""
+    return next((k for k in range(num_perm + 1) if k / num_perm >= threshold), num_perm + 1)
+
+
 def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
                  kept_apart: Counter | None = None) -> dict[int, tuple[int, str]]:
     """Map the index (in `lines`) of each repeated line to (index of the copy that stays, rule id).
@@ -305,7 +325,7 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
     first_seen: dict[str, int] = {}
     candidates: list[int] = []
     # Captions such as "（毛毛）。" are almost all punctuation: their exact key keeps the punctuation.
-    exacts = [key if len(key) >= options.near_min_chars else _SPACES.sub("", unicodedata.normalize("NFKC", line.text))
+    exacts = [key if len(key) >= options.near_min_chars else _SPACES.sub("", nfkc(line.text))
               for key, line in zip(keys, lines)]
     for i, key in enumerate(keys):
         exact = exacts[i]
@@ -466,11 +486,11 @@ def _near_pairs(keys: list[str], options: RepeatOptions) -> list[tuple[int, list
 
 def _pairs_in_python(sigs: list[tuple[int, ...]], options: RepeatOptions) -> list[tuple[int, list[int]]]:
     """`_near_pairs` of a small page (at most `direct_max_lines`) from every pair of signatures, as the numpy
-    path compares them: the share of equal slots (an exact count over num_perm) against the threshold."""
+    path compares them: the count of equal slots against the fewest whose share reaches the threshold."""
     grouped = []
+    needed = _equal_slots_needed(options.num_perm, options.jaccard_threshold)
     for i, later in enumerate(sigs):
-        earlier = [j for j in range(i)
-                   if sum(x == y for x, y in zip(later, sigs[j])) / len(later) >= options.jaccard_threshold]
+        earlier = [j for j in range(i) if sum(x == y for x, y in zip(later, sigs[j])) >= needed]
         if earlier:
             grouped.append((i, earlier))
     return grouped

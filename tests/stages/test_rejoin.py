@@ -6,8 +6,10 @@ Every removed line break is recorded and maps back to the raw text.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from newsclean import clean
+from newsclean.stages import chrome as chrome_stage, rejoin as rejoin_stage
 from newsclean.stages.rejoin import join_reason, wrap_width
 
 from test_offsets import check_maps_back, check_nothing_lost
@@ -181,3 +183,28 @@ def test_link_titles_the_site_cut_at_one_width_are_no_wrap():
     lines = [t for title in titles for t in (title, title)]  # each title twice, as link lists print them
     assert wrap_width(lines) is None
     assert layout_breaks(rejoin(lines)) == []
+
+
+# ------------------------------------------------------------------ line endings searched in the tail
+
+ENDINGS = [rejoin_stage._ENDS_SENTENCE, rejoin_stage._ENDS_MID_CLAUSE, rejoin_stage._TEASER_END,
+           chrome_stage._CLAUSE_END, chrome_stage._INTRODUCES]
+
+
+def _same_match(ending, text):
+    tail, whole = ending.search(text), ending.pattern.search(text)
+    return (tail and tail.span()) == (whole and whole.span())
+
+
+@pytest.mark.parametrize("text", [
+    "据了解，今年以来该县共梳理出各类改革任务一百余项，", "会议强调——", "会议强调—", "……有46人因参…",
+    "进行了解。...", "主要内容如下：", "十大新闻分别是:\n", "他说，“我们会继续努力。”", "", "，", "a.",
+])
+def test_an_ending_searched_in_the_tail_finds_what_the_whole_line_search_finds(text):
+    assert all(_same_match(ending, text) for ending in ENDINGS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("，。；、：:！？!?…—.,”）》]\n 园区项目aZ3")), max_size=12))
+def test_every_ending_matches_in_the_tail_as_in_the_whole_line(text):
+    assert all(_same_match(ending, text) for ending in ENDINGS)

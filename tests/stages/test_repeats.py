@@ -5,9 +5,13 @@ different paragraphs that merely share a long phrase, and very short lines, stay
 """
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from newsclean import clean
+from newsclean.nfkc import WIDE_PUNCTUATION, nfkc
 from newsclean.stages.repeats import RepeatOptions
 
 P1 = "春节前夕，市区各大商超人头攒动，年货销售迎来高峰，蔬菜、肉类和水果供应充足，价格总体保持平稳。"
@@ -368,3 +372,31 @@ def test_pure_python_pairing_is_only_for_pages_the_numpy_path_compares_pair_by_p
     assert not stage._in_pure_python(stage.PURE_MAX_LINES + 1, RepeatOptions())
     monkeypatch.setattr(stage, "_pages_pure", stage.PURE_FIRST_PAGES)
     assert not stage._in_pure_python(10, RepeatOptions())
+
+
+# ------------------------------------------------------------------ the keys' NFKC
+
+def test_each_wide_mark_put_in_place_decomposes_to_its_one_ascii_character():
+    """The premise of `nfkc`: a mark's whole compatibility decomposition is the character put in its place,
+    a starter, so the decomposed text (and so its NFKC) is the same."""
+    for wide, narrow in WIDE_PUNCTUATION:
+        assert unicodedata.decomposition(wide) == f"<wide> {ord(narrow):04X}"
+        assert narrow.isascii() and unicodedata.combining(narrow) == 0
+
+
+@pytest.mark.parametrize("line", [
+    "据介绍，今年全市共设立平价蔬菜直销点（含社区网点）１２０个：每天投放约三十吨；惠及群众！",
+    "ＣＰＩ同比上涨２．１％，其中食品价格上涨３．２％。",
+    "㈱东方公司发布公告，称ｅ\u0301ｔé版“Ⅱ期”项目按计划推进？",
+    "",
+])
+def test_nfkc_of_real_shaped_lines_is_unicodedatas(line):
+    assert nfkc(line) == unicodedata.normalize("NFKC", line)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    [w for w, _ in WIDE_PUNCTUATION] + list(",()!?:; 　春节前夕市区\u3099\u309a\u0301\u0308\u0327ae"
+                                         "ＡＣ１２ｶﾞｶﾞ㈱①Ⅱﬁ\u1100\u1161\u11a8가\ufb01…。"))))
+def test_nfkc_is_unicodedatas_on_any_mix_of_wide_marks_combining_marks_and_jamo(text):
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
