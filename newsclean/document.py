@@ -5,6 +5,7 @@ from collections import Counter
 from typing import Any, Iterator
 
 from .alignment import AlignedText, Edit
+from .fields import SlotFields
 from .findings import Count, Warning
 
 # The annotation type of a place where the scraper dropped digits: the numbers stage writes it, dedup and
@@ -18,8 +19,8 @@ def is_missing_number(annotation: Any) -> bool:
 
 
 # Removal, Annotation and Line are plain classes with slots, not dataclasses: the dataclass decorator
-# compiles each generated method at import (1-4 ms a class), and nothing here needs more than their fields.
-class Removal:
+# compiles each generated method at import (1-4 ms a class); SlotFields gives them the equality and repr.
+class Removal(SlotFields):
     """A span of the raw input that is not in the clean text, and why.
 
     The offsets are raw; `Result` adds the clean position (`start` = `end`) where the span used to be.
@@ -38,7 +39,7 @@ class Removal:
         self.info = info  # what justified it, where the rule id alone does not say (a count)
 
 
-class Annotation:
+class Annotation(SlotFields):
     """A finding that stays in the text: `text[start:end]` (clean) came from `raw[raw_start:raw_end]`."""
 
     __slots__ = ("type", "start", "end", "raw_start", "raw_end", "rule", "info")
@@ -54,7 +55,7 @@ class Annotation:
         self.info = {} if info is None else info
 
 
-class Line:
+class Line(SlotFields):
     """One line (paragraph) of the current text: its clean span and its text."""
 
     __slots__ = ("index", "start", "end", "text")

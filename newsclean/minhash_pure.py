@@ -52,7 +52,10 @@ class MinHashConfig(_MinHashFields):
     __slots__ = ()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "MinHashConfig":
-        fields = _MinHashFields(*args, **kwargs)
+        try:
+            fields = _MinHashFields(*args, **kwargs)
+        except TypeError as error:  # name the class the caller made, not the tuple behind it
+            raise TypeError(str(error).replace("_MinHashFields.__new__()", "MinHashConfig()")) from None
         if fields.ngram < 1:
             raise ValueError("ngram must be at least 1")
         if not 2 <= fields.num_perm <= 4096:
@@ -61,6 +64,10 @@ class MinHashConfig(_MinHashFields):
 
     def _replace(self, **changes: Any) -> "MinHashConfig":
         return type(self)(**{**self._asdict(), **changes})
+
+    @classmethod
+    def _make(cls, iterable: Any) -> "MinHashConfig":
+        return cls(*iterable)  # checked as any other way of making one
 
     def to_dict(self) -> dict:
         """The config as a plain JSON-able dict."""

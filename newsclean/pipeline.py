@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
 from .document import Document
+from .fields import SlotFields
 from .findings import Count, Warning
 from .rulebook import RuleSet
 from .stages import REGISTRY, STAGES, chrome, normalize, rejoin, repeats
 
 
-class Result:
+class Result(SlotFields):
     """What cleaning one document produced. All offsets are code points; `start`/`end` index `text`,
     `raw_start`/`raw_end` index the input. (A plain class with slots: a dataclass's decorator would compile
     its methods at every start.)"""
@@ -90,7 +91,10 @@ class Options(_Switches):
     __slots__ = ()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Options":
-        switches = _Switches(*args, **kwargs)
+        try:
+            switches = _Switches(*args, **kwargs)
+        except TypeError as error:  # name the class the caller made, not the tuple behind it
+            raise TypeError(str(error).replace("_Switches.__new__()", "Options()")) from None
         stages = switches.stages
         if isinstance(stages, str):  # "chrome" or "normalize,chrome": names, not characters
             stages = tuple(s.strip() for s in stages.split(",") if s.strip())
@@ -103,6 +107,10 @@ class Options(_Switches):
 
     def _replace(self, **changes: Any) -> "Options":
         return type(self)(**{**self._asdict(), **changes})
+
+    @classmethod
+    def _make(cls, iterable: Any) -> "Options":
+        return cls(*iterable)  # checked as any other way of making one
 
 
 class Pipeline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+from ..fields import SlotFields
 
 DEFAULT_MAX_CHARS = 2_000_000
 TEXT_SUFFIXES = (".txt", ".text")
@@ -33,7 +34,7 @@ class InputError(Exception):
 
 # Record and Reject are plain classes with slots and ReadOptions a named tuple, not dataclasses: the dataclass
 # decorator compiles each generated method at import (1-4 ms a class), and every start imports these.
-class Record:
+class Record(SlotFields):
     """One input document: its id, text and the other fields of its JSON object."""
 
     __slots__ = ("id", "text", "fields", "source", "encoding", "meta")
@@ -48,7 +49,7 @@ class Record:
         self.meta = {} if meta is None else meta  # what the input says about the document (HTML: title, url...)
 
 
-class Reject:
+class Reject(SlotFields):
     """An input unit that did not become a document, kept with its reason."""
 
     __slots__ = ("source", "reason", "raw", "id", "extra")

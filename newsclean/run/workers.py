@@ -133,7 +133,8 @@ def encode_line(line: str) -> bytes:
 
 
 class Cleaner:
-    """Clean blocks of records in order, in this process (jobs=1) or in a pool of worker processes."""
+    """Clean blocks of records in order, in this process (jobs=1) or in a pool of worker processes; the same
+    ordered window also extracts pages' text and makes the learning pass's line fingerprints (`keys`)."""
 
     def __init__(self, config: "RunConfig", site: SiteChrome | None = None):
         self.config = config
@@ -209,7 +210,7 @@ def _done(sent: tuple[list, Future | None]) -> tuple[list, Any]:
 
 
 def submit(pool: ProcessPoolExecutor, block: list[Record | Reject], work: Callable | None = None) -> Future:
-    """Send a block to be cleaned (or, with `work`, to be worked on as it is: `extract_pages`)."""
+    """Send a block to be cleaned (or, with `work`, to be worked on as it is: `extract_pages`, `key_block`)."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:

@@ -499,6 +499,38 @@ def test_stages_given_as_one_string():
         Options(stages="chrom")
 
 
+def test_options_made_any_way_are_checked_and_named():
+    """Options and MinHashConfig are named tuples: `_make` and `_replace` check as the constructor does, and a
+    wrong keyword names the class the caller made, not the tuple behind it."""
+    from newsclean.minhash_pure import MinHashConfig
+    with pytest.raises(ValueError, match="gap_threshold"):
+        Options()._make([True, False, 7.0, ("chrome",), None, None, None])
+    with pytest.raises(ValueError, match="gap_threshold"):
+        Options()._replace(gap_threshold=1.5)
+    with pytest.raises(ValueError, match="num_perm"):
+        MinHashConfig._make([5, 1, 1, True, False])
+    with pytest.raises(TypeError, match=r"^Options\(\) got an unexpected keyword argument 'gap_treshold'"):
+        Options(gap_treshold=0.5)
+    with pytest.raises(TypeError, match=r"^MinHashConfig\(\) got an unexpected keyword argument 'ngrams'"):
+        MinHashConfig(ngrams=4)
+
+
+def test_what_a_clean_returns_compares_and_prints_by_its_fields():
+    """Result, its removals and annotations compare by value and show their fields, as the dataclasses they
+    were did: two cleans of one text give equal results, and a different text does not."""
+    from newsclean import Pipeline
+    from newsclean.document import Annotation
+    pipeline = Pipeline()
+    first, again = pipeline.clean("截至3月底，共有家企业入驻。", id="a"), pipeline.clean("截至3月底，共有家企业入驻。", id="a")
+    assert first == again and first != pipeline.clean("截至3月底，共有12家企业入驻。", id="a")
+    assert repr(first).startswith("Result(id='a', text='截至3月底，共有家企业入驻。'")
+    flag = Annotation("missing_number", 8, 9, 8, 9, "model", {"score": 0.99})
+    assert flag == Annotation("missing_number", 8, 9, 8, 9, "model", {"score": 0.99})
+    assert flag != Annotation("missing_number", 8, 9, 8, 9, "model", {"score": 0.5})
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(flag)
+
+
 def test_a_hand_edited_checkpoint_is_a_clear_error(tmp_path):
     inp = jsonl(tmp_path / "x.jsonl", [("a", STORY)])
     out = tmp_path / "out.jsonl"
