@@ -30,3 +30,25 @@ class SlotFields:
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"{type(self).__name__}({shown})"
+
+
+class CheckedTuple:
+    """A base, put before the named tuple, for a class whose `__new__` checks the tuple's fields: `_replace` and
+    `_make` go through that check too, and `fields_of` names the caller's class when a keyword is wrong
+    (`Options() got an unexpected keyword argument ...`, not the hidden tuple's name)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def fields_of(cls, base: type, args: tuple, kwargs: dict) -> Any:
+        try:
+            return base(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(str(error).replace(f"{base.__name__}.__new__()", f"{cls.__name__}()")) from None
+
+    def _replace(self, **changes: Any) -> Any:
+        return type(self)(**{**self._asdict(), **changes})  # type: ignore[attr-defined]
+
+    @classmethod
+    def _make(cls, iterable: Any) -> Any:
+        return cls(*iterable)

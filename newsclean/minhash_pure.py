@@ -16,6 +16,8 @@ from array import array
 from functools import lru_cache
 from typing import Any, NamedTuple, Sequence
 
+from .fields import CheckedTuple
+
 # Characters dropped by normalisation: whitespace, C0 controls, and the invisible
 # format characters scrapers leave behind, so reposts that differ only in layout
 # produce the same n-grams.
@@ -45,29 +47,19 @@ class _MinHashFields(NamedTuple):
     zero_digits: bool = False
 
 
-class MinHashConfig(_MinHashFields):
+class MinHashConfig(CheckedTuple, _MinHashFields):
     """How a text becomes a signature: n-gram size, permutations, seed and normalisation. Immutable and checked
     when made (`_replace` too); a named tuple, not a frozen dataclass, whose decorator cost start-up time."""
 
     __slots__ = ()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "MinHashConfig":
-        try:
-            fields = _MinHashFields(*args, **kwargs)
-        except TypeError as error:  # name the class the caller made, not the tuple behind it
-            raise TypeError(str(error).replace("_MinHashFields.__new__()", "MinHashConfig()")) from None
+        fields = cls.fields_of(_MinHashFields, args, kwargs)
         if fields.ngram < 1:
             raise ValueError("ngram must be at least 1")
         if not 2 <= fields.num_perm <= 4096:
             raise ValueError("num_perm must be between 2 and 4096")
         return super().__new__(cls, *fields)
-
-    def _replace(self, **changes: Any) -> "MinHashConfig":
-        return type(self)(**{**self._asdict(), **changes})
-
-    @classmethod
-    def _make(cls, iterable: Any) -> "MinHashConfig":
-        return cls(*iterable)  # checked as any other way of making one
 
     def to_dict(self) -> dict:
         """The config as a plain JSON-able dict."""

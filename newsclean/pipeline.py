@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
 from .document import Document
-from .fields import SlotFields
+from .fields import CheckedTuple, SlotFields
 from .findings import Count, Warning
 from .rulebook import RuleSet
 from .stages import REGISTRY, STAGES, chrome, normalize, rejoin, repeats
@@ -78,7 +78,7 @@ class _Switches(NamedTuple):
     rejoin: rejoin.RejoinOptions = rejoin.RejoinOptions()
 
 
-class Options(_Switches):
+class Options(CheckedTuple, _Switches):
     """Every switch of the pipeline, with the defaults the CLI uses: immutable and hashable, checked when made
     (`_replace` too).
 
@@ -91,10 +91,7 @@ class Options(_Switches):
     __slots__ = ()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Options":
-        try:
-            switches = _Switches(*args, **kwargs)
-        except TypeError as error:  # name the class the caller made, not the tuple behind it
-            raise TypeError(str(error).replace("_Switches.__new__()", "Options()")) from None
+        switches = cls.fields_of(_Switches, args, kwargs)
         stages = switches.stages
         if isinstance(stages, str):  # "chrome" or "normalize,chrome": names, not characters
             stages = tuple(s.strip() for s in stages.split(",") if s.strip())
@@ -104,13 +101,6 @@ class Options(_Switches):
         if switches.gap_threshold is not None and not 0.0 <= switches.gap_threshold <= 1.0:
             raise ValueError(f"gap_threshold must lie in [0, 1], not {switches.gap_threshold}")
         return super().__new__(cls, *switches._replace(stages=stages))
-
-    def _replace(self, **changes: Any) -> "Options":
-        return type(self)(**{**self._asdict(), **changes})
-
-    @classmethod
-    def _make(cls, iterable: Any) -> "Options":
-        return cls(*iterable)  # checked as any other way of making one
 
 
 class Pipeline:
