@@ -29,7 +29,6 @@ import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from itertools import compress, repeat
 from operator import not_
@@ -445,29 +444,40 @@ def place_weights(families: WeightFamilies, folded: str, p: int, words, rule: st
     return ws
 
 
-@dataclass(frozen=True)
 class GapModel:
-    """A trained detector: unit characters, dictionary words, feature weights and the default threshold."""
+    """A trained detector: unit characters, dictionary words, feature weights and the default threshold.
 
-    units: str
-    words: frozenset[str]
-    # The first stage of the cascade: (before, unit) and (unit, after) pairs that, in training, stood at
-    # almost no gap though seen often; a place with either is scored 0 without its full features.
-    dead_left: frozenset[str]
-    dead_right: frozenset[str]
-    weights: Mapping[str, float]
-    bias: float
-    threshold: float
-    meta: dict
-    path: str
-    pattern: re.Pattern
-    # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once: built
-    # at the first lookup, so that loading the model (which the command does to fail fast) needs no numpy
-    _codes: dict = field(init=False, repr=False, compare=False, default_factory=dict)
-    # the weights split by feature family (`WeightFamilies`), made once the process has scored BULK_PLACES places
-    families: "WeightFamilies | None" = field(init=False, repr=False, compare=False, default=None)
-    # places scored so far in this process (a one-item list: the dataclass is frozen)
-    scored: list = field(init=False, repr=False, compare=False, default_factory=lambda: [0])
+    A plain class with slots, not a dataclass (the decorator, and the `dataclasses` import it needs, cost every
+    start); treat it as read-only: only its caches below change after loading."""
+
+    __slots__ = ("units", "words", "dead_left", "dead_right", "weights", "bias", "threshold", "meta", "path",
+                 "pattern", "_codes", "families", "scored")
+
+    def __init__(self, units: str, words: frozenset[str], dead_left: frozenset[str], dead_right: frozenset[str],
+                 weights: Mapping[str, float], bias: float, threshold: float, meta: dict, path: str,
+                 pattern: re.Pattern):
+        self.units = units
+        self.words = words
+        # The first stage of the cascade: (before, unit) and (unit, after) pairs that, in training, stood at
+        # almost no gap though seen often; a place with either is scored 0 without its full features.
+        self.dead_left = dead_left
+        self.dead_right = dead_right
+        self.weights = weights
+        self.bias = bias
+        self.threshold = threshold
+        self.meta = meta
+        self.path = path
+        self.pattern = pattern
+        # dead_left and dead_right as sorted pair codes (`pair_codes`), for the lookup of all places at once:
+        # built at the first lookup, so that loading the model (which the command does to fail fast) needs no numpy
+        self._codes: dict = {}
+        # the weights split by feature family (`WeightFamilies`), made once the process has scored BULK_PLACES places
+        self.families: "WeightFamilies | None" = None
+        # places scored so far in this process (a one-item list, as the callers update it in place)
+        self.scored: list = [0]
+
+    def __repr__(self) -> str:
+        return f"GapModel(path={self.path!r}, units={self.units!r}, threshold={self.threshold!r})"
 
     @property
     def dead_left_codes(self) -> np.ndarray:
@@ -557,7 +567,7 @@ class GapModel:
         families = self.families
         if families is None and self.scored[0] >= BULK_PLACES:
             families = WeightFamilies(self.weights)
-            object.__setattr__(self, "families", families)
+            self.families = families
         if families is None:
             return lambda p, rule: list(map(get, features(folded, p, words, rule), NO_WEIGHT))
         last = len(folded) - 4

@@ -21,9 +21,8 @@ from __future__ import annotations
 import sys
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import regex
 
@@ -76,8 +75,8 @@ KEPT_APART = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RepeatOptions:
+# A named tuple, not a frozen dataclass: the same immutable, comparable value without the decorator's start-up cost.
+class RepeatOptions(NamedTuple):
     ngram: int = 3
     num_perm: int = 64
     # Estimated n-gram Jaccard a line needs with an earlier one to be checked at all: low, because a
