@@ -473,8 +473,8 @@ class GapModel:
         self._codes: dict = {}
         # the weights split by feature family (`WeightFamilies`), made once the process has scored BULK_PLACES places
         self.families: "WeightFamilies | None" = None
-        # places scored so far in this process (a one-item list, as the callers update it in place)
-        self.scored: list = [0]
+        # places scored so far in this process
+        self.scored = 0
 
     def __repr__(self) -> str:
         return f"GapModel(path={self.path!r}, units={self.units!r}, threshold={self.threshold!r})"
@@ -556,7 +556,7 @@ class GapModel:
                 continue
             out.append((p, _sigmoid(bias + sum(weigh(p, rule_hits.get(p))))))
             weighed += 1
-        self.scored[0] += weighed
+        self.scored += weighed
         return out
 
     def _weigher(self, folded: str):
@@ -565,7 +565,7 @@ class GapModel:
         weight families for every place with four characters on either side."""
         words, get = self.words, self.weights.get
         families = self.families
-        if families is None and self.scored[0] >= BULK_PLACES:
+        if families is None and self.scored >= BULK_PLACES:
             families = WeightFamilies(self.weights)
             self.families = families
         if families is None:
