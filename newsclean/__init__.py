@@ -5,7 +5,7 @@
     >>> result.text
     '园区总投资亿元，同比增长%。'
     >>> [(a["start"], a["rule"]) for a in result.annotations]
-    [(12, 'model+percent-without-number')]
+    [(5, 'model+amount-without-number'), (12, 'model+percent-without-number')]
 """
 from .document import Annotation, Document, Removal
 from .pipeline import Options, Pipeline, Result, clean

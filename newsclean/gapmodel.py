@@ -450,12 +450,12 @@ class GapModel:
     A plain class with slots, not a dataclass (the decorator, and the `dataclasses` import it needs, cost every
     start); treat it as read-only: only its caches below change after loading."""
 
-    __slots__ = ("units", "words", "dead_left", "dead_right", "weights", "bias", "threshold", "meta", "path",
-                 "pattern", "_codes", "families", "scored")
+    __slots__ = ("units", "words", "dead_left", "dead_right", "weights", "bias", "threshold", "supported_threshold",
+                 "meta", "path", "pattern", "_codes", "families", "scored")
 
     def __init__(self, units: str, words: frozenset[str], dead_left: frozenset[str], dead_right: frozenset[str],
                  weights: Mapping[str, float], bias: float, threshold: float, meta: dict, path: str,
-                 pattern: re.Pattern):
+                 pattern: re.Pattern, supported_threshold: float | None = None):
         self.units = units
         self.words = words
         # The first stage of the cascade: (before, unit) and (unit, after) pairs that, in training, stood at
@@ -465,6 +465,9 @@ class GapModel:
         self.weights = weights
         self.bias = bias
         self.threshold = threshold
+        # The lower score that flags a place in a document where another place reached `threshold` (scrapers
+        # lose digits throughout a page, not once; see `document_support`); a file without one has no support.
+        self.supported_threshold = threshold if supported_threshold is None else supported_threshold
         self.meta = meta
         self.path = path
         self.pattern = pattern
@@ -521,7 +524,8 @@ class GapModel:
             return cls(units=units, words=frozenset(lists["words"]), dead_left=frozenset(lists["dead_left"]),
                        dead_right=frozenset(lists["dead_right"]), weights=Weights(names, values),
                        bias=float(header["bias"]), threshold=float(header["threshold"]),
-                       meta=dict(header.get("meta", {})), path=str(path), pattern=candidate_pattern(units))
+                       meta=dict(header.get("meta", {})), path=str(path), pattern=candidate_pattern(units),
+                       supported_threshold=_optional_score(header.get("supported_threshold")))
         except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
             raise ModelError(f"{path}: missing-number model file lacks a valid field ({exc})") from None
 
@@ -733,7 +737,8 @@ def _unpack(parts: dict[str, memoryview], name: str) -> list[str]:
 
 
 def write_model(path: str | Path, units: str, words: Iterable[str], weights: dict[str, float], bias: float,
-                threshold: float, meta: dict, dead_left: Iterable[str] = (), dead_right: Iterable[str] = ()) -> None:
+                threshold: float, meta: dict, dead_left: Iterable[str] = (), dead_right: Iterable[str] = (),
+                supported_threshold: float | None = None) -> None:
     """Write a model file deterministically: gzip (no timestamp) of a JSON header line (format, bias, threshold,
     metadata, section lengths, list separator and lengths, SHA-256 of the payload) and the binary payload
     (SECTIONS: sorted lists as text, the weights of the sorted features as float64), which loads in a few
@@ -748,17 +753,33 @@ def write_model(path: str | Path, units: str, words: Iterable[str], weights: dic
               "sections": [len(x) for x in sections], "separator": separator,
               "counts": {name: len(items) for name, items in lists.items()},
               "sha256": hashlib.sha256(payload).hexdigest()}
+    if supported_threshold is not None:
+        header["supported_threshold"] = supported_threshold
     data = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n" + payload
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def rewrite_model(source: str | Path, out: str | Path) -> None:
+def rewrite_model(source: str | Path, out: str | Path, **changes) -> None:
     """The model file `source`, of any format `GapModel.load` reads, written again in the current FORMAT with
-    the same contents (no retraining): `python training/train_numbers.py --convert FILE`."""
+    the same contents (no retraining): `python training/train_numbers.py --convert FILE`; `changes` replaces
+    header values (`supported_threshold=`, `meta=`), as its `--calibrate-support` does."""
     model = GapModel.load(source)
-    write_model(out, model.units, model.words, model.weights, model.bias, model.threshold, model.meta,
-                model.dead_left, model.dead_right)
+    values = {"threshold": model.threshold, "meta": model.meta,
+              "supported_threshold": model.supported_threshold if model.supported_threshold != model.threshold
+              else None, **changes}
+    write_model(out, model.units, model.words, model.weights, model.bias, values["threshold"], values["meta"],
+                model.dead_left, model.dead_right, supported_threshold=values["supported_threshold"])
+
+
+def _optional_score(value) -> float | None:
+    """A header's optional score: None where absent, else a float in [0, 1] (a ValueError otherwise)."""
+    if value is None:
+        return None
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"score {value} outside [0, 1]")
+    return value
 
 
 _loaded: dict[str, GapModel] = {}
@@ -798,5 +819,6 @@ def describe_model(model: GapModel) -> str:
             f"below as features, trusted patterns with a bonus), trained self-supervised by "
             f"{meta.get('script', '?')} on {meta.get('fit_articles', '?')} clean news articles and "
             f"{meta.get('fit_pages', 0)} web pages with digits dropped on purpose; flags at score >= "
-            f"{model.threshold} (--gap-threshold); file {model.path}, trained on data sha256 "
+            f"{model.threshold} (--gap-threshold), and at >= {model.supported_threshold} in a document that has "
+            f"a flag at the first (--gap-support-threshold); file {model.path}, trained on data sha256 "
             f"{str(meta.get('train_data_sha256', '?'))[:12]}")

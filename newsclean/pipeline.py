@@ -76,6 +76,8 @@ class _Switches(NamedTuple):
     chrome: chrome.ChromeOptions = chrome.ChromeOptions()
     repeats: repeats.RepeatOptions = repeats.RepeatOptions()
     rejoin: rejoin.RejoinOptions = rejoin.RejoinOptions()
+    # the score that flags a place in a document with a flag at gap_threshold; None: the model's default
+    gap_support_threshold: float | None = None
 
 
 class Options(CheckedTuple, _Switches):
@@ -98,8 +100,10 @@ class Options(CheckedTuple, _Switches):
         unknown = [s for s in stages if s not in STAGES]
         if unknown:
             raise ValueError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}")
-        if switches.gap_threshold is not None and not 0.0 <= switches.gap_threshold <= 1.0:
-            raise ValueError(f"gap_threshold must lie in [0, 1], not {switches.gap_threshold}")
+        for name in ("gap_threshold", "gap_support_threshold"):
+            value = getattr(switches, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], not {value}")
         return super().__new__(cls, *switches._replace(stages=stages))
 
 

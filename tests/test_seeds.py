@@ -67,8 +67,6 @@ def _left(text: str, start: int) -> str:
     return "".join(letters[-2:])
 
 
-@pytest.mark.xfail(strict=True, reason="round two's model flags 16 of the 18 farm seed gaps (two score below its "
-                   "default threshold 0.93)")
 def test_every_dropped_number_in_the_farm_seed_is_flagged():
     result = clean(FARM.read_text(encoding="utf-8"))
     found = {(_left(result.text, a["start"]), result.text[a["start"]:a["end"]]) for a in result.annotations}
@@ -97,7 +95,7 @@ def test_ordinary_words_are_not_flagged(path):
 
 
 @pytest.mark.xfail(strict=True, reason="一簇栋 (counter-after-collective, imprecise on real news) scores 0.49 with "
-                   "the shipped model, below its default threshold: 18 of the 19 seed gaps are flagged")
+                   "the shipped model, below its supported threshold: 18 of the 19 seed gaps are flagged")
 def test_paper_seed_flags_the_two_dropped_counts():
     result = clean(PAPER.read_text(encoding="utf-8"))
     assert sorted(result.text[a["start"] - 2:a["end"]] for a in result.annotations) == sorted(["一簇栋", "”到枚"])

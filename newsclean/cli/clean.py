@@ -26,6 +26,9 @@ from .options import (EXIT_INTERRUPTED, fail, index_options, index_settings, loa
 @click.option("--gap-threshold", type=click.FloatRange(0, 1), default=None,
               help="Missing-number score (0-1) needed to flag a gap; lower finds more, higher is surer "
                    "(default: the model's, chosen for precision; see `newsclean rules`).")
+@click.option("--gap-support-threshold", type=click.FloatRange(0, 1), default=None,
+              help="Score that flags a gap in a document where another gap reached --gap-threshold (scrapers "
+                   "lose digits throughout a page); 1 judges every place alone (default: the model's).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes; output order is input order whatever the number.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the document text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
@@ -52,7 +55,8 @@ from .options import (EXIT_INTERRUPTED, fail, index_options, index_settings, loa
 @click.option("--address", help="With --engine ray: the cluster to join (auto: the one this machine is part of); "
                                 "default: a local cluster of --jobs CPUs.")
 @index_options
-def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, stages, gap_threshold, jobs,
+def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, stages, gap_threshold,
+                  gap_support_threshold, jobs,
                   text_field, id_field, html_field, extracted_field, max_chars, rejects, stats_path, dedup,
                   clusters_path, dedup_threshold, resume, learn_chrome, progress, quiet, engine, address, index_type,
                   expected_docs, bloom_fp, index_dir):
@@ -68,7 +72,7 @@ def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, s
         raise click.UsageError("--index-type, --expected-docs, --bloom-fp and --index-dir need --dedup")
     settings = index_settings(index_type, expected_docs, bloom_fp, index_dir)
     rules = rule_source(rules_dir, extra_rules, disabled)
-    options = pipeline_options(t2s, mark, stages, gap_threshold)
+    options = pipeline_options(t2s, mark, stages, gap_threshold, gap_support_threshold)
     load_pipeline(rules, options)  # fail fast, with the file and rule named, before reading any input
     load_model()
     config = RunConfig(

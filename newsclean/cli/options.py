@@ -18,10 +18,12 @@ def fail(message: str) -> None:
 
 
 
-def pipeline_options(t2s: bool, mark: bool, stages: str | None, gap_threshold: float | None = None) -> Options:
+def pipeline_options(t2s: bool, mark: bool, stages: str | None, gap_threshold: float | None = None,
+                     gap_support_threshold: float | None = None) -> Options:
     chosen = tuple(s.strip() for s in stages.split(",")) if stages else STAGES
     try:
-        return Options(t2s=t2s, mark=mark, stages=chosen, gap_threshold=gap_threshold)
+        return Options(t2s=t2s, mark=mark, stages=chosen, gap_threshold=gap_threshold,
+                       gap_support_threshold=gap_support_threshold)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--stages") from None
 

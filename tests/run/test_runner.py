@@ -417,9 +417,9 @@ def test_a_catastrophic_user_rule_is_reported_and_the_run_finishes(tmp_path):
     assert "user-han-run in 2 document(s)" in stats.summary()
     out = read_lines(tmp_path / "out.jsonl")
     assert [r["rule"] for r in out[0]["removed"]] == ["breadcrumb"]  # the other rules still ran
-    # The other patterns still run after the catastrophic one is disabled (总投资亿元 scores below the threshold of
-    # round two's model, so only the percentage is flagged here).
-    assert [a["rule"] for a in out[1]["annotations"]] == ["model+percent-without-number"]
+    # The other patterns still run after the catastrophic one is disabled (总投资亿元 is flagged at the supported
+    # threshold: the percentage is a sure gap of the same document).
+    assert [a["rule"] for a in out[1]["annotations"]] == ["model+amount-without-number", "model+percent-without-number"]
     assert out[0]["newsclean"]["warnings"] == [warning["message"]]
 
 

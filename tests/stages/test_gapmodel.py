@@ -196,11 +196,97 @@ def test_cli_reports_a_broken_model_in_one_line(tmp_path, monkeypatch):
 SENTENCE = "今年前三季度，全市实现地区生产总值亿元，同比增长%，新增城镇就业万人，其中高校毕业生多名。全县有多家企业入驻，比去年增加家。"
 
 
-def test_every_flag_has_a_score_at_or_above_the_threshold():
-    found = flags(SENTENCE)
-    assert found
-    for _, _, score in found:
-        assert shipped_model().threshold <= score <= 1.0
+def test_every_flag_has_a_score_at_the_threshold_or_a_sure_gap_that_supports_it():
+    model = shipped_model()
+    for text in (SENTENCE, SUPPORTED):
+        result = clean(text, stages=("normalize", "numbers"))
+        starts = {a["start"]: a["info"]["score"] for a in result.annotations}
+        assert starts
+        for a in result.annotations:
+            score = a["info"]["score"]
+            if "supported_by" in a["info"]:
+                assert model.supported_threshold <= score < model.threshold
+                assert starts[a["info"]["supported_by"]] >= model.threshold
+            else:
+                assert model.threshold <= score <= 1.0
+
+
+# ------------------------------------------------------------------ document support
+# 总投资亿元 alone scores between the supported threshold and the threshold; 同比增长% is a sure gap.
+
+WEAK = "园区总投资亿元，建成投产后年产值可观。"
+SUPPORTED = "园区总投资亿元，建成投产后年产值同比增长%。"
+
+
+def test_the_shipped_model_has_a_supported_threshold_below_its_threshold():
+    model = shipped_model()
+    assert 0.0 < model.supported_threshold < model.threshold
+    assert model.meta["support_calibration"]["supported_threshold"] == model.supported_threshold
+
+
+def test_a_weak_place_alone_is_not_flagged_but_is_beside_a_sure_gap():
+    assert flags(WEAK) == []
+    result = clean(SUPPORTED, stages=("normalize", "numbers"))
+    [amount, percent] = result.annotations
+    assert result.text[amount["start"]:amount["end"]] == "亿元" and result.text[percent["start"]] == "%"
+    assert amount["info"]["supported_by"] == percent["start"] and "supported_by" not in percent["info"]
+    assert shipped_model().supported_threshold <= amount["info"]["score"] < shipped_model().threshold
+
+
+def test_support_threshold_one_judges_every_place_alone():
+    assert [u for _, u, _ in flags(SUPPORTED, gap_support_threshold=1.0)] == ["%"]
+    # a support threshold above the threshold is the threshold: it never flags less than the threshold alone
+    assert [u for _, u, _ in flags(SUPPORTED, gap_threshold=0.5, gap_support_threshold=1.0)] == ["亿元", "%"]
+
+
+def test_support_threshold_outside_zero_one_is_refused():
+    with pytest.raises(ValueError, match="gap_support_threshold"):
+        Pipeline(gap_support_threshold=-0.1)
+
+
+def test_supported_by_names_the_sure_gap_in_marked_text_too():
+    result = clean(SUPPORTED, stages=("normalize", "numbers"), mark=True)
+    [amount, percent] = result.annotations
+    assert result.text[percent["start"]:percent["end"]] == "〔?〕%"
+    assert amount["info"]["supported_by"] == percent["start"]
+
+
+def test_cli_gap_support_threshold_option(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text(SUPPORTED, encoding="utf-8")
+    units = []
+    for support in ([], ["--gap-support-threshold", "1"]):
+        out = tmp_path / "out.jsonl"
+        result = CliRunner().invoke(main, ["clean", str(page), "-o", str(out), *support])
+        assert result.exit_code == 0, result.output
+        record = json.loads(out.read_text(encoding="utf-8"))
+        units.append([a["info"]["unit"] for a in record["annotations"]])
+    assert units == [["亿元", "%"], ["%"]]
+    bad = CliRunner().invoke(main, ["clean", str(page), "-o", str(tmp_path / "x.jsonl"), "--gap-support-threshold", "2"])
+    assert bad.exit_code != 0 and "--gap-support-threshold" in bad.output
+
+
+def test_a_model_file_without_a_supported_threshold_has_no_support(tmp_path):
+    path = tmp_path / "m.json.gz"
+    gapmodel.rewrite_model(gapmodel.MODEL_PATH, path, supported_threshold=None)
+    model = GapModel.load(path)
+    assert model.supported_threshold == model.threshold == shipped_model().threshold
+    gapmodel.rewrite_model(gapmodel.MODEL_PATH, path, supported_threshold=0.5)
+    assert GapModel.load(path).supported_threshold == 0.5
+
+
+def test_a_supported_threshold_outside_zero_one_is_a_clear_error(tmp_path):
+    path = tmp_path / "m.json.gz"
+    gapmodel.rewrite_model(gapmodel.MODEL_PATH, path, supported_threshold=1.5)
+    with pytest.raises(ModelError, match="m.json.gz: missing-number model file lacks a valid field"):
+        GapModel.load(path)
+
+
+def test_document_support_is_the_surest_place_when_it_is_sure():
+    from newsclean.stages.numbers import document_support
+    assert document_support([], 0.9) is None
+    assert document_support([(3, 0.5), (9, 0.89)], 0.9) is None
+    assert document_support([(3, 0.5), (9, 0.95), (14, 0.99)], 0.9) == 14
 
 
 def test_scores_are_deterministic():
