@@ -30,7 +30,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import not_
 from typing import TYPE_CHECKING, Iterable
 
@@ -198,26 +198,30 @@ class JoinedNames:
 
     STRIDE = 4096
 
-    def __init__(self, joined: bytes, separator: str, count: int):
+    def __init__(self, joined: bytes, separator: str, count: int, start: int = 0, end: int | None = None):
+        """The strings are `joined[start:end]` (a section of the model file's unpacked bytes, read in place:
+        copying its 2.2 MB out cost a millisecond of page faults at every start)."""
         self.separator = separator
         self.count = count
         self._data = joined
+        self._start = start
+        self._end = end = len(joined) if end is None else end
         sep = self._sep = separator.encode("utf-8")
         self._starts: list[int] = []  # where each stretch's first string starts
         self._firsts: list[bytes] = []  # that string
         self._before: list[int] = []  # how many strings come before it
-        at = before = 0
+        at, before = start, 0
         while count:
             self._starts.append(at)
-            end = joined.find(sep, at)
-            self._firsts.append(joined[at:end if end >= 0 else len(joined)])
+            first_end = joined.find(sep, at, end)
+            self._firsts.append(joined[at:first_end if first_end >= 0 else end])
             self._before.append(before)
-            cut = joined.find(sep, at + self.STRIDE)  # the end of the string the stride lands in
+            cut = joined.find(sep, at + self.STRIDE, end)  # the end of the string the stride lands in
             if cut < 0:
                 break
             before += joined.count(sep, at, cut + 1)
             at = cut + len(sep)
-        found = before + joined.count(sep, at) + 1 if count else 0
+        found = before + joined.count(sep, at, end) + 1 if count else 0
         if found != count:
             raise ValueError(f"{found} items where the header says {count}")
 
@@ -234,7 +238,7 @@ class JoinedNames:
         data, sep = self._data, self._sep
         low = self._starts[k]
         last = k + 1 == len(self._starts)
-        high = len(data) if last else self._starts[k + 1]
+        high = self._end if last else self._starts[k + 1]
         found = data.find(sep + key + sep, low, high)  # a string after the stretch's first one
         if found >= 0:
             return self._before[k] + data.count(sep, low, found + len(sep))
@@ -247,7 +251,7 @@ class JoinedNames:
 
     def split(self) -> list[str]:
         """Every string, in order (what a load made of them before)."""
-        return str(self._data, "utf-8").split(self.separator) if self.count else []
+        return str(self._data[self._start:self._end], "utf-8").split(self.separator) if self.count else []
 
 
 class Weights(Mapping):
@@ -500,19 +504,20 @@ class GapModel:
             cut = raw.find(b"\n")
             # The payload is read through a view of the decompressed bytes: its 4 MB are not copied (once by
             # a partition, once more into its sections), whose page faults were system time at every start.
-            head, body = (raw, memoryview(b"")) if cut < 0 else (raw[:cut], memoryview(raw)[cut + 1:])
+            head, at = (raw, len(raw)) if cut < 0 else (raw[:cut], cut + 1)
+            body = memoryview(raw)[at:]
             header = json.loads(head)
         except FileNotFoundError:
             raise ModelError(f"{path}: missing-number model file not found (rebuild it with "
                              "`python training/train_numbers.py`)") from None
-        except (OSError, EOFError, ValueError) as exc:
+        except (OSError, ValueError) as exc:
             raise ModelError(f"{path}: missing-number model file is corrupt ({exc})") from None
         if not isinstance(header, dict) or header.get("format") not in FORMATS_READ:
             raise ModelError(f"{path}: not a {FORMAT} model file")
         if header.get("sha256") != hashlib.sha256(body).hexdigest():
             raise ModelError(f"{path}: missing-number model file is corrupt (payload hash mismatch)")
         try:
-            lists = _read_lists(body, header, joined=("features",))
+            lists = _read_lists(raw, at, header, joined=("features",))
             names = lists["features"]
             values = _numbers("d", body[len(body) - header["sections"][-1]:])
             if len(names) != len(values):
@@ -651,15 +656,24 @@ SECTIONS_2 = ("units",) + tuple(f"{name}{part}" for name in LISTS for part in ("
 
 
 def gunzip(data: bytes) -> bytes:
-    """`gzip.decompress(data)`, by ISA-L's inflate where the `fast` extra's `isal` is installed: the same bytes and
-    the same kinds of error (`BadGzipFile` or `EOFError`, each caught by `load` as a `ModelError`; on a given
-    damage the two libraries may raise a different one of them), in about 0.01 s instead of 0.025 s for the model's 4 MB, which
-    every start of the command unpacks."""
+    """The bytes of a gzip stream's first member, its CRC and length checked, by ISA-L's inflate where the
+    `fast` extra's `isal` is installed (its bare `igzip_lib`: importing `isal.igzip`, its file API, took longer
+    than the unpacking), else by zlib (not the `gzip` module's file object, which copies the 4 MB once more):
+    about 0.008 s instead of 0.016 s for the model's 4 MB, which every start of the command unpacks. A stream
+    that is not gzip, is cut short or fails its check raises ValueError (`load` names it a `ModelError`)."""
     try:
-        from isal.igzip import decompress
+        from isal import igzip_lib
     except ImportError:
-        decompress = gzip.decompress
-    return decompress(data)
+        import zlib
+
+        try:
+            return zlib.decompress(data, wbits=31)  # 16 + 15: a gzip header and trailer, a 32 KB window
+        except zlib.error as exc:
+            raise ValueError(f"not a whole gzip stream: {exc}") from None
+    try:
+        return igzip_lib.decompress(data, flag=igzip_lib.DECOMP_GZIP)
+    except igzip_lib.IsalError as exc:
+        raise ValueError(f"not a whole gzip stream: {exc}") from None
 
 
 def _split_sections(body: memoryview, lengths: list[int], names: tuple[str, ...]) -> dict[str, memoryview]:
@@ -673,10 +687,12 @@ def _split_sections(body: memoryview, lengths: list[int], names: tuple[str, ...]
     return parts
 
 
-def _read_lists(body: memoryview, header: dict, joined: tuple[str, ...] = ()
+def _read_lists(raw: bytes, at: int, header: dict, joined: tuple[str, ...] = ()
                 ) -> "dict[str, str | list[str] | JoinedNames]":
-    """The unit characters and the string LISTS of a format 3 or format 2 payload; in format 3 the lists
-    named in `joined` as `JoinedNames` (not split: their items are only counted)."""
+    """The unit characters and the string LISTS of a format 3 or format 2 payload, `raw[at:]`; in format 3
+    the lists named in `joined` as `JoinedNames` over their stretch of `raw` (not split: their items are only
+    counted)."""
+    body = memoryview(raw)[at:]
     if header["format"] != FORMAT:
         parts = _split_sections(body, header["sections"], SECTIONS_2)
         return {"units": str(parts["units"], "utf-8"), **{name: _unpack(parts, name) for name in LISTS}}
@@ -685,10 +701,11 @@ def _read_lists(body: memoryview, header: dict, joined: tuple[str, ...] = ()
     if len(separator) != 1:
         raise ValueError("the separator is not one character")
     lists: dict = {"units": str(parts["units"], "utf-8")}
+    starts = dict(zip(SECTIONS, accumulate(header["sections"], initial=at)))  # where each section begins in raw
     for name in LISTS:
         if name in joined:
-            try:
-                lists[name] = JoinedNames(bytes(parts[name]), separator, counts[name])  # it checks the count
+            try:  # it checks the count
+                lists[name] = JoinedNames(raw, separator, counts[name], starts[name], starts[name] + len(parts[name]))
             except ValueError as exc:
                 raise ValueError(f"{name}: {exc}") from None
             continue
