@@ -30,7 +30,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from itertools import accumulate, compress, repeat
+from itertools import compress, repeat
 from operator import not_
 from typing import TYPE_CHECKING, Iterable
 
@@ -198,30 +198,26 @@ class JoinedNames:
 
     STRIDE = 4096
 
-    def __init__(self, joined: bytes, separator: str, count: int, start: int = 0, end: int | None = None):
-        """The strings are `joined[start:end]` (a section of the model file's unpacked bytes, read in place:
-        copying its 2.2 MB out cost a millisecond of page faults at every start)."""
+    def __init__(self, joined: bytes, separator: str, count: int):
         self.separator = separator
         self.count = count
         self._data = joined
-        self._start = start
-        self._end = end = len(joined) if end is None else end
         sep = self._sep = separator.encode("utf-8")
         self._starts: list[int] = []  # where each stretch's first string starts
         self._firsts: list[bytes] = []  # that string
         self._before: list[int] = []  # how many strings come before it
-        at, before = start, 0
+        at = before = 0
         while count:
             self._starts.append(at)
-            first_end = joined.find(sep, at, end)
-            self._firsts.append(joined[at:first_end if first_end >= 0 else end])
+            end = joined.find(sep, at)
+            self._firsts.append(joined[at:end if end >= 0 else len(joined)])
             self._before.append(before)
-            cut = joined.find(sep, at + self.STRIDE, end)  # the end of the string the stride lands in
+            cut = joined.find(sep, at + self.STRIDE)  # the end of the string the stride lands in
             if cut < 0:
                 break
             before += joined.count(sep, at, cut + 1)
             at = cut + len(sep)
-        found = before + joined.count(sep, at, end) + 1 if count else 0
+        found = before + joined.count(sep, at) + 1 if count else 0
         if found != count:
             raise ValueError(f"{found} items where the header says {count}")
 
@@ -238,7 +234,7 @@ class JoinedNames:
         data, sep = self._data, self._sep
         low = self._starts[k]
         last = k + 1 == len(self._starts)
-        high = self._end if last else self._starts[k + 1]
+        high = len(data) if last else self._starts[k + 1]
         found = data.find(sep + key + sep, low, high)  # a string after the stretch's first one
         if found >= 0:
             return self._before[k] + data.count(sep, low, found + len(sep))
@@ -251,7 +247,7 @@ class JoinedNames:
 
     def split(self) -> list[str]:
         """Every string, in order (what a load made of them before)."""
-        return str(self._data[self._start:self._end], "utf-8").split(self.separator) if self.count else []
+        return str(self._data, "utf-8").split(self.separator) if self.count else []
 
 
 class Weights(Mapping):
@@ -504,8 +500,7 @@ class GapModel:
             cut = raw.find(b"\n")
             # The payload is read through a view of the decompressed bytes: its 4 MB are not copied (once by
             # a partition, once more into its sections), whose page faults were system time at every start.
-            head, at = (raw, len(raw)) if cut < 0 else (raw[:cut], cut + 1)
-            body = memoryview(raw)[at:]
+            head, body = (raw, memoryview(b"")) if cut < 0 else (raw[:cut], memoryview(raw)[cut + 1:])
             header = json.loads(head)
         except FileNotFoundError:
             raise ModelError(f"{path}: missing-number model file not found (rebuild it with "
@@ -517,7 +512,7 @@ class GapModel:
         if header.get("sha256") != hashlib.sha256(body).hexdigest():
             raise ModelError(f"{path}: missing-number model file is corrupt (payload hash mismatch)")
         try:
-            lists = _read_lists(raw, at, header, joined=("features",))
+            lists = _read_lists(body, header, joined=("features",))
             names = lists["features"]
             values = _numbers("d", body[len(body) - header["sections"][-1]:])
             if len(names) != len(values):
@@ -687,12 +682,10 @@ def _split_sections(body: memoryview, lengths: list[int], names: tuple[str, ...]
     return parts
 
 
-def _read_lists(raw: bytes, at: int, header: dict, joined: tuple[str, ...] = ()
+def _read_lists(body: memoryview, header: dict, joined: tuple[str, ...] = ()
                 ) -> "dict[str, str | list[str] | JoinedNames]":
-    """The unit characters and the string LISTS of a format 3 or format 2 payload, `raw[at:]`; in format 3
-    the lists named in `joined` as `JoinedNames` over their stretch of `raw` (not split: their items are only
-    counted)."""
-    body = memoryview(raw)[at:]
+    """The unit characters and the string LISTS of a format 3 or format 2 payload; in format 3 the lists
+    named in `joined` as `JoinedNames` (not split: their items are only counted)."""
     if header["format"] != FORMAT:
         parts = _split_sections(body, header["sections"], SECTIONS_2)
         return {"units": str(parts["units"], "utf-8"), **{name: _unpack(parts, name) for name in LISTS}}
@@ -701,11 +694,10 @@ def _read_lists(raw: bytes, at: int, header: dict, joined: tuple[str, ...] = ()
     if len(separator) != 1:
         raise ValueError("the separator is not one character")
     lists: dict = {"units": str(parts["units"], "utf-8")}
-    starts = dict(zip(SECTIONS, accumulate(header["sections"], initial=at)))  # where each section begins in raw
     for name in LISTS:
         if name in joined:
-            try:  # it checks the count
-                lists[name] = JoinedNames(raw, separator, counts[name], starts[name], starts[name] + len(parts[name]))
+            try:
+                lists[name] = JoinedNames(bytes(parts[name]), separator, counts[name])  # it checks the count
             except ValueError as exc:
                 raise ValueError(f"{name}: {exc}") from None
             continue
