@@ -10,8 +10,7 @@ pending page of one is the n-th of the other.
 """
 from __future__ import annotations
 
-import tempfile
-from typing import Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 from .io import ReadOptions, Record, Reject
 
@@ -29,16 +28,21 @@ def extract_block(units: list, read: ReadOptions) -> list[Record | Reject]:
 
 
 class PageSpool:
-    """The extracted pages of the learning pass, in order, in an anonymous temporary file (gone when closed)."""
+    """The extracted pages of the learning pass, in order, in an anonymous temporary file (gone when closed),
+    made at the first page: a run of text input never spools one, nor imports tempfile and pickle (start-up)."""
 
     def __init__(self) -> None:
-        self._fh = tempfile.TemporaryFile(prefix="newsclean-pages-")
+        self._fh: IO[bytes] | None = None
         self.pages = 0
         self._reading = False
 
     def add(self, unit: Record | Reject) -> None:
-        import pickle  # here, not at the top: a run of text input never spools a page (start-up)
+        import pickle
 
+        if self._fh is None:
+            import tempfile
+
+            self._fh = tempfile.TemporaryFile(prefix="newsclean-pages-")
         pickle.dump(unit, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.pages += 1
 
@@ -56,4 +60,5 @@ class PageSpool:
             yield self._next() if is_pending(unit) else unit
 
     def close(self) -> None:
-        self._fh.close()
+        if self._fh is not None:
+            self._fh.close()

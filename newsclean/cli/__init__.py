@@ -18,29 +18,11 @@ from importlib import import_module
 import click
 
 from .. import __version__
-from .options import EXIT_INTERNAL, EXIT_INTERRUPTED
+from .options import EXIT_INTERNAL, EXIT_INTERRUPTED, run_as_the_command
 
 
 def _say_error(message: str) -> None:
     click.echo(f"newsclean: error: {' '.join(message.split())}", err=True)
-
-
-def _skip_the_last_collection() -> None:
-    """At exit, before the interpreter's last garbage collection, move every object to the permanent
-    generation (`gc.freeze`): that collection would walk all the objects a run made (the rules, the model's
-    tables: about 0.03-0.05 s of a one-record clean) only to find them still referenced by the modules it is
-    about to clear. The files a run writes are closed and renamed before it returns, so no finalizer is
-    waited for. Registered once per process, and only by the command (standalone mode), never by the library."""
-    global _exit_hook
-    if not _exit_hook:
-        import atexit
-        import gc
-
-        atexit.register(gc.freeze)
-        _exit_hook = True
-
-
-_exit_hook = False
 
 
 class _OneLineErrors(click.Group):
@@ -49,7 +31,8 @@ class _OneLineErrors(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        _skip_the_last_collection()
+        if args is None:  # the process's own command line: this process is the command (not a test runner)
+            run_as_the_command()
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:

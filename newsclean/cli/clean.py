@@ -13,7 +13,7 @@ from ..pipeline import STAGES
 from ..run import RunConfig, RunError, run
 from ..sitechrome import LearnOptions
 from .options import (EXIT_INTERRUPTED, fail, index_options, index_settings, load_model, load_pipeline, pipeline_options,
-                      rule_options, rule_source)
+                      rule_options, rule_source, command_set_up)
 
 
 @click.command("clean")
@@ -73,8 +73,9 @@ def clean_command(inputs, output, rules_dir, extra_rules, disabled, t2s, mark, s
     settings = index_settings(index_type, expected_docs, bloom_fp, index_dir)
     rules = rule_source(rules_dir, extra_rules, disabled)
     options = pipeline_options(t2s, mark, stages, gap_threshold, gap_support_threshold)
-    load_pipeline(rules, options)  # fail fast, with the file and rule named, before reading any input
-    load_model()
+    with command_set_up():
+        load_pipeline(rules, options)  # fail fast, with the file and rule named, before reading any input
+        load_model()
     config = RunConfig(
         inputs=tuple(inputs), output=output, rules_dir=rules, options=options,
         read=ReadOptions(text_field=text_field, id_field=id_field, max_chars=max_chars, html_field=html_field,

@@ -1,10 +1,12 @@
 """What several commands share: the rule and index options, the stage list, and loading rules and the model."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import click
 
+from .. import collector
 from ..dedup import DedupConfig
 from ..pipeline import STAGES, Options
 from ..gapmodel import GapModel, ModelError, shipped_model
@@ -16,6 +18,25 @@ EXIT_INTERNAL = 70
 def fail(message: str) -> None:
     raise click.ClickException(message)
 
+
+def run_as_the_command() -> None:
+    """This process is the `newsclean` command (the group runs in standalone mode on the process's own
+    arguments), not a program or a test runner calling it: its set-up is kept out of later collections
+    (`set_up_done`) and the interpreter's last collection is skipped (`collector.skip_the_last_collection`).
+    Once per process; never by the library."""
+    global _the_command
+    if not _the_command:
+        collector.skip_the_last_collection()
+        _the_command = True
+
+
+_the_command = False
+
+
+def command_set_up():
+    """Around loading the rules and the model: in the command's process, no collection meanwhile and what
+    they made kept out of every later one (`collector.kept_set_up`); elsewhere nothing."""
+    return collector.kept_set_up() if _the_command else nullcontext()
 
 
 def pipeline_options(t2s: bool, mark: bool, stages: str | None, gap_threshold: float | None = None,

@@ -1,8 +1,6 @@
 """Byte streams: chunks of a file, decompressed as they come, up to the first error."""
 from __future__ import annotations
 
-import bz2
-import lzma
 import zlib
 from typing import Any, BinaryIO, Callable, Iterator
 
@@ -22,9 +20,13 @@ class BrokenStream(Exception):
 def _decompressor(kind: str) -> Callable[[], Any]:
     if kind == "gzip":
         return lambda: zlib.decompressobj(wbits=31)
-    if kind == "bzip2":
+    if kind == "bzip2":  # bz2, lzma and zstandard are imported for a file that needs them (start-up)
+        import bz2
+
         return bz2.BZ2Decompressor
     if kind == "xz":
+        import lzma
+
         return lzma.LZMADecompressor
     import zstandard
 
@@ -46,7 +48,11 @@ def _decompressed(chunks: Iterator[bytes], kind: str) -> Iterator[bytes]:
     Everything decompressed before the break has been yielded by then.
     """
     make = _decompressor(kind)
-    errors: tuple[type[BaseException], ...] = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
+    errors: tuple[type[BaseException], ...] = (zlib.error, OSError, EOFError, ValueError)  # bz2's among them
+    if kind == "xz":
+        import lzma
+
+        errors += (lzma.LZMAError,)
     if kind == "zstd":
         import zstandard
 

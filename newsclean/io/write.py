@@ -4,7 +4,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import tempfile
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,8 @@ def atomic_path(path: str | Path, tmp: str | Path | None = None) -> Iterator[Pat
     """
     path = Path(path)
     if tmp is None:
+        import tempfile  # here: a run's checkpoints and outputs name their own (tempfile brings shutil, bz2, lzma)
+
         directory = path.parent if str(path.parent) else Path(".")
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
         os.close(fd)

@@ -23,10 +23,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from itertools import islice
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
 
 from ..dedup.light import Light
 from ..extraction import PageSpool, is_pending
@@ -40,6 +39,9 @@ from .config import RunConfig, RunError, no_documents
 from .partial import Partial
 from .stats import RunStats, dedup_books
 from .workers import Cleaned, Cleaner, blocks_of, encode_line, page_url
+
+if TYPE_CHECKING:
+    from tempfile import TemporaryDirectory
 
 
 
@@ -60,10 +62,12 @@ class _Job:
         if config.resume and any(s.kind in ("stdin", "stream") for s in sources):
             raise RunError("--resume cannot re-read standard input or a pipe; give the input as a file")
         self.out = None if self.to_stdout else Partial(config.output)
-        self._scratch: tempfile.TemporaryDirectory | None = None
+        self._scratch: TemporaryDirectory | None = None
         if self.to_stdout and config.dedup is not None:
             # Dedup needs the whole cleaned corpus before it writes a line: keep it in a scratch file.
-            self._scratch = tempfile.TemporaryDirectory(prefix="newsclean-")
+            from tempfile import TemporaryDirectory  # only here (tempfile brings shutil, bz2 and lzma)
+
+            self._scratch = TemporaryDirectory(prefix="newsclean-")
             self.out = Partial(os.path.join(self._scratch.name, "cleaned.jsonl"))
         if config.clusters and config.dedup is None:
             raise RunError("--clusters needs --dedup")
