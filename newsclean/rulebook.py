@@ -15,7 +15,7 @@ import gzip
 from bisect import bisect_left
 from functools import lru_cache, reduce
 from itertools import repeat
-from operator import attrgetter, is_, or_
+from operator import add, attrgetter, is_, or_
 import hashlib
 import json
 import marshal
@@ -427,8 +427,9 @@ class ChromeRule:
         self.max_chars = max_chars
         self.join_next = join_next
         self.search = search  # match = "search": the pattern may occur anywhere in the line
-        # Characters of which every match holds at least one (`required_chars`); a line with none of them is
-        # not tried. None: the pattern guarantees no such set (it is tried on every line).
+        # Keys (one character or two in a row) of which every match holds at least one (`required_keys`); a
+        # line with none of them is not tried. None: the pattern guarantees no such set (it is tried on every
+        # line).
         self.requires = requires
         self.examples = examples  # lines it removes (a join_next rule's: two lines, split by a newline)
         self.keeps = keeps  # look-alike lines it must not remove
@@ -448,39 +449,59 @@ class ChromeRule:
 
 
 def gate_masks(rules: list) -> tuple[dict[str, int], int]:
-    """For rules with gates (`requires`: characters a match needs, or None): each gate character's bit mask of
-    the rules whose gate holds it, and the mask of the rules without a gate (always worth trying)."""
-    by_char: dict[str, int] = {}
+    """For rules with gates (`requires`: keys a match holds one of, or None): each key's bit mask of the rules
+    whose gate holds it, and the mask of the rules without a gate (always worth trying)."""
+    by_key: dict[str, int] = {}
     ungated = 0
     for n, rule in enumerate(rules):
         if rule.requires is None:
             ungated |= 1 << n
             continue
-        for char in rule.requires:
-            by_char[char] = by_char.get(char, 0) | 1 << n
-    return by_char, ungated
+        for key in rule.requires:
+            by_key[key] = by_key.get(key, 0) | 1 << n
+    return by_key, ungated
+
+
+def text_keys(text: str, pairs: bool = True) -> set[str]:
+    """The gate keys a text holds: its characters and (with `pairs`) every two characters in a row."""
+    keys = set(text)
+    if pairs:
+        keys.update(map(add, text, text[1:]))
+    return keys
+
+
+def meets(requires: frozenset | None, text: str) -> bool:
+    """Whether `text` holds one of the keys of the gate `requires` (every text meets no gate)."""
+    return requires is None or any(map(text.__contains__, requires))
 
 
 class RuleSieve:
-    """Which rules of a list could match a text, found in one pass over the text's characters: each character
-    maps to the bit mask of the rules whose gate (`ChromeRule.requires`) holds it, the masks of a text's
-    characters are or-ed together (with the rules that have no gate) and cut to the rules whose `max_chars`
-    the text fits; the rules of each mask are listed once. The same answer as testing each rule's gate and
-    length in turn (rule order kept), which cost more than the patterns themselves on most lines."""
+    """Which rules of a list could match a text, found in one pass over the text's keys (`text_keys`: its
+    characters, and its pairs of characters when a gate holds such a pair): each key maps to the bit mask of
+    the rules whose gate (`ChromeRule.requires`) holds it, the masks of a text's keys are or-ed together (with
+    the rules that have no gate) and cut to the rules whose `max_chars` the text fits; the rules of each mask
+    are listed once. The same answer as testing each rule's gate and length in turn (rule order kept), which
+    cost more than the patterns themselves on most lines."""
 
     CHOSEN_LIMIT = 1 << 14  # masks remembered (a bound on memory; real pages give a few thousand)
     FEW = 15  # up to this many rules allow a line's length (101+ characters): their gates in turn cost no more
 
     def __init__(self, rules: list[ChromeRule]):
         self.rules = list(rules)
-        self.by_char, self.ungated = gate_masks(self.rules)
+        self.by_key, self.ungated = gate_masks(self.rules)
+        self.pairs = any(len(key) > 1 for key in self.by_key)  # whether a line's pairs of characters are keys
         # fits[k]: the rules whose max_chars is at least limits[k] (a text of up to limits[k] characters fits them)
         self.limits = sorted({rule.max_chars for rule in self.rules})
         self.longest = self.limits[-1] if self.limits else 0  # the most characters any of the rules allows
         self.fits = [sum(1 << n for n, r in enumerate(self.rules) if r.max_chars >= limit) for limit in self.limits]
         self.fits.append(0)  # longer than every rule allows
         self.fitting = [[r for r in self.rules if r.max_chars >= limit] for limit in self.limits] + [[]]
+        # whether the gates of the rules a length allows have so few keys that looking each up in the text costs
+        # less than listing the text's keys (a paragraph that two or three rules are long enough for)
+        self.direct = [sum(len(r.requires or ()) for r in fitting) <= self.DIRECT_KEYS for fitting in self.fitting]
         self.chosen: dict[int, list[ChromeRule]] = {}
+
+    DIRECT_KEYS = 24
 
     def worth_trying(self, text: str) -> list[ChromeRule]:
         size = bisect_left(self.limits, len(text))
@@ -488,10 +509,12 @@ class RuleSieve:
         if not fitting:  # longer than every rule allows (two paragraphs joined, for the joined rules)
             return fitting
         if len(fitting) <= self.FEW:  # a long line that few rules allow: their gates one by one cost less
-            chars = set(text)
-            return [r for r in fitting if r.requires is None or not r.requires.isdisjoint(chars)]
-        mask = reduce(or_, map(self.by_char.get, set(text), repeat(0)), self.ungated) & self.fits[size]
-        return rules_of_mask(self.chosen, self.rules, mask, self.CHOSEN_LIMIT)
+            if self.direct[size]:
+                return [r for r in fitting if r.requires is None or any(map(text.__contains__, r.requires))]
+            keys = text_keys(text, self.pairs)
+            return [r for r in fitting if r.requires is None or not r.requires.isdisjoint(keys)]
+        mask = reduce(or_, map(self.by_key.get, text_keys(text, self.pairs), repeat(0)), self.ungated)
+        return rules_of_mask(self.chosen, self.rules, mask & self.fits[size], self.CHOSEN_LIMIT)
 
     @staticmethod
     def key(rules: list[ChromeRule]) -> tuple:
@@ -555,6 +578,12 @@ def required_chars(compiled: Any) -> frozenset | None:
     case-insensitive letters, fuzzy matching, references, or a parser this version of `regex` does not have)
     needs nothing known, so the answer errs towards None, which only costs time.
     """
+    return _read_tree(compiled, _needs)
+
+
+def _read_tree(compiled: Any, read: Callable[[Any, Any], Any]) -> Any:
+    """`read(tree, core)` of the parse tree the `regex` module's own parser gives `compiled`'s pattern, or None
+    where that fails (a private API: any change in it must cost speed, never a match)."""
     try:
         from regex import _regex_core as core
 
@@ -563,8 +592,8 @@ def required_chars(compiled: Any) -> frozenset | None:
         tree = core._parse_pattern(source, info)
         if not source.at_end():
             return None
-        return _needs(tree, core)
-    except Exception:  # a private API: any change in it must cost speed, never a match
+        return read(tree, core)
+    except Exception:
         return None
 
 
@@ -609,6 +638,139 @@ def _union(sets: list[frozenset | None]) -> frozenset | None:
     if any(s is None for s in sets):
         return None
     return frozenset().union(*sets)
+
+
+# The most strings an exact set of `_literals` may hold: a run of character classes multiplies out fast.
+LITERALS_LIMIT = 64
+_NOTHING = frozenset({""})  # what a zero-width node consumes
+
+
+def required_literals(compiled: Any) -> frozenset | None:
+    """A set of strings every match of `compiled` contains at least one of, or None if none is known: the
+    gate of a chrome rule, stronger than `required_chars` where the pattern spells words (`转载请注明`,
+    `ICP备`: a paragraph holds `转` or `I` far more often than those).
+
+    Read from the same parse tree as `required_chars`, with the same caution (anything it does not know
+    needs nothing, so the answer errs towards a weaker gate). Each node gives what it matches exactly (a
+    finite set of strings, when it is small: a literal, a class of literal characters, an alternation or a
+    sequence of such, an optional one, a zero-width assertion, which matches the empty string) and what its
+    matches need; a sequence needs what any one of its parts needs, and a run of exact parts in a row
+    needs their concatenations. Of the sets a sequence offers, the one whose shortest string is longest is
+    kept (the fewest strings on a tie): a set of single characters is `required_chars`'s own answer.
+    """
+    return _read_tree(compiled, lambda tree, core: _literals(tree, core)[1])
+
+
+def _literals(node: Any, core: Any) -> tuple[frozenset | None, frozenset | None]:
+    """(the strings `node` matches exactly, or None; strings its every match contains one of, or None)."""
+    kind = type(node)
+    if kind is core.Character or kind is core.Range or kind is core.SetUnion:
+        chars = _exact_chars(node, core)
+        return chars, chars
+    if kind in _zero_width(core):
+        return _NOTHING, None
+    if kind is core.Sequence:
+        return _sequence_literals(node.items, core)
+    if kind is core.Branch:
+        parts = [_literals(b, core) for b in node.branches]
+        exact = _union([e for e, _ in parts])
+        return (exact if exact is not None and len(exact) <= LITERALS_LIMIT else None,
+                _needed(_union([n for _, n in parts])))
+    if kind in (core.Group, core.Atomic):
+        return _literals(node.subpattern, core)
+    if kind in (core.GreedyRepeat, core.LazyRepeat, core.PossessiveRepeat):
+        exact, needs = _literals(node.subpattern, core)
+        low, high = node.min_count, node.max_count
+        if exact is not None and high is not None and high <= 1:
+            exact = exact | _NOTHING if low == 0 else exact
+        elif exact is not None and low == high:
+            exact = _product([exact] * low)
+        else:
+            exact = None
+        return exact, needs if low >= 1 else _needed(exact)
+    return None, None
+
+
+def required_keys(compiled: Any) -> frozenset | None:
+    """The gate of a chrome rule: keys of one or two characters of which every match holds at least one, read
+    from `required_literals` (each word gives the pair of its characters that most of the words hold, so few
+    keys stand for all; a single character stands for itself). A pair is as cheap to look up in a line as a
+    character (`RuleSieve`), and far rarer: `载请` or `CP` against `转` or `I`."""
+    return gate_keys(required_literals(compiled))
+
+
+def gate_keys(words: frozenset | None) -> frozenset | None:
+    """`required_keys` of the words a match holds one of."""
+    if words is None:
+        return None
+    def pairs(word: str) -> set[str]:
+        return {word[i:i + 2] for i in range(len(word) - 1)} or {word}
+    counts = Counter(pair for word in words for pair in pairs(word))
+    return _needed(frozenset(max(sorted(pairs(word)), key=counts.__getitem__) for word in words))
+
+
+def _exact_chars(node: Any, core: Any) -> frozenset | None:
+    """The characters a literal, a range or a class of literal characters matches (each is one of them)."""
+    if node.zerowidth or not node.positive:
+        return None
+    if type(node) is core.SetUnion:
+        chars = _union([_member_chars(m, core) for m in node.items])
+    else:
+        chars = _member_chars(node, core) if type(node) is core.Range else _needs(node, core)
+    if chars is None or (node.case_flags and any(c.lower() != c.upper() for c in chars)):
+        return None
+    return chars
+
+
+@lru_cache(maxsize=1)
+def _zero_width(core: Any) -> frozenset:
+    """The parse-tree nodes that consume nothing (anchors, boundaries, lookarounds)."""
+    names = ("LookAround", "StartOfLine", "StartOfLineU", "StartOfString", "EndOfLine", "EndOfLineU",
+             "EndOfString", "EndOfStringLine", "EndOfStringLineU", "Boundary", "DefaultBoundary",
+             "StartOfWord", "EndOfWord", "DefaultStartOfWord", "DefaultEndOfWord", "SearchAnchor")
+    return frozenset(getattr(core, name) for name in names if hasattr(core, name))
+
+
+def _sequence_literals(items: list, core: Any) -> tuple[frozenset | None, frozenset | None]:
+    """`_literals` of a sequence: exact when all its parts are; it needs the best set any part or run of
+    exact parts in a row needs (a run whose concatenations would pass LITERALS_LIMIT starts again)."""
+    offers: list[frozenset] = []
+    run, whole = _NOTHING, _NOTHING
+    for item in items:
+        exact, needs = _literals(item, core)
+        if exact is None:
+            offers += [run] + ([needs] if needs is not None else [])
+            run, whole = _NOTHING, None
+            continue
+        joined = _product([run, exact])
+        if joined is None:
+            offers.append(run)
+            run = exact
+        else:
+            run = joined
+        whole = None if whole is None else _product([whole, exact])
+    offers.append(run)
+    usable = [needs for needs in map(_needed, offers) if needs is not None]
+    best = max(usable, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+    return whole, best
+
+
+def _product(parts: list[frozenset]) -> frozenset | None:
+    """Every concatenation of one string of each part, or None past LITERALS_LIMIT strings."""
+    out = _NOTHING
+    for part in parts:
+        if len(out) * len(part) > LITERALS_LIMIT:
+            return None
+        out = frozenset(a + b for a in out for b in part)
+    return out
+
+
+def _needed(strings: frozenset | None) -> frozenset | None:
+    """`strings` as a requirement, without the strings that hold another of them (a text that holds `转载请注明`
+    holds `转载`); None when it is empty or holds the empty string (which every text holds)."""
+    if not strings or "" in strings:
+        return None
+    return frozenset(s for s in strings if not any(t != s and t in s for t in strings))
 
 
 class GapRule:
@@ -799,7 +961,7 @@ class RuleSet:
         else:
             pattern = _compile_expanded(path, rid, expanded, flags, self.budget)
             _check_use(path, rid, pattern, use)
-            requires = required_chars(pattern.compiled)
+            requires = required_chars(pattern.compiled) if use == "gap" else required_keys(pattern.compiled)
         self.gates.learned[key] = Gate.of(pattern.compiled, requires)
         return pattern, requires
 
@@ -864,7 +1026,11 @@ class Gate(NamedTuple):
             flags, code, group_index, index_group, *rest = self.engine
             engine = [flags, base64.b64encode(code).decode("ascii"), group_index, sorted(index_group.items()),
                       *(list(x) if isinstance(x, tuple) else x for x in rest)]
-        return [None if self.requires is None else "".join(sorted(self.requires)), engine]
+        # a gate of single characters is one string of them; a gate of words (`required_literals`) their list
+        requires = self.requires if self.requires is None else sorted(self.requires)
+        if requires is not None and all(len(s) == 1 for s in requires):
+            requires = "".join(requires)
+        return [requires, engine]
 
     @classmethod
     def from_json(cls, row: list) -> "Gate":

@@ -1,5 +1,6 @@
-"""Chrome rules are gated on the characters every match must hold (`rules.required_chars`): a line without
-any of them never runs the pattern. The gate must never lose a match, so every shipped rule is run on a
+"""Chrome rules are gated on keys every match must hold one of (`rulebook.required_keys`: two characters in a
+row of the words a match must hold, such as `转载` of `转载请注明` or `CP` of `ICP备`, or single characters): a
+line without any of them never runs the pattern. The gate must never lose a match, so every shipped rule is run on a
 corpus of lines with and without its gate. The corpus is the project's own writing: every string of the
 chrome test modules and of the chrome probes (`benchmarks/chrome_probe*.jsonl`, invented site styles), the
 examples in the rules' descriptions, and each of those lines with one character cut out (near misses are
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 import regex
 
-from newsclean.rulebook import GapGate, GapRule, RuleSet, RuleSieve, required_chars
+from newsclean.rulebook import (GapGate, GapRule, RuleSet, RuleSieve, gate_keys, meets, required_chars,
+                                required_literals)
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["tests/stages/test_chrome.py", "tests/stages/test_chrome_wordings.py", "tests/stages/test_page_text.py",
@@ -64,7 +66,11 @@ def test_most_shipped_rules_have_a_gate(shipped):
     rules, _ = shipped
     gated = [r.id for r in rules.chrome if r.requires is not None]
     assert len(gated) >= 0.8 * len(rules.chrome)
-    assert next(r for r in rules.chrome if r.id == "icp-licence").requires >= {"公"}
+    assert next(r for r in rules.chrome if r.id == "icp-licence").requires == {"CP", "公网", "网文"}
+    # a paragraph that holds 转 or 声 but none of the notices' keys does not run the broad disclaimer pattern
+    disclaimer = next(r for r in rules.chrome if r.id == "disclaimer")
+    assert {"转载", "未经", "免责"} <= disclaimer.requires
+    assert not meets(disclaimer.requires, "他转身发表了声，称此事另有原因，有关部门正在调查。")
 
 
 def test_the_gate_keeps_every_match_of_every_shipped_rule(shipped):
@@ -74,7 +80,7 @@ def test_the_gate_keeps_every_match_of_every_shipped_rule(shipped):
     for rule in rules.chrome:
         corpus = [t for t in (joined if rule.join_next else lines) if len(t) <= rule.max_chars]  # as the stage does
         ungated = _matches(rule, corpus)
-        gated = _matches(rule, [t for t in corpus if rule.requires is None or not rule.requires.isdisjoint(t)])
+        gated = _matches(rule, [t for t in corpus if meets(rule.requires, t)])
         assert gated == ungated, f"{rule.id}: the gate {sorted(rule.requires or ())} loses {set(ungated) - set(gated)}"
         matched_rules += bool(ungated)
     assert matched_rules >= 0.8 * len(rules.chrome)  # the corpus does exercise the rules
@@ -98,6 +104,42 @@ def test_required_chars_of_patterns(pattern, answers):
     assert got is None if answers is None else got in [frozenset(a) for a in answers]
 
 
+@pytest.mark.parametrize("pattern, answer", [
+    (r"首页\s*>", {"首页"}),  # the longest word a match holds
+    (r"转载请?注明", {"转载注明", "转载请注明"}),  # an optional character: both spellings
+    (r"(?:来源|出处)[:：]", {"来源:", "来源：", "出处:", "出处："}),  # a word and a class multiply out
+    (r"[\p{Han}]ICP[备证]\s*\d{6,}|公网安备\s*\d{6,}", {"ICP备", "ICP证", "公网安备"}),
+    (r"免责声明|版权声明|声明[:：]", {"免责声明", "版权声明", "声明:", "声明："}),
+    (r"(?:转载|转载请注明)出处", {"转载出处", "转载请注明出处"}),
+    (r"不代表(?:本网|本站)?观点|不代表", {"不代表"}),  # a word that holds another is left out
+    (r"^风险提示(?:[:：]|$)", {"风险提示"}),  # anchors hold no character
+    (r"(?<=\s)》|»", {"》", "»"}),  # nor do lookarounds
+    (r"[A-C]\d+", {"A", "B", "C"}),  # no word: single characters, as required_chars gives
+    (r"(?:编辑|记者)\S+", {"编辑", "记者"}),
+    (r"a?b*", None),  # nothing must occur
+    (r"(?i)ab", None),  # a case-insensitive letter has more forms than one
+    (r"(?i)版权ab", {"版权"}),  # ... a Han character has one
+    (r"\p{Han}{2,}", None),
+    (r"(?=.*版权).{2,40}", None),  # a lookahead holds nothing of the match itself
+    (r"(?:abc){e<=1}", None),  # fuzzy matching needs none of its letters
+    (r"(来源)：\1", {"来源："}),  # a back reference matches what the group did: the group's word stands
+    (r"[一二三四五六七八九]{3}年", {"年"}),  # 729 spellings: past the limit, so the run starts again at 年
+])
+def test_required_literals_of_patterns(pattern, answer):
+    got = required_literals(regex.compile(pattern))
+    assert got == (None if answer is None else frozenset(answer))
+
+
+def test_the_gate_keys_stand_for_every_word():
+    words = frozenset({"转载请注明", "转载请联系", "未经授权", "版权声明", "免责声明", "ID"})
+    keys = gate_keys(words)
+    assert keys == {"转载", "声明", "授权", "ID"}  # the pair most of the words share, so few keys stand for all
+    assert all(any(k in w for k in keys) for w in words)
+    assert gate_keys(frozenset("年月")) == {"年", "月"}  # single characters are their own
+    assert gate_keys(frozenset({"年", "年度报告"})) == {"年"}  # a key that holds another is left out
+    assert gate_keys(None) is None
+
+
 def test_a_chrome_rule_still_removes_its_line_with_the_gate():
     from newsclean import clean
 
@@ -113,9 +155,7 @@ def test_the_sieve_picks_the_rules_each_gate_and_length_lets_by(shipped):
         sieve = RuleSieve(rule_list)
         # and lines only a few rules are long enough for (the sieve tests those rules' gates in turn)
         for text in texts + ["x" * 500, "版权所有 来源：" + "记者编辑" * 30, "来源：" + "新华社" * 45]:
-            chars = set(text)
-            want = [r for r in rule_list
-                    if len(text) <= r.max_chars and (r.requires is None or not r.requires.isdisjoint(chars))]
+            want = [r for r in rule_list if len(text) <= r.max_chars and meets(r.requires, text)]
             assert sieve.worth_trying(text) == want, text
 
 
