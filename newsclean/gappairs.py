@@ -16,7 +16,7 @@ misreading can only cost time, never a match.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 import regex
 
@@ -97,6 +97,16 @@ def start_constraints(compiled: Any) -> tuple[frozenset, frozenset | None, froze
         return None
 
 
+def _union(parts: Iterable[frozenset | None]) -> frozenset | None:
+    """The union of character sets, or None if any of them is not known."""
+    found: frozenset = frozenset()
+    for part in parts:
+        if part is None:
+            return None
+        found |= part
+    return found
+
+
 class _Reader:
     """Reads nodes of a `regex` parse tree; every method answers None where it does not know."""
 
@@ -119,13 +129,7 @@ class _Reader:
         if kind is core.Range:
             return frozenset(map(chr, range(node.lower, node.upper + 1))) if node.upper - node.lower < MAX_CLASS else None
         if kind is core.SetUnion:
-            found: frozenset = frozenset()
-            for member in node.items:
-                part = self.chars(member)
-                if part is None:
-                    return None
-                found |= part
-            return found
+            return _union(map(self.chars, node.items))
         return None
 
     def first(self, node: Any, from_end: bool = False) -> tuple[frozenset, bool] | None:
@@ -196,13 +200,7 @@ class _Reader:
         if kind is core.StartOfString:
             return frozenset({START})
         if kind is core.Branch:
-            found: frozenset = frozenset()
-            for branch in node.branches:
-                part = self.must_precede(branch)
-                if part is None:
-                    return None
-                found |= part
-            return found
+            return _union(map(self.must_precede, node.branches))
         if kind is core.Sequence:  # every item holds: any one of them bounds the character
             best = None
             for item in node.items:
