@@ -6,17 +6,24 @@ the words that announce a quantity (`(?<={lexicon:count_verbs})` lets only their
 punctuation or a line start, or one character that may not (`(?<![0-9０-９〇零一二…])`). So a pattern cannot
 match a text that holds none of its (character before, first character) pairs, and running it would find
 nothing. `PairGate.mask` finds the pairs of a text in one pass and answers for all rules at once; on the clean
-news of the test part it leaves about 55% of the pattern runs the character gate (`rulebook.GapGate`) lets by.
+news of the test part it leaves 39% of the pattern runs the character gate (`rulebook.GapGate`) lets by.
 
 The sets are read from the parse tree of the `regex` module's own parser, as `rulebook.required_chars` reads
 its gates; whatever this reader does not know (a property such as `\\p{Han}`, a named list, a reverse or
 case-insensitive pattern, a construct of another `regex` version) leaves a rule without a pair gate, so a
-misreading can only cost time, never a match.
+misreading can only cost time, never a match. Parsing the 71 shipped patterns takes about 0.1 s (0.57 G
+instructions), more than the gate saves in a thousand news articles, so what the reader says of them is shipped
+in `rules/gap_pairs.json` (written by `python training/gap_pairs.py`) under a hash of each pattern and its
+flags; a pattern the file does not hold (a user's rule, a rule changed since) is parsed when the gate is made.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from typing import Any, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 import regex
 
@@ -24,13 +31,20 @@ import regex
 START = ""
 # A character class wider than this is not enumerated (the rule keeps no gate).
 MAX_CLASS = 4096
+# The file of what `start_constraints` says of the shipped gap patterns, in the rules folder.
+PAIRS_FILE = "gap_pairs.json"
+PAIRS_FORMAT = "newsclean-gap-pairs/1"
+
+Starts = "tuple[frozenset, frozenset | None, frozenset] | None"
 
 
 class PairGate:
     """For rules (anything with a `.pattern.compiled` `regex` pattern), in list order as bits of a mask:
     `mask(text)` has the bit of every rule that could match `text`."""
 
-    def __init__(self, rules: list):
+    def __init__(self, rules: list, known: "Mapping[str, Starts] | None" = None):
+        """`known`: `start_constraints` by `pattern_key` (default: the shipped file); other patterns are parsed."""
+        known = shipped_starts() if known is None else known
         self.ungated = 0  # rules whose first characters are unknown: always worth trying
         self.units: dict[str, int] = {}  # first character -> rules with no pair constraint
         self.pairs: dict[str, int] = {}  # (before + first) -> all the rules it lets by, where it differs from units
@@ -38,7 +52,9 @@ class PairGate:
         denied: dict[str, int] = {}  # (before + first) -> rules whose negative lookbehind forbids it
         for n, rule in enumerate(rules):
             bit = 1 << n
-            starts = start_constraints(rule.pattern.compiled)
+            compiled = rule.pattern.compiled
+            key = pattern_key(compiled)
+            starts = known[key] if key in known else start_constraints(compiled)
             if starts is None:
                 self.ungated |= bit
                 continue
@@ -71,6 +87,44 @@ class PairGate:
             allowed = pairs.get(key)
             mask |= units[text[p]] if allowed is None else allowed
         return mask
+
+
+def pattern_key(compiled: Any) -> str:
+    """The key of a compiled pattern in the pairs file: a hash of its flags and text."""
+    return hashlib.sha256(f"{int(compiled.flags)}\0{compiled.pattern}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def starts_to_json(starts: "Mapping[str, Starts]") -> str:
+    """The pairs file's text (sorted, so the same patterns always give the same bytes)."""
+    rows = {key: None if s is None else {"first": "".join(sorted(s[0])),
+                                          "before": None if s[1] is None else sorted(s[1]),
+                                          "forbidden": "".join(sorted(s[2]))}
+            for key, s in sorted(starts.items())}
+    lines = [f"{json.dumps(key)}: {json.dumps(row, ensure_ascii=False, sort_keys=True)}" for key, row in rows.items()]
+    return f'{{"format": {json.dumps(PAIRS_FORMAT)}, "patterns": {{\n' + ",\n".join(lines) + "\n}}\n"
+
+
+def starts_from_json(text: str) -> "dict[str, Starts]":
+    """What `starts_to_json` wrote; a file of another format holds nothing."""
+    data = json.loads(text)
+    if data.get("format") != PAIRS_FORMAT:
+        return {}
+    return {key: None if row is None else (frozenset(row["first"]),
+                                           None if row["before"] is None else frozenset(row["before"]),
+                                           frozenset(row["forbidden"]))
+            for key, row in data["patterns"].items()}
+
+
+@lru_cache(maxsize=1)
+def shipped_starts() -> "dict[str, Starts]":
+    """The pairs file shipped beside the rule files; a missing or unreadable one holds nothing (then every
+    pattern is parsed: slower, the same gate)."""
+    from .rulebook import default_rules_dir
+
+    try:
+        return starts_from_json((Path(default_rules_dir()) / PAIRS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def start_constraints(compiled: Any) -> tuple[frozenset, frozenset | None, frozenset] | None:

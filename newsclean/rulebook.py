@@ -519,10 +519,9 @@ class GapGate:
     is cut to the rules the text holds a (character before, first character) pair of (`gappairs.PairGate`)."""
 
     CHOSEN_LIMIT = 1 << 12  # masks remembered (a bound on memory; real news gives a few hundred)
-    # Texts asked about before the pair gate (`gappairs.PairGate`) is made: it parses every pattern (about 0.1 s
-    # for the 71 shipped ones, 0.57 G instructions) and saves about 0.8 M instructions (47% of `find_gaps`) a news
-    # article, so a short run never pays for it.
-    PAIRS_AFTER = 500
+    # Texts asked about before the pair gate (`gappairs.PairGate`) is made (from the shipped `rules/gap_pairs.json`
+    # in about a millisecond): a one-record run does not make it.
+    PAIRS_AFTER = 20
 
     def __init__(self, rules: list[GapRule]):
         self.rules = list(rules)

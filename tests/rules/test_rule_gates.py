@@ -15,7 +15,7 @@ import random
 import pytest
 import regex
 
-from newsclean.gappairs import START, PairGate, start_constraints
+from newsclean.gappairs import START, PairGate, pattern_key, shipped_starts, start_constraints
 from newsclean.rulebook import GapGate, GapRule, Pattern, RuleSet, RuleSieve, marked_gap, required_chars
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -283,3 +283,21 @@ def test_the_gap_gate_adds_the_pair_gate_after_enough_texts():
     assert gate.pairs is not None
     assert found[0] == found[-1] and found[0]
     assert len(gate.worth_trying(text)) < len(GapGate(rules.gaps).worth_trying(text))
+
+
+def test_the_shipped_pairs_file_is_what_the_parse_trees_say():
+    """`rules/gap_pairs.json` (`python training/gap_pairs.py`) holds every shipped gap pattern, as the reader reads
+    it: a rule changed without rewriting the file fails here (at run time it would only be parsed again)."""
+    rules = RuleSet.load()
+    shipped = shipped_starts()
+    assert len(shipped) == len(rules.gaps)
+    for rule in rules.gaps:
+        assert shipped[pattern_key(rule.pattern.compiled)] == start_constraints(rule.pattern.compiled), rule.id
+    from_file, parsed = PairGate(rules.gaps), PairGate(rules.gaps, known={})
+    assert (from_file.units, from_file.pairs, from_file.ungated) == (parsed.units, parsed.pairs, parsed.ungated)
+
+
+def test_a_pattern_the_pairs_file_lacks_is_parsed():
+    rule = GapRule("x", "", Pattern("x", "", regex.compile("(?<=达|约)(?P<unit>[个家])", regex.MULTILINE)), "count")
+    assert pattern_key(rule.pattern.compiled) not in shipped_starts()
+    assert PairGate([rule]).mask("共有个") == 0 and PairGate([rule]).mask("约个") == 1
