@@ -538,9 +538,13 @@ class GapGate:
     characters of the rules' gates (`GapRule.requires`) the text holds adds the bit mask of the rules whose
     gate holds it (the rules without a gate are always in); the rules of each mask are listed once, in rule
     order. The same rules as testing each rule's gate against the gate characters the text holds (which built
-    the gates' union and tested every gate again on each document)."""
+    the gates' union and tested every gate again on each document). From the PAIRS_AFTER-th text on, the mask
+    is cut to the rules the text holds a (character before, first character) pair of (`gappairs.PairGate`)."""
 
     CHOSEN_LIMIT = 1 << 12  # masks remembered (a bound on memory; real news gives a few hundred)
+    # Texts asked about before the pair gate (`gappairs.PairGate`) is made (from the shipped `rules/gap_pairs.json`
+    # in about a millisecond): a one-record run does not make it.
+    PAIRS_AFTER = 20
 
     def __init__(self, rules: list[GapRule]):
         self.rules = list(rules)
@@ -548,12 +552,23 @@ class GapGate:
         self.by_char, self.ungated = gate_masks(self.rules)
         self.chars = list(self.by_char.items())
         self.chosen: dict[int, list[GapRule]] = {}
+        self.asked = 0  # texts asked about so far
+        self.pairs = None  # the pair gate, once PAIRS_AFTER texts were asked about
 
     def worth_trying(self, text: str) -> list[GapRule]:
         mask = self.ungated
         for char, rules in self.chars:  # a few dozen substring tests: cheaper than a set of a long text's characters
             if char in text:
                 mask |= rules
+        pairs = self.pairs
+        if pairs is None:
+            self.asked += 1
+            if self.asked > self.PAIRS_AFTER:
+                from .gappairs import PairGate
+
+                pairs = self.pairs = PairGate(self.rules)
+        if pairs is not None and mask:  # both gates only let by rules that could match: either may rule one out
+            mask &= pairs.mask(text)
         return rules_of_mask(self.chosen, self.rules, mask, self.CHOSEN_LIMIT)
 
     def fits(self, rules: list[GapRule]) -> bool:

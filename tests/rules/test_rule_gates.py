@@ -11,12 +11,14 @@ import ast
 from copy import copy
 import json
 from pathlib import Path
+import random
 
 import pytest
 import regex
 
-from newsclean.rulebook import (GapGate, GapRule, RuleSet, RuleSieve, gate_keys, meets, required_chars,
-                                required_literals)
+from newsclean.gappairs import START, PairGate, pattern_key, shipped_starts, start_constraints
+from newsclean.rulebook import (GapGate, GapRule, Pattern, RuleSet, RuleSieve, gate_keys, marked_gap, meets,
+                                required_chars, required_literals)
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["tests/stages/test_chrome.py", "tests/stages/test_chrome_wordings.py", "tests/stages/test_page_text.py",
@@ -227,6 +229,7 @@ def test_the_gap_gate_picks_the_rules_whose_gate_the_text_meets():
     rule_list = rules.gaps[:]
     rule_list[3] = _ungated(rule_list[3])  # a rule without a gate is tried on every text
     gate = GapGate(rule_list)
+    gate.PAIRS_AFTER = 10 ** 9  # the character gate alone (the pair gate is tested below)
     texts = _gap_corpus(rules, near=False)
     joined = ["\n".join(texts[i:i + 7]) for i in range(0, len(texts), 7)]
     for text in texts + joined + ["", "abc"]:
@@ -255,3 +258,86 @@ def test_a_rule_set_without_gap_rules_finds_no_gaps():
     assert find_gaps("总投资约亿元", rules) == []
     rules.gaps = RuleSet.load().gaps
     assert find_gaps("总投资约亿元，", rules)
+
+
+def test_the_pair_gate_keeps_every_rule_that_matches():
+    """`PairGate.mask` may leave a rule out only where its pattern finds nothing: every text of the gap corpus
+    (with its near misses, and joined into documents), random mixes of the characters the rules start with and
+    look behind for, and each rule's own examples."""
+    rules = RuleSet.load()
+    pairs = PairGate(rules.gaps)
+    assert pairs.ungated == 0  # the reader knows where every shipped pattern starts
+    texts = _gap_corpus(rules)
+    texts += ["\n".join(texts[i:i + 7]) for i in range(0, len(texts), 7)]
+    texts += [marked_gap(example)[0] for rule in rules.gaps for example in rule.examples]
+    alphabet = sorted(set(pairs.units) | {key[0] for key in pairs.pairs if len(key) == 2} | set("\n，。0１a "))
+    rng = random.Random(13)
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    ruled_out = 0
+    for text in texts:
+        mask = pairs.mask(text)
+        for n, rule in enumerate(rules.gaps):
+            if not mask >> n & 1:
+                ruled_out += 1
+                assert not any(rule.pattern.compiled.finditer(text)), (rule.id, text)
+    assert ruled_out > len(texts) * len(rules.gaps) // 2  # and it does rule most pairs of rule and text out
+
+
+@pytest.mark.parametrize("pattern, firsts, before, forbidden", [
+    ("(?<=达|约为)(?P<unit>[个家])", "个家", {"达", "为"}, ""),
+    ("(?<![0-9今])(?P<unit>年)(?=[0-9])", "年", None, "0123456789今"),
+    ("(?:^|(?<=[，。]))(?P<unit>个)", "个", {START, "\n", "，", "。"}, ""),
+    ("(?<![门府])第(?P<unit>[名个])", "第", None, "门府"),
+    ("(?<=\\p{Han})(?<![这那])(?P<unit>个)", "个", None, "这那"),  # a property says nothing known
+    ("(?<=(?:^|[^同])比|较)(?P<unit>年)", "年", {"比", "较"}, ""),
+])
+def test_where_a_pattern_can_start(pattern, firsts, before, forbidden):
+    found = start_constraints(regex.compile(pattern, regex.MULTILINE))
+    assert found == (frozenset(firsts), None if before is None else frozenset(before), frozenset(forbidden))
+
+
+@pytest.mark.parametrize("pattern", ["(?P<unit>\\p{Han})", "(?P<unit>年)?", "(?i)(?P<unit>km)", "(?r)(?P<unit>年)"])
+def test_a_pattern_whose_start_is_not_known_keeps_no_pair_gate(pattern):
+    assert start_constraints(regex.compile(pattern)) is None
+    rule = GapRule("x", "", Pattern("x", "", regex.compile(pattern)), "amount")
+    assert PairGate([rule]).mask("abc") == 1  # always worth trying
+
+
+def test_a_pair_gate_rules_out_a_rule_whose_pairs_the_text_lacks():
+    rule = GapRule("x", "", Pattern("x", "", regex.compile("(?<=达|约)(?P<unit>[个家])")), "count")
+    plain = GapRule("y", "", Pattern("y", "", regex.compile("(?<![0-9])(?P<unit>年)")), "year")
+    gate = PairGate([rule, plain])
+    assert gate.mask("共有个") == 0  # 有个 is no pair of either
+    assert gate.mask("约个，5年") == 1  # 约个 lets the first by; 5年 is forbidden to the second
+    assert gate.mask("年") == 2 and gate.mask("今年") == 2  # the text's start, or a character not forbidden
+
+
+def test_the_gap_gate_adds_the_pair_gate_after_enough_texts():
+    from newsclean.stages.numbers import find_gaps
+
+    rules = RuleSet.load()
+    gate = rules.gap_gate()
+    gate.PAIRS_AFTER = 2
+    text = "总投资约亿元，共有个项目。"
+    found = [find_gaps(text, rules) for _ in range(4)]
+    assert gate.pairs is not None
+    assert found[0] == found[-1] and found[0]
+    assert len(gate.worth_trying(text)) < len(GapGate(rules.gaps).worth_trying(text))
+
+
+def test_the_shipped_pairs_file_is_what_the_parse_trees_say():
+    """`rules/gap_pairs.json` (`python training/gap_pairs.py`) holds every shipped gap pattern, as the reader reads
+    it: a rule changed without rewriting the file fails here (at run time it would only be parsed again)."""
+    rules = RuleSet.load()
+    shipped = shipped_starts()
+    assert len(shipped) == len(rules.gaps)
+    for rule in rules.gaps:
+        assert shipped[pattern_key(rule.pattern.compiled)] == start_constraints(rule.pattern.compiled), rule.id
+    from_file, parsed = PairGate(rules.gaps), PairGate(rules.gaps, known={})
+    assert (from_file.units, from_file.pairs, from_file.ungated) == (parsed.units, parsed.pairs, parsed.ungated)
+
+
+def test_a_pattern_the_pairs_file_lacks_is_parsed():
+    rule = GapRule("x", "", Pattern("x", "", regex.compile("(?<=达|约)(?P<unit>[个家])", regex.MULTILINE)), "count")
+    assert pattern_key(rule.pattern.compiled) not in shipped_starts()
+    assert PairGate([rule]).mask("共有个") == 0 and PairGate([rule]).mask("约个") == 1
