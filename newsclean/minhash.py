@@ -23,6 +23,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 import importlib.util
 from functools import lru_cache
+from itertools import accumulate
 from typing import Sequence
 
 import numpy as np
@@ -232,9 +233,9 @@ def _signatures_numba(texts: Sequence[str], config: MinHashConfig) -> np.ndarray
     _kernel_loaded = True
     a, b = permutations(config.num_perm, config.seed)
     cps = code_points("".join(texts))
-    # Python string lengths are code-point counts, so they slice the UTF-32 array exactly.
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in texts], out=offsets[1:])
+    # Python string lengths are code-point counts, so they slice the UTF-32 array exactly. (Summed in Python:
+    # `np.cumsum` of a list costs a page of a few lines more than the kernel does.)
+    offsets = np.array([0, *accumulate(map(len, texts))], dtype=np.int64)
     out = np.empty((len(texts), config.num_perm), dtype=np.uint32)
     from .kernels import nb_signatures
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from itertools import product
 from typing import NamedTuple
 
+import re  # the standard engine, for the plain character classes: see _PLAIN
 import regex
 
 from ..alignment import Edit
@@ -29,9 +30,14 @@ from . import Stage
 
 NAME = "normalize"
 
+# Patterns that are a class of listed characters and ranges (no \\p{..}, no \\s) run in the standard `re`
+# engine: it scans such a class three to eight times faster than `regex` does (a big class as a bitmap), and
+# for listed characters both engines match exactly the same ones.
+_PLAIN = re.compile
+
 # Mojibake of UTF-8 Chinese read as Latin-1/cp1252 always leaves letters from these blocks; a line without
 # them is left alone, which keeps ftfy (a few MB/s) off the hot path for clean text.
-_MOJIBAKE_HINT = regex.compile(r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2020\u2021\u2030\u2039\u203a\ufffd]")
+_MOJIBAKE_HINT = _PLAIN(r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2020\u2021\u2030\u2039\u203a\ufffd]")
 
 @lru_cache(maxsize=1)
 def ftfy_config():
@@ -62,7 +68,26 @@ def fix_encoding(line: str) -> str:
 
 # What ftfy's other fixes in `ftfy_config` act on besides mojibake: `remove_terminal_escapes` (ESC [ ... letter)
 # and `fix_surrogates`; `fix_c1_controls` acts on C1 controls, which `is_bad` counts as mojibake already.
-_FTFY_OTHER_FIXES = regex.compile(r"[\x1b\ud800-\udfff]")
+_FTFY_OTHER_FIXES = _PLAIN(r"[\x1b\ud800-\udfff]")
+
+# Every alternative of ftfy's `badness.BADNESS_RE` needs one character of this class (for each alternative, one
+# of its characters that must match a listed set, the set that is rarest in the clean-news train part):
+# `is_bad` is False on a line without one. `©`, `·`, `°`, which most real news holds, are not in it, so such a
+# line is decided without importing ftfy's badness (its pattern costs about 0.02-0.035 s to build).
+# `tests/stages/test_normalize.py` derives it from the parse tree of ftfy's pattern; the class is used only
+# with the `badness.py` it was derived from (its SHA-256 below), and any other ftfy asks `is_bad` every time.
+_FTFY_BAD_NEEDS = _PLAIN(
+    "["
+    "\x80-\x9f\xa2-\xa8\xaa\xac\xaf\xb1-\xb3\xb5-\xb6\xb8-\xba\xbc-\xbe\xc0-\xd1\xd7-\xd9\xdc-\xf1"
+    "\xf7\xfc\u0100-\u0107\u010c-\u0113\u0116-\u011b\u011e-\u011f\u0122-\u0123\u012a-\u012b"
+    "\u012f-\u0130\u0136-\u0137\u0139-\u013e\u0141-\u0143\u0145\u0147\u0152-\u0153\u0155\u0158"
+    "\u015a-\u015b\u015e-\u0162\u0164-\u0165\u016e\u0170\u0178-\u017e\u0192\u02c6-\u02c7\u02d8"
+    "\u02db-\u02dc\u0386\u0388-\u038a\u038c\u038e-\u038f\u0391-\u03c9\u0401-\u045f\u0490-\u0491\u201a"
+    "\u2020-\u2021\u2030\u2044\u20a7\u20ac\u2116\u2202\u2206\u220f\u2211\u221a\u221e\u2229\u222b"
+    "\u2248\u2260-\u2261\u2264-\u2265\u2310\u2502\u250c\u2510\u2518\u251c\u2524\u252c\u253c"
+    "\u2550-\u256c\u2580\u2584\u2588\u258c\u2590-\u2593\u25ca\ufb01-\ufb02\ufffd"
+    "]")
+_FTFY_BADNESS_SHA256 = "8ce47eb9c01f5fa2d38e650fe047474bde5537beba5971b722ca6b4079df6fd3"  # ftfy 6.3.1
 
 
 def ftfy_may_change(line: str) -> bool:
@@ -70,7 +95,37 @@ def ftfy_may_change(line: str) -> bool:
     `ftfy.badness.is_bad` (its encoding fix returns a line that test passes unchanged; ASCII passes it), and its
     other fixes in `ftfy_config` act only on the characters of _FTFY_OTHER_FIXES. A line longer than ftfy's
     segment is fixed in pieces, whose starts its test reads as line starts (`^`): ftfy decides those."""
-    return len(line) > _FTFY_SEGMENT or bool(_FTFY_OTHER_FIXES.search(line)) or _ftfy_is_bad()(line)
+    return (len(line) > _FTFY_SEGMENT or bool(_FTFY_OTHER_FIXES.search(line))
+            or (_ftfy_may_be_bad(line) and _ftfy_is_bad()(line)))
+
+
+def _ftfy_may_be_bad(line: str) -> bool:
+    """False only where ftfy's `is_bad` is False: the line holds no character of _FTFY_BAD_NEEDS, and the
+    installed `badness.py` is the one that class was derived from."""
+    return not _ftfy_badness_known() or _FTFY_BAD_NEEDS.search(line) is not None
+
+
+@lru_cache(maxsize=1)
+def _ftfy_badness_source():
+    """The path of ftfy's `badness.py`, without importing ftfy (None when it is not found there)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    try:
+        package = find_spec("ftfy")
+        source = Path(next(iter(package.submodule_search_locations))) / "badness.py"
+    except Exception:  # noqa: BLE001 - any other layout of ftfy
+        return None
+    return source if source.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _ftfy_badness_known() -> bool:
+    """Whether the installed ftfy's `badness.py` is the one _FTFY_BAD_NEEDS was derived from."""
+    import hashlib
+
+    source = _ftfy_badness_source()
+    return source is not None and hashlib.sha256(source.read_bytes()).hexdigest() == _FTFY_BADNESS_SHA256
 
 
 _FTFY_SEGMENT = 1_000_000  # ftfy's TextFixerConfig.max_decode_length, which `ftfy_config` leaves as it is
@@ -83,13 +138,11 @@ def _ftfy_is_bad():
     needs more of its package, or ftfy is imported already, it comes through the package instead."""
     import sys
 
-    if "ftfy" not in sys.modules:
+    source = _ftfy_badness_source()
+    if "ftfy" not in sys.modules and source is not None:
         try:
-            from importlib.util import find_spec, module_from_spec, spec_from_file_location
-            from pathlib import Path
+            from importlib.util import module_from_spec, spec_from_file_location
 
-            package = find_spec("ftfy")
-            source = Path(next(iter(package.submodule_search_locations))) / "badness.py"
             spec = spec_from_file_location("newsclean.stages._ftfy_badness", source)
             module = module_from_spec(spec)
             spec.loader.exec_module(module)
@@ -102,16 +155,24 @@ def _ftfy_is_bad():
 _HTML_ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 # Zero-width characters, the BOM, soft hyphens, bidi controls and C0/C1 controls other than \n and \t.
-_INVISIBLE = regex.compile(r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
+_INVISIBLE_CHAR = r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_INVISIBLE = _PLAIN(_INVISIBLE_CHAR + "+")
+# Searched first: the standard engine finds one character of a class three times faster than a run of them
+# (its fast scan applies to a pattern that is the class alone), and most texts hold none.
+_ANY_INVISIBLE = _PLAIN(_INVISIBLE_CHAR)
 
-_CR = regex.compile(r"\r\n?")
+_CR = _PLAIN(r"\r\n?")
 
 _HSPACE = r"[^\S\n]"  # whitespace other than a line break (includes \u3000 and \xa0)
 # A trailing run is only tried from its first space: tried from every space of a long run in the middle of a
-# line, `{_HSPACE}+$` would take time quadratic in the run's length.
+# line, `{_HSPACE}+$` would take time quadratic in the run's length. (In `regex`: the standard engine tries
+# these alternatives at every position, two to three times slower.)
 _LINE_EDGE_SPACE = regex.compile(rf"^{_HSPACE}++|(?<!{_HSPACE}){_HSPACE}++$", regex.MULTILINE)
 _SPACE_RUN = regex.compile(rf"{_HSPACE}{{2,}}|[\t\u3000\xa0]")
-_BLANK_LINES = regex.compile(r"\n{2,}")
+# Any character of _HSPACE, listed for the standard engine (its own \s also takes \x1c-\x1f; a test compares
+# the two over every code point): most news texts hold none, and then there is nothing to tidy.
+_ANY_HSPACE = _PLAIN("[\t\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_BLANK_LINES = _PLAIN(r"\n{2,}")
 
 
 class NormalizeOptions(NamedTuple):  # a named tuple: a frozen dataclass's decorator costs start-up time
@@ -374,14 +435,17 @@ def drop_invisible(text: str) -> list[Edit]:
     >>> drop_invisible("江城\\u200b新闻")
     [Edit(start=2, end=3, replacement='')]
     """
-    edits = [Edit(m.start(), m.end(), "") for m in _INVISIBLE.finditer(text)]
-    edits += [Edit(m.start(), m.end(), "\n") for m in _CR.finditer(text)]
-    return _non_overlapping(edits)
+    edits = []
+    if _ANY_INVISIBLE.search(text) is not None:
+        edits = [Edit(m.start(), m.end(), "") for m in _INVISIBLE.finditer(text)]
+    if "\r" in text:
+        edits += [Edit(m.start(), m.end(), "\n") for m in _CR.finditer(text)]
+    return _non_overlapping(edits) if edits else edits
 
 
 def to_simplified(text: str) -> str | list[Edit]:
     """Traditional characters to simplified ones with OpenCC `t2s` (a same-length rewrite in practice)."""
-    converted = _t2s_converter().convert(text)
+    converted = simplified(text)
     if converted == text:
         return []
     if len(converted) == len(text):
@@ -397,18 +461,89 @@ def to_simplified(text: str) -> str | list[Edit]:
     return edits
 
 
+def simplified(text: str) -> str:
+    """`_t2s_converter().convert(text)`, with OpenCC asked only about the lines that hold a character of one of
+    its keys (`_t2s_triggers`): it leaves every other line as it is, and no key holds a line break, so a key
+    never matches across one. Most lines of simplified news hold none (on the clean-news train part 9 in 10)."""
+    triggers = _t2s_triggers(len(text))
+    if triggers is None:
+        return _t2s_converter().convert(text)
+    spans = []
+    found = triggers.search(text)
+    while found is not None:
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.start())
+        if end < 0:
+            spans.append((start, len(text)))
+            break
+        spans.append((start, end))
+        found = triggers.search(text, end + 1)
+    if not spans:
+        return text
+    if spans[0] == (0, len(text)):
+        return _t2s_converter().convert(text)
+    converted = _t2s_converter().convert("\n".join(text[a:b] for a, b in spans)).split("\n")
+    if len(converted) != len(spans):  # a value with a line break (none in OpenCC's dictionaries): all at once
+        return _t2s_converter().convert(text)
+    pieces, at = [], 0
+    for (a, b), line in zip(spans, converted):
+        pieces += (text[at:a], line)
+        at = b
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+# The trigger class costs about 0.013 s to build (5,000 characters), the time OpenCC takes for some 400,000
+# characters: a process converts that much whole before it builds the class, so a short run never pays for it.
+T2S_GATE_AFTER_CHARS = 400_000
+_t2s_chars = 0
+
+
+def _t2s_triggers(chars: int):
+    """The class of `models/t2s-triggers.txt` (one character of every key of OpenCC's `t2s` dictionaries,
+    written by `training/t2s_triggers.py`) and every character beyond the BMP, once this process has
+    converted T2S_GATE_AFTER_CHARS characters; None before, and when the installed OpenCC's files are not
+    the ones the file was made from (their SHA-256 in its first line)."""
+    global _t2s_chars
+    if _t2s_chars < T2S_GATE_AFTER_CHARS:
+        _t2s_chars += chars
+        return None
+    return _t2s_trigger_class()
+
+
+@lru_cache(maxsize=1)
+def _t2s_trigger_class():
+    """The compiled class of `_t2s_triggers`, or None when the installed dictionaries differ."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    import opencc
+
+    share = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
+    header, chars = (Path(__file__).parent.parent / "models" / "t2s-triggers.txt").read_text(
+        encoding="utf-8").split("\n")[:2]
+    for name, digest in json.loads(header)["sha256"].items():
+        try:
+            if hashlib.sha256((share / name).read_bytes()).hexdigest() != digest:
+                return None
+        except OSError:
+            return None
+    listed = "".join(re.escape(ch) for ch in chars if ch <= "\uffff")
+    return re.compile(f"[{listed}\U00010000-\U0010ffff]")
+
+
 _CJK_CHAR = regex.compile(r"[\p{Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u201c\u201d\u2018\u2019《》【】…—]")
-_PAREN_PAIR = regex.compile(r"\(([^()\n]{0,80})\)")
+_PAREN_PAIR = _PLAIN(r"\(([^()\n]{0,80})\)")
 _HAS_CJK = regex.compile(r"\p{Han}")
 
 
 def widen_punctuation(text: str, table: dict[str, str]) -> list[Edit]:
     """Half-width `,:;?!()` in Chinese text become full-width `，：；？！（）`; numbers are never touched."""
-    if not any(ch in text for ch in table):
+    if not table or _marks_class(tuple(table), brackets=True).search(text) is None:
         return []
     edits: list[Edit] = []
-    marks = "".join(k for k in table if k not in "()")
-    for m in regex.finditer(f"[{regex.escape(marks)}]", text):
+    for m in _marks_class(tuple(table)).finditer(text):
         i = m.start()
         left = text[i - 1] if i > 0 else ""
         right = text[i + 1] if i + 1 < len(text) else ""
@@ -427,12 +562,22 @@ def widen_punctuation(text: str, table: dict[str, str]) -> list[Edit]:
     return edits
 
 
+@lru_cache(maxsize=8)
+def _marks_class(marks: tuple[str, ...], brackets: bool = False):
+    """The class of the table's marks (each one character), the brackets left out unless asked for (they go
+    in pairs, `_PAREN_PAIR`)."""
+    listed = "".join(k for k in marks if brackets or k not in "()")
+    return re.compile(f"[{re.escape(listed)}]" if listed else "(?!)")
+
+
 def tidy_whitespace(text: str) -> list[Edit]:
     """Trim each line, fold runs of spaces (and tabs, \\u3000, \\xa0) to one space, drop blank lines.
 
     >>> tidy_whitespace(" 江城  新闻")
     [Edit(start=0, end=1, replacement=''), Edit(start=3, end=5, replacement=' ')]
     """
+    if _ANY_HSPACE.search(text) is None:
+        return []
     edits = [Edit(m.start(), m.end(), "") for m in _LINE_EDGE_SPACE.finditer(text)]
     edits = _non_overlapping(edits)
     starts = [e.start for e in edits]  # sorted, and the edits do not overlap
@@ -456,6 +601,8 @@ def _non_overlapping(edits: list[Edit]) -> list[Edit]:
 
 def _drop_blank_lines(doc: Document) -> None:
     text = doc.text
+    if "\n\n" not in text and not text.startswith("\n") and not text.endswith("\n"):
+        return  # no blank line, none leading or trailing: nothing to drop
     edits = [Edit(m.start(), m.end(), "\n") for m in _BLANK_LINES.finditer(text)]
     if text.startswith("\n"):
         edits = [e for e in edits if e.start != 0] + [Edit(0, len(text) - len(text.lstrip("\n")), "")]

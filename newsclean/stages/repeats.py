@@ -18,6 +18,7 @@ below the body they are menus and link lists, and collapse.
 """
 from __future__ import annotations
 
+import re
 import sys
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -38,7 +39,40 @@ if TYPE_CHECKING:  # numpy is imported by the pages that need it (see `_near_pai
 NAME = "repeats"
 
 _NOT_TEXT = regex.compile(r"[\s\p{P}\p{S}]+")
-_SPACES = regex.compile(r"\s+")
+# The same class over the BMP, listed for the standard `re` engine, which removes it from a line about twice as
+# fast as `regex` does; a line with a character beyond the BMP (rare: emoji, rare Han) keeps the `regex` class.
+# `tests/stages/test_repeats.py` compares the two over every BMP code point (and fails when `regex`'s Unicode
+# tables change).
+_NOT_TEXT_BMP = re.compile(
+    "["
+    "\x09-\x0d\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e\x85\xa0-\xa9\xab-\xac\xae-\xb1\xb4\xb6-\xb8\xbb\xbf"
+    "\xd7\xf7\u02c2-\u02c5\u02d2-\u02df\u02e5-\u02eb\u02ed\u02ef-\u02ff\u0375\u037e\u0384-\u0385\u0387"
+    "\u03f6\u0482\u055a-\u055f\u0589-\u058a\u058d-\u058f\u05be\u05c0\u05c3\u05c6\u05f3-\u05f4"
+    "\u0606-\u060f\u061b\u061d-\u061f\u066a-\u066d\u06d4\u06de\u06e9\u06fd-\u06fe\u0700-\u070d"
+    "\u07f6-\u07f9\u07fe-\u07ff\u0830-\u083e\u085e\u0888\u0964-\u0965\u0970\u09f2-\u09f3\u09fa-\u09fb"
+    "\u09fd\u0a76\u0af0-\u0af1\u0b70\u0bf3-\u0bfa\u0c77\u0c7f\u0c84\u0d4f\u0d79\u0df4\u0e3f\u0e4f"
+    "\u0e5a-\u0e5b\u0f01-\u0f17\u0f1a-\u0f1f\u0f34\u0f36\u0f38\u0f3a-\u0f3d\u0f85\u0fbe-\u0fc5"
+    "\u0fc7-\u0fcc\u0fce-\u0fda\u104a-\u104f\u109e-\u109f\u10fb\u1360-\u1368\u1390-\u1399\u1400"
+    "\u166d-\u166e\u1680\u169b-\u169c\u16eb-\u16ed\u1735-\u1736\u17d4-\u17d6\u17d8-\u17db\u1800-\u180a"
+    "\u1940\u1944-\u1945\u19de-\u19ff\u1a1e-\u1a1f\u1aa0-\u1aa6\u1aa8-\u1aad\u1b4e-\u1b4f\u1b5a-\u1b6a"
+    "\u1b74-\u1b7f\u1bfc-\u1bff\u1c3b-\u1c3f\u1c7e-\u1c7f\u1cc0-\u1cc7\u1cd3\u1fbd\u1fbf-\u1fc1"
+    "\u1fcd-\u1fcf\u1fdd-\u1fdf\u1fed-\u1fef\u1ffd-\u1ffe\u2000-\u200a\u2010-\u2029\u202f-\u205f"
+    "\u207a-\u207e\u208a-\u208e\u20a0-\u20c4\u2100-\u2101\u2103-\u2106\u2108-\u2109\u2114\u2116-\u2118"
+    "\u211e-\u2123\u2125\u2127\u2129\u212e\u213a-\u213b\u2140-\u2144\u214a-\u214d\u214f\u218a-\u218b"
+    "\u2190-\u2429\u2440-\u244a\u249c-\u24e9\u2500-\u2775\u2794-\u2b73\u2b76-\u2bff\u2ce5-\u2cea"
+    "\u2cf9-\u2cfc\u2cfe-\u2cff\u2d70\u2e00-\u2e2e\u2e30-\u2e5d\u2e60-\u2e63\u2e80-\u2e99\u2e9b-\u2ef3"
+    "\u2f00-\u2fd5\u2ff0-\u3004\u3008-\u3020\u3030\u3036-\u3037\u303d-\u303f\u309b-\u309c\u30a0\u30fb"
+    "\u3190-\u3191\u3196-\u319f\u31c0-\u31e5\u31ef\u3200-\u321e\u322a-\u3247\u3250\u3260-\u327f"
+    "\u328a-\u32b0\u32c0-\u33ff\u4dc0-\u4dff\ua490-\ua4c6\ua4fe-\ua4ff\ua60d-\ua60f\ua673\ua67e"
+    "\ua6f2-\ua6f7\ua700-\ua716\ua720-\ua721\ua789-\ua78a\ua828-\ua82b\ua836-\ua839\ua874-\ua877"
+    "\ua8ce-\ua8cf\ua8f8-\ua8fa\ua8fc\ua92e-\ua92f\ua95f\ua9c1-\ua9cd\ua9de-\ua9df\uaa5c-\uaa5f"
+    "\uaa77-\uaa79\uaade-\uaadf\uaaf0-\uaaf1\uab5b\uab6a-\uab6b\uabeb\ufb29\ufbb2-\ufbd2\ufd3e-\ufd4f"
+    "\ufd90-\ufd91\ufdc8-\ufdcf\ufdfc-\ufdff\ufe10-\ufe19\ufe30-\ufe52\ufe54-\ufe66\ufe68-\ufe6b"
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\uffe0-\uffe6\uffe8-\uffee\ufffc-\ufffd"
+    "]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# `regex`'s \s listed for the standard engine (its own \s also takes \x1c-\x1f).
+_SPACES = re.compile("[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 # Figures in digits (NFKC text): Han numerals that differ are a difference in words, which the diff sees.
 _FIGURES = regex.compile(r"[0-9]+(?:\.[0-9]+)?")
 # What a difference may consist of and still carry nothing: digits (one copy lost them; copies that state
@@ -54,10 +88,10 @@ _PHOTO_CREDIT = regex.compile(r"摄[）)]?\s*$")
 # How a sentence ends (possibly inside a closing quote or bracket): a line without it is a label or heading.
 _SENTENCE_END = regex.compile(r"[。！？!?…][”’」』）)]*\s*$")
 # Punctuation of running prose (see `_body_span`).
-_PROSE = regex.compile(r"[，。！？；,;!?]")
+_PROSE = re.compile(r"[，。！？；,;!?]")  # listed characters: the standard engine finds them faster
 # Any mark that ends a sentence, wherever it stands: a line with one is prose, not a cell or a label (the
 # rejoin stage asks it of the line below a break too).
-SENTENCE_MARK = regex.compile(r"[。！？!?]")
+SENTENCE_MARK = re.compile(r"[。！？!?]")
 _SENTENCES = regex.compile(r"[^。！？!?…]+[。！？!?…]*")
 
 
@@ -123,7 +157,8 @@ class RepeatOptions(NamedTuple):
 @lru_cache(maxsize=1 << 14)
 def _key(text: str) -> str:
     """What two copies of one paragraph share: NFKC text without spaces, punctuation and symbols."""
-    return _NOT_TEXT.sub("", nfkc(text))
+    text = nfkc(text)
+    return (_NOT_TEXT if _ASTRAL.search(text) else _NOT_TEXT_BMP).sub("", text)
 
 
 def line_kind(text: str) -> str:
@@ -341,10 +376,34 @@ def find_repeats(lines: list[Line], options: RepeatOptions = RepeatOptions(),
         if len(key) >= options.near_min_chars:
             candidates.append(i)
     elsewhere = _Elsewhere(keys)
-    if len(candidates) >= 2:
+    if len(candidates) >= 2 and _some_pair_similar([keys[i] for i in candidates], options):
         _find_near(lines, keys, candidates, repeats, elsewhere, kept_apart, body, options)
     _find_contained(lines, keys, repeats, elsewhere, kept_apart, options)
     return _resolved(repeats)
+
+
+# Pages of at most this many candidate lines are first asked whether any two of them are similar enough to
+# be near repeats at all (each pair's Indel similarity, as `_find_near` asks it): on most pages none are, and
+# then the signatures and their buckets, which only choose the pairs to check, are not made (about 60 µs a page
+# of five paragraphs). A larger page has too many pairs for it.
+SIMILAR_FIRST_MAX_LINES = 32
+
+
+def _some_pair_similar(keys: list[str], options: RepeatOptions) -> bool:
+    """False only when no two of `keys` reach `min_similarity`, so that `_find_near`, which asks that of every
+    pair it checks before anything else, would do nothing. Asked only while numpy is loaded: a short run signs
+    its small pages in pure Python and need not import rapidfuzz for them."""
+    if len(keys) > SIMILAR_FIRST_MAX_LINES or "numpy" not in sys.modules:
+        return True
+    # The very call and comparison `_find_near` makes (with a `score_cutoff`, rapidfuzz gave 0 for a pair
+    # exactly at the threshold).
+    similarity, threshold = _indel().normalized_similarity, options.min_similarity
+    for i in range(1, len(keys)):
+        later = keys[i]
+        for j in range(i):
+            if similarity(later, keys[j]) >= threshold:
+                return True
+    return False
 
 
 # From this many characters of keys on, `_Elsewhere` answers from an index of the page's character bigrams
@@ -465,10 +524,16 @@ def _in_pure_python(lines: int, options: RepeatOptions) -> bool:
     return True
 
 
+@lru_cache(maxsize=8)
+def _config(ngram: int, num_perm: int) -> MinHashConfig:
+    """The signature config of the options (a checked tuple: made once, not once a page)."""
+    return MinHashConfig(ngram=ngram, num_perm=num_perm)
+
+
 def _near_pairs(keys: list[str], options: RepeatOptions) -> list[tuple[int, list[int]]]:
     """For each position (in `keys`) that has candidates, the earlier positions whose signatures share a band
     and reach the Jaccard threshold (`_candidate_pairs`), in text order both."""
-    config = MinHashConfig(ngram=options.ngram, num_perm=options.num_perm)
+    config = _config(options.ngram, options.num_perm)
     if _in_pure_python(len(keys), options):
         return _pairs_in_python(minhash_pure.signatures(keys, config), options)
     from ..minhash import signatures

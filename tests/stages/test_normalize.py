@@ -11,7 +11,7 @@ from pathlib import Path
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-1252" codec used below)
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsclean import clean
@@ -107,6 +107,65 @@ def test_mojibake_an_escape_or_a_c1_control_is_left_to_ftfy(line):
     assert fix_encoding(line) == ftfy.fix_text(line, ftfy_config()) != line
 
 
+def _badness_branch_sets():
+    """For each alternative of ftfy's BADNESS_RE, the character sets its items must match (items that are a
+    list of characters and ranges; a category, a negated class, `.` or an optional item gives none)."""
+    from re import _constants as C
+    from re import _parser
+
+    from ftfy.badness import BADNESS_RE
+
+    (op, av), = _parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags).data
+    assert op is C.BRANCH
+
+    def listed(item):
+        op, av = item
+        if op is C.LITERAL:
+            return {chr(av)}
+        if op is not C.IN:
+            return None
+        chars = set()
+        for o, a in av:
+            if o is C.LITERAL:
+                chars.add(chr(a))
+            elif o is C.RANGE:
+                chars |= {chr(c) for c in range(a[0], a[1] + 1)}
+            else:
+                return None
+        return chars
+
+    return [[s for s in map(listed, branch.data) if s] for branch in av[1]]
+
+
+def test_every_alternative_of_ftfys_badness_needs_a_character_of_the_precheck():
+    from newsclean.stages import normalize
+
+    assert normalize._ftfy_badness_known(), "ftfy's badness.py changed: derive _FTFY_BAD_NEEDS again"
+    needs = {chr(c) for c in range(0x110000) if normalize._FTFY_BAD_NEEDS.match(chr(c))}
+    for sets in _badness_branch_sets():
+        assert any(chars <= needs for chars in sets)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    [chr(c) for c in range(0x80, 0x600)] + [chr(c) for c in range(0x2000, 0x2600)] + list("abzAZ .,?!江城°©·\n")),
+    max_size=12))
+def test_a_line_the_precheck_passes_is_one_ftfy_calls_good(line):
+    from ftfy.badness import is_bad
+
+    from newsclean.stages.normalize import _ftfy_may_be_bad
+
+    if not _ftfy_may_be_bad(line):
+        assert not is_bad(line)
+
+
+def test_a_news_line_with_the_usual_latin1_marks_is_decided_without_ftfy():
+    from newsclean.stages.normalize import _ftfy_may_be_bad
+
+    assert not _ftfy_may_be_bad("©2024 江城新闻网 版权所有 买买提·艾力说，气温5°C。")
+    assert _ftfy_may_be_bad(as_mojibake("居民出行更加方便。", "sloppy-windows-1252"))
+
+
 def test_repaired_mojibake_keeps_the_map_to_the_raw_input():
     raw = as_mojibake("今年全市社会消费品零售总额同比增长%。", "sloppy-windows-1252")
     result = clean(raw, stages=("normalize", "numbers"))
@@ -143,6 +202,60 @@ def test_simplification_keeps_the_map_to_the_raw_input():
     assert result.text == "该项目总投资亿元。"
     [gap] = [a for a in result.annotations if a["info"]["unit"] == "亿元"]
     assert raw[gap["raw_start"]:gap["raw_end"]] == "億元"
+
+
+def _t2s_keys():
+    """Traditional phrases and characters of OpenCC's dictionaries, mixed with simplified text and line breaks."""
+    return ["經濟", "頭髮", "乾隆", "著作", "么麼", "傢俱", "想像", "回覆", "有序", "深沈", "瞭解", "豐", "裡",
+            "\uf900", "\U0002f800", "𫐷"]
+
+
+@pytest.fixture
+def t2s_gate(monkeypatch):
+    from newsclean.stages import normalize
+
+    monkeypatch.setattr(normalize, "_t2s_chars", normalize.T2S_GATE_AFTER_CHARS)
+    assert normalize._t2s_trigger_class() is not None, "OpenCC's dictionaries changed: run training/t2s_triggers.py"
+    return normalize
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(_t2s_keys()), st.sampled_from(list("的一是了在人有我他这中大来上国\n 1a")),
+                          st.text(alphabet=st.characters(min_codepoint=0x4e00, max_codepoint=0x9fff), max_size=3)),
+                max_size=30))
+def test_converting_only_the_lines_with_a_trigger_is_converting_all(t2s_gate, parts):
+    text = "".join(parts)
+    assert t2s_gate.simplified(text) == t2s_gate._t2s_converter().convert(text)
+
+
+def test_every_key_of_the_t2s_dictionaries_holds_a_trigger(t2s_gate):
+    """The premise of the gate: each key (dumped by the tool OpenCC ships) holds a character of the class."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training"))
+    import t2s_triggers
+
+    share = t2s_triggers.opencc_share()
+    pattern = t2s_gate._t2s_trigger_class()
+    for name in t2s_triggers.dictionary_files(share):
+        keys = t2s_triggers.keys(share, name)
+        assert keys and all(pattern.search(key) for key in keys)
+
+
+def test_a_line_without_a_trigger_is_left_as_it_is_and_one_with_is_converted(t2s_gate):
+    text = "今天天气很好。\n頭髮與經濟\n我们在这里工作。"
+    assert t2s_gate._t2s_trigger_class().search("今天天气很好。我们在这里工作。") is None
+    assert t2s_gate.simplified(text) == "今天天气很好。\n头发与经济\n我们在这里工作。"
+
+
+def test_whitespace_precheck_lists_regexs_whitespace_but_the_line_break():
+    import regex
+
+    from newsclean.stages.normalize import _ANY_HSPACE
+
+    hspace = regex.compile(r"[^\S\n]")
+    assert [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF
+            and bool(hspace.match(chr(c))) != bool(_ANY_HSPACE.match(chr(c)))] == []
 
 
 # ------------------------------------------------------------------ punctuation width

@@ -6,6 +6,7 @@ different paragraphs that merely share a long phrase, and very short lines, stay
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -400,3 +401,87 @@ def test_nfkc_of_real_shaped_lines_is_unicodedatas(line):
                                          "ＡＣ１２ｶﾞｶﾞ㈱①Ⅱﬁ\u1100\u1161\u11a8가\ufb01…。"))))
 def test_nfkc_is_unicodedatas_on_any_mix_of_wide_marks_combining_marks_and_jamo(text):
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+# ------------------------------------------------------------------ the standard engine's classes
+
+def _bmp_listing(pattern) -> str:
+    """The ranges of the BMP code points `pattern` matches (one character), for a message to copy from."""
+    chars = [c for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and pattern.match(chr(c))]
+    ranges, start = [], None
+    for k, c in enumerate(chars):
+        start = c if start is None else start
+        if k + 1 == len(chars) or chars[k + 1] != c + 1:
+            ranges.append(f"\\u{start:04x}" + (f"-\\u{c:04x}" if c > start else ""))
+            start = None
+    return "".join(ranges)
+
+
+def test_the_listed_class_is_regexs_class_of_spaces_punctuation_and_symbols_over_the_bmp():
+    import re
+
+    import regex
+
+    from newsclean.stages import repeats
+
+    wanted = regex.compile(r"[\s\p{P}\p{S}]")
+    listed = re.compile(repeats._NOT_TEXT_BMP.pattern[:-1])  # one character of the class
+    assert _bmp_listing(listed) == _bmp_listing(wanted), "regex's Unicode tables changed: list the class again"
+
+
+def test_the_listed_spaces_are_regexs_spaces():
+    import regex
+
+    from newsclean.stages import repeats
+
+    spaces = regex.compile(r"\s")
+    assert [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF
+            and bool(spaces.match(chr(c))) != bool(repeats._SPACES.match(chr(c)))] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("江城新闻，。！？、“”（）《》 \t\u3000ab12.%$€©·…—") + ["😀", "𠀀", "𝟙", "\u20e3"]),
+               max_size=30))
+def test_a_key_is_the_same_with_either_engine(text):
+    import regex
+
+    from newsclean.stages import repeats
+
+    assert repeats._key.__wrapped__(text) == regex.sub(r"[\s\p{P}\p{S}]+", "", nfkc(text))
+
+
+def test_the_similarity_precheck_lets_a_pair_exactly_at_the_threshold_through():
+    import numpy  # noqa: F401  (the precheck is asked while numpy is loaded)
+
+    from rapidfuzz.distance import Indel
+
+    from newsclean.stages.repeats import _some_pair_similar
+
+    options = RepeatOptions()
+    # 45 and 45 characters, Indel distance 18: similarity exactly 0.8 (rapidfuzz's score_cutoff gave 0 here)
+    first = "江城市政府今天召开新闻发布会通报一季度经济运行情况全市生产总值同比增长百分之五点二居民收入稳步提高"[:45]
+    second = first[:36] + "交通局获悉地铁三号线"[:9]
+    assert len(first) == len(second) == 45 and Indel.distance(first, second) == 18
+    assert Indel.normalized_similarity(first, second) == options.min_similarity
+    assert _some_pair_similar(["不相干的另一段话讲的是天气预报明天有雨", first, second], options)
+    assert not _some_pair_similar(["市政府今天召开新闻发布会通报经济运行情况", "记者从交通局获悉地铁三号线将于年底通车"],
+                                  options)
+
+
+@pytest.mark.parametrize("page", [
+    "江城市政府今天召开新闻发布会。\n记者从市交通局获悉，地铁三号线将于年底通车。\n江城市政府今天召开了新闻发布会。",
+    "国务院副总理刘鹤参加会见。\n国务院副总理韩正参加会见。\n会议还研究了其他事项。",
+    "▲浏阳全力打造烟花产业集群。\n正文第一段，讲的是烟花产业的发展。\n▲浏阳全力打造烟花产业集群",
+])
+def test_repeats_are_the_same_with_and_without_the_similarity_precheck(page, monkeypatch):
+    import numpy  # noqa: F401
+
+    from newsclean.document import Document
+    from newsclean.stages import repeats
+
+    lines = [line for line in Document(page).lines() if line.text]
+    asked, kept = repeats.find_repeats(lines), Counter()
+    asked_kept = Counter()
+    repeats.find_repeats(lines, kept_apart=asked_kept)
+    monkeypatch.setattr(repeats, "_some_pair_similar", lambda keys, options: True)
+    assert repeats.find_repeats(lines, kept_apart=kept) == asked and kept == asked_kept
