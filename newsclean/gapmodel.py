@@ -818,6 +818,14 @@ def iter_words(lines: Iterable[str]) -> Iterable[str]:
             yield parts[0]
 
 
+def _support_clause(model: GapModel) -> str:
+    """What `describe_model` says of the supported threshold: nothing for a model without one."""
+    if model.supported_threshold >= model.threshold:
+        return ""
+    return (f", and at >= {model.supported_threshold} in a document that has a flag at the first "
+            "(--gap-support-threshold)")
+
+
 def describe_model(model: GapModel) -> str:
     """One line for `newsclean rules`: what the detector is, how it was trained, its default threshold."""
     meta = model.meta
@@ -828,6 +836,5 @@ def describe_model(model: GapModel) -> str:
             f"below as features, trusted patterns with a bonus), trained self-supervised by "
             f"{meta.get('script', '?')} on {meta.get('fit_articles', '?')} clean news articles and "
             f"{meta.get('fit_pages', 0)} web pages with digits dropped on purpose; flags at score >= "
-            f"{model.threshold} (--gap-threshold), and at >= {model.supported_threshold} in a document that has "
-            f"a flag at the first (--gap-support-threshold); file {model.path}, trained on data sha256 "
+            f"{model.threshold} (--gap-threshold){_support_clause(model)}; file {model.path}, trained on data sha256 "
             f"{str(meta.get('train_data_sha256', '?'))[:12]}")

@@ -8,8 +8,10 @@ of its features. A place is flagged when its score reaches the threshold (the mo
 precision, or `NumberOptions.threshold`); the annotation's `rule` is `model`, or `model+<rule id>` when a
 pattern fired there too, and `info.score` is the score. A document where one place reaches the threshold is
 judged again at the model's lower `supported_threshold`: scrapers lose digits throughout a page (a font, a
-span, an encoding), so one sure gap makes the others likelier (on clean news no place reaches the threshold and
-nothing changes); such a flag's `info.supported_by` is the position of the document's surest gap. With `mark=True` a visible marker (`〔?〕`) is also put
+span, an encoding), so one sure gap makes the others likelier (clean news rarely has a place at the threshold,
+so its false flags hardly move); such a flag's `info.supported_by` is the position of the document's surest gap.
+A threshold the caller chooses moves the supported one with it (the model's margin below it stays), so a higher
+threshold means surer flags at both bars; `support` sets it apart. With `mark=True` a visible marker (`〔?〕`) is also put
 into the text at each gap for people reading the output.
 """
 from __future__ import annotations
@@ -34,7 +36,7 @@ class NumberOptions(NamedTuple):
     mark: bool = False
     marker: str = MARKER
     threshold: float | None = None      # None: the model's own default threshold
-    support: float | None = None        # None: the model's own supported threshold (never above `threshold`)
+    support: float | None = None        # None: the model's margin below `threshold` (never above it)
 
 
 class Gap(NamedTuple):
@@ -88,7 +90,10 @@ def detect(text: str, rules: RuleSet, model: GapModel, threshold: float | None =
     """Every place of `text` whose model score reaches the threshold, and, if one does, every place that
     reaches the supported threshold (`document_support`), in text order."""
     sure = model.threshold if threshold is None else threshold
-    supported = min(sure, model.supported_threshold if support is None else support)
+    if support is None:  # the model's own, or its margin below its threshold moved with the caller's threshold
+        support = (model.supported_threshold if threshold is None
+                   else threshold - (model.threshold - model.supported_threshold))
+    supported = min(sure, max(0.0, support))
     by_rule = {start: (end, rule_id) for start, end, rule_id in find_gaps(text, rules, warnings=warnings)}
     # A place the cascade rules out scores 0: listed only when a threshold of 0 flags every candidate.
     scored = [(start, score) for start, score in model.score_text(text, {p: r for p, (_, r) in by_rule.items()},

@@ -239,6 +239,21 @@ def test_support_threshold_one_judges_every_place_alone():
     assert [u for _, u, _ in flags(SUPPORTED, gap_threshold=0.5, gap_support_threshold=1.0)] == ["亿元", "%"]
 
 
+def test_a_threshold_of_ones_own_moves_the_supported_one_with_it():
+    model = shipped_model()
+    margin = model.threshold - model.supported_threshold
+    text = SENTENCE + SUPPORTED
+    found = {}
+    for threshold in (0.6, model.threshold, 0.98):
+        result = clean(text, stages=("normalize", "numbers"), gap_threshold=threshold)
+        found[threshold] = {a["start"] for a in result.annotations}
+        for a in result.annotations:
+            bar = threshold - margin if "supported_by" in a["info"] else threshold
+            assert a["info"]["score"] >= round(bar, 3) - 0.0005
+    assert found[0.98] <= found[model.threshold] <= found[0.6]
+    assert len(found[0.6]) > len(found[0.98])
+
+
 def test_support_threshold_outside_zero_one_is_refused():
     with pytest.raises(ValueError, match="gap_support_threshold"):
         Pipeline(gap_support_threshold=-0.1)

@@ -236,6 +236,8 @@ def test_every_key_of_the_t2s_dictionaries_holds_a_trigger(t2s_gate):
     import t2s_triggers
 
     share = t2s_triggers.opencc_share()
+    if not (share.parent.parent / "bin" / "opencc_dict").is_file():
+        pytest.skip("this OpenCC install has no opencc_dict tool to dump its dictionaries with")
     pattern = t2s_gate._t2s_trigger_class()
     for name in t2s_triggers.dictionary_files(share):
         keys = t2s_triggers.keys(share, name)
