@@ -23,9 +23,11 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import regex
+
+from .rulebook import _read_tree, _union
 
 # The key of the first character of a text, which has no character before it.
 START = ""
@@ -131,34 +133,18 @@ def start_constraints(compiled: Any) -> tuple[frozenset, frozenset | None, froze
     """What a pattern says of where a match can start: (the characters its first consumed character is one of,
     the characters that must stand right before it or None if any may (START for the text's start), those that
     may not), or None if the first characters are not known."""
-    try:
-        from regex import _regex_core as core
+    if compiled.flags & (regex.IGNORECASE | regex.REVERSE):
+        return None
 
-        if compiled.flags & (regex.IGNORECASE | regex.REVERSE):
-            return None
-        source = core.Source(compiled.pattern)
-        info = core.Info(compiled.flags, source.char_type, {})
-        tree = core._parse_pattern(source, info)
-        if not source.at_end():
-            return None
+    def read(tree: Any, core: Any):
         reader = _Reader(core, bool(compiled.flags & regex.MULTILINE))
         firsts = reader.first(tree)
         if firsts is None or firsts[1] or not firsts[0]:
             return None
         before, forbidden = reader.at_start(tree.items if type(tree) is core.Sequence else [tree])
         return firsts[0], before, frozenset(forbidden)
-    except Exception:  # a private API: any change in it must cost speed, never a match
-        return None
 
-
-def _union(parts: Iterable[frozenset | None]) -> frozenset | None:
-    """The union of character sets, or None if any of them is not known."""
-    found: frozenset = frozenset()
-    for part in parts:
-        if part is None:
-            return None
-        found |= part
-    return found
+    return _read_tree(compiled, read)
 
 
 class _Reader:

@@ -27,7 +27,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import regex
 
@@ -649,10 +649,14 @@ def _member_chars(member: Any, core: Any) -> frozenset | None:
     return _needs(member, core)
 
 
-def _union(sets: list[frozenset | None]) -> frozenset | None:
-    if any(s is None for s in sets):
-        return None
-    return frozenset().union(*sets)
+def _union(sets: Iterable[frozenset | None]) -> frozenset | None:
+    """The union of character sets, or None if any of them is not known."""
+    found: frozenset = frozenset()
+    for part in sets:
+        if part is None:
+            return None
+        found |= part
+    return found
 
 
 # The most strings an exact set of `_literals` may hold: a run of character classes multiplies out fast.
